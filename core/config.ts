@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+/**
+ * The one place that reads process.env. Everything else receives a Config.
+ * Empty strings count as unset, so `FOO= pulse ...` behaves like no FOO at all.
+ */
+const emptyAsUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalUrl = (protocols: string[]) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`)
+      .optional(),
+  );
+
+export const configSchema = z.object({
+  DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
+  PULSE_DB_SCHEMA: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+      .default("public"),
+  ),
+  PULSE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./.pulse")),
+  REDIS_URL: optionalUrl(["redis:", "rediss:"]),
+  PULSE_QUEUE_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_-]+$/).default("pulse")),
+  OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  OPENAI_BASE_URL: optionalUrl(["http:", "https:"]),
+  PULSE_MODEL: z.preprocess(emptyAsUndefined, z.string().default("gpt-4o-mini")),
+  PULSE_LLM_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(30_000)),
+  PULSE_LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+  ),
+  /** Used by integration tests and benchmarks only; defaults match the CI machine. */
+  PULSE_TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default("postgres://postgres@127.0.0.1:5432/test")),
+  PULSE_TEST_REDIS_URL: z.preprocess(emptyAsUndefined, z.string().default("redis://127.0.0.1:6379")),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? "environment");
+    throw new ConfigError(variable, issue.message);
+  }
+  return result.data;
+}
+
+let memo: Config | undefined;
+
+/** The process configuration, validated once. */
+export function loadConfig(): Config {
+  memo ??= parseConfig(process.env);
+  return memo;
+}

@@ -1,0 +1,11 @@
+import type { Command } from "commander";
+import { registerEvalAll } from "./eval-all.js";
+import { registerEvalClv } from "./eval-clv.js";
+import { registerEvalUplift } from "./eval-uplift.js";
+
+export function registerEvalCommands(program: Command): void {
+  const evalCmd = program.command("eval").description("Evaluate Pulse's decision tools on real public data and on the simulator");
+  registerEvalClv(evalCmd);
+  registerEvalUplift(evalCmd);
+  registerEvalAll(evalCmd);
+}

@@ -1,0 +1,23 @@
+import { Command } from "commander";
+import { registerDbCommands } from "./commands/db.js";
+import { registerDemoCommand } from "./commands/demo.js";
+import { registerEvalCommands } from "./commands/eval.js";
+import { registerIngestCommand } from "./commands/ingest.js";
+import { registerSimCommands } from "./commands/sim.js";
+
+const program = new Command()
+  .name("pulse")
+  .description("Pulse: an autonomous marketing worker for retailers.\nConfiguration comes from the environment (see README: DATABASE_URL, REDIS_URL, OPENAI_API_KEY, ...).")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride((err) => {
+    // --help and --version exit 0; usage errors exit 2.
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerDemoCommand(program);
+registerSimCommands(program);
+registerIngestCommand(program);
+registerDbCommands(program);
+registerEvalCommands(program);
+
+await program.parseAsync(process.argv);

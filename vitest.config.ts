@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["node_modules/**", ".pulse/**"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests share one PostgreSQL and one Redis; each test file uses its own schema / prefix.
+    fileParallelism: true,
+    pool: "forks",
+  },
+});
