@@ -1,0 +1,145 @@
+import { createReadStream } from "node:fs";
+import { parse as parseCsvSync } from "csv-parse/sync";
+
+/** One physical record of an input file, before validation. */
+export type RawRecord =
+  | { lineNo: number; raw: string; values: Record<string, unknown> }
+  | { lineNo: number; raw: string; error: string };
+
+export type FileFormat = "csv" | "jsonl";
+
+export function formatFromName(fileName: string): FileFormat | undefined {
+  const lower = fileName.toLowerCase();
+  if (lower.endsWith(".csv")) return "csv";
+  if (lower.endsWith(".jsonl") || lower.endsWith(".ndjson")) return "jsonl";
+  return undefined;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const lossy = new TextDecoder("utf-8");
+
+/**
+ * Splits a byte stream into lines without decoding the whole stream, so one bad byte sequence
+ * costs one line, not the file. Memory stays bounded by the longest line.
+ */
+export async function* readLines(path: string): AsyncGenerator<{ lineNo: number; text: string } | { lineNo: number; raw: string; error: string }> {
+  let carry: Buffer | undefined;
+  let lineNo = 0;
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      lineNo++;
+      yield decodeLine(buf.subarray(start, nl), lineNo);
+      start = nl + 1;
+    }
+    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+    buf = Buffer.alloc(0);
+  }
+  if (carry && carry.length > 0) {
+    lineNo++;
+    yield decodeLine(carry, lineNo);
+  }
+}
+
+function decodeLine(bytes: Buffer, lineNo: number) {
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
+  const body = bytes.subarray(0, end);
+  try {
+    let text = utf8.decode(body);
+    if (lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { lineNo, text };
+  } catch {
+    return { lineNo, raw: lossy.decode(body), error: "invalid UTF-8" };
+  }
+}
+
+function countQuotes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i >= 0; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+/** Splits one CSV record; plain records take a fast path, quoted ones go through csv-parse. */
+export function splitCsvRecord(text: string): string[] {
+  if (!text.includes('"')) return text.split(",");
+  const rows = parseCsvSync(text, { relax_column_count: true, bom: false }) as string[][];
+  if (rows.length !== 1) throw new Error("malformed quoting");
+  return rows[0]!;
+}
+
+/**
+ * Reads CSV (first line is the header) or JSONL records. Quoted CSV fields may span lines; the
+ * record's line number is the line it starts on. Blank lines are skipped.
+ */
+export async function* readRecords(
+  path: string,
+  format: FileFormat,
+  onHeader: (columns: string[]) => void = () => {},
+): AsyncGenerator<RawRecord> {
+  let header: string[] | undefined;
+  let pending: { lineNo: number; text: string } | undefined;
+  for await (const line of readLines(path)) {
+    if ("error" in line) {
+      if (!header && format === "csv") throw new Error(`line ${line.lineNo}: header is not valid UTF-8`);
+      if (pending) {
+        yield { lineNo: pending.lineNo, raw: `${pending.text}\n${line.raw}`, error: "invalid UTF-8" };
+        pending = undefined;
+      } else yield line;
+      continue;
+    }
+    if (format === "jsonl") {
+      if (line.text.trim() === "") continue;
+      yield parseJsonLine(line.lineNo, line.text);
+      continue;
+    }
+    // CSV: join physical lines while a quoted field is open.
+    const current = pending ? { lineNo: pending.lineNo, text: `${pending.text}\n${line.text}` } : line;
+    if (countQuotes(current.text) % 2 === 1) {
+      pending = current;
+      continue;
+    }
+    pending = undefined;
+    if (!header) {
+      header = splitCsvRecord(current.text).map((c) => c.trim().toLowerCase());
+      onHeader(header);
+      continue;
+    }
+    if (current.text.trim() === "") continue;
+    yield csvRecord(current.lineNo, current.text, header);
+  }
+  if (pending) yield { lineNo: pending.lineNo, raw: pending.text, error: "unterminated quoted field at end of file" };
+  if (!header && format === "csv") onHeader([]);
+}
+
+function csvRecord(lineNo: number, text: string, header: string[]): RawRecord {
+  let fields: string[];
+  try {
+    fields = splitCsvRecord(text);
+  } catch (err) {
+    return { lineNo, raw: text, error: `malformed CSV: ${(err as Error).message}` };
+  }
+  if (fields.length !== header.length) {
+    return { lineNo, raw: text, error: `wrong column count: expected ${header.length}, found ${fields.length}` };
+  }
+  const values: Record<string, unknown> = {};
+  for (let i = 0; i < header.length; i++) values[header[i]!] = fields[i];
+  return { lineNo, raw: text, values };
+}
+
+function parseJsonLine(lineNo: number, text: string): RawRecord {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      return { lineNo, raw: text, error: "not a JSON object" };
+    }
+    const values: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) values[k.toLowerCase()] = typeof v === "number" || typeof v === "boolean" ? String(v) : v;
+    return { lineNo, raw: text, values };
+  } catch (err) {
+    return { lineNo, raw: text, error: `malformed JSON: ${(err as Error).message}` };
+  }
+}
