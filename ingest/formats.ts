@@ -48,6 +48,10 @@ export const timestampField = z.preprocess(
     const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
     const iso = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : s;
     if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(iso)) return new Date(Number.NaN);
+    // Date rolls 2024-02-30 over to March; a real calendar date must survive the round trip.
+    const [y, m, d] = iso.slice(0, 10).split("-").map(Number) as [number, number, number];
+    const day = new Date(Date.UTC(y, m - 1, d));
+    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return new Date(Number.NaN);
     const withZone = /^\d{4}-\d{2}-\d{2}$/.test(iso) || /(Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`;
     return new Date(withZone.replace(" ", "T"));
   },
