@@ -120,8 +120,8 @@ export async function ingestFile(db: Db, kind: IngestKind, file: string, options
   };
 
   try {
-    for await (const record of readRecords(file, format, onHeader)) {
-      if (headerError) break;
+    outer: for await (const chunk of readRecords(file, format, onHeader)) for (const record of chunk) {
+      if (headerError) break outer;
       counts.rowsRead++;
       bytesRead += Buffer.byteLength(record.raw) + 1;
       if ("error" in record) {
@@ -146,9 +146,10 @@ export async function ingestFile(db: Db, kind: IngestKind, file: string, options
         }
       }
       if (rows.length + bad.length >= batchSize) {
-        flush();
-        // Keep at most one batch in flight so memory stays flat.
+        // One batch is written while the next is parsed; waiting for the previous write first keeps
+        // at most two batches in memory, so memory stays flat whatever the file size.
         await writing;
+        flush();
       }
     }
     if (headerError) {

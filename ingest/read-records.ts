@@ -19,33 +19,36 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder("utf-8");
 
 /**
- * Splits a byte stream into lines without decoding the whole stream, so one bad byte sequence
+ * Splits a byte stream into lines (yielded a chunk at a time) without decoding the whole stream, so one bad byte sequence
  * costs one line, not the file. Memory stays bounded by the longest line.
  */
-export async function* readLines(path: string): AsyncGenerator<{ lineNo: number; text: string } | { lineNo: number; raw: string; error: string }> {
+export async function* readLines(path: string): AsyncGenerator<Line[]> {
   let carry: Buffer | undefined;
   let lineNo = 0;
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const out: Line[] = [];
     let start = 0;
     for (;;) {
       const nl = buf.indexOf(10, start);
       if (nl < 0) break;
       lineNo++;
-      yield decodeLine(buf.subarray(start, nl), lineNo);
+      out.push(decodeLine(buf.subarray(start, nl), lineNo));
       start = nl + 1;
     }
     carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
-    buf = Buffer.alloc(0);
+    if (out.length > 0) yield out;
   }
   if (carry && carry.length > 0) {
     lineNo++;
-    yield decodeLine(carry, lineNo);
+    yield [decodeLine(carry, lineNo)];
   }
 }
 
-function decodeLine(bytes: Buffer, lineNo: number) {
+type Line = { lineNo: number; text: string } | { lineNo: number; raw: string; error: string };
+
+function decodeLine(bytes: Buffer, lineNo: number): Line {
   const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
   const body = bytes.subarray(0, end);
   try {
@@ -72,46 +75,48 @@ export function splitCsvRecord(text: string): string[] {
 }
 
 /**
- * Reads CSV (first line is the header) or JSONL records. Quoted CSV fields may span lines; the
+ * Reads CSV (first line is the header) or JSONL records, a chunk at a time. Quoted CSV fields may span lines; the
  * record's line number is the line it starts on. Blank lines are skipped.
  */
 export async function* readRecords(
   path: string,
   format: FileFormat,
   onHeader: (columns: string[]) => void = () => {},
-): AsyncGenerator<RawRecord> {
+): AsyncGenerator<RawRecord[]> {
   let header: string[] | undefined;
   let pending: { lineNo: number; text: string } | undefined;
-  for await (const line of readLines(path)) {
-    if ("error" in line) {
-      if (!header && format === "csv") throw new Error(`line ${line.lineNo}: header is not valid UTF-8`);
-      if (pending) {
-        yield { lineNo: pending.lineNo, raw: `${pending.text}\n${line.raw}`, error: "invalid UTF-8" };
-        pending = undefined;
-      } else yield line;
-      continue;
+  for await (const lines of readLines(path)) {
+    const out: RawRecord[] = [];
+    for (const line of lines) {
+      if ("error" in line) {
+        if (!header && format === "csv") throw new Error(`line ${line.lineNo}: header is not valid UTF-8`);
+        if (pending) {
+          out.push({ lineNo: pending.lineNo, raw: `${pending.text}\n${line.raw}`, error: "invalid UTF-8" });
+          pending = undefined;
+        } else out.push(line);
+        continue;
+      }
+      if (format === "jsonl") {
+        if (line.text.trim() !== "") out.push(parseJsonLine(line.lineNo, line.text));
+        continue;
+      }
+      // CSV: join physical lines while a quoted field is open.
+      const current = pending ? { lineNo: pending.lineNo, text: `${pending.text}\n${line.text}` } : line;
+      if (countQuotes(current.text) % 2 === 1) {
+        pending = current;
+        continue;
+      }
+      pending = undefined;
+      if (!header) {
+        header = splitCsvRecord(current.text).map((c) => c.trim().toLowerCase());
+        onHeader(header);
+        continue;
+      }
+      if (current.text.trim() !== "") out.push(csvRecord(current.lineNo, current.text, header));
     }
-    if (format === "jsonl") {
-      if (line.text.trim() === "") continue;
-      yield parseJsonLine(line.lineNo, line.text);
-      continue;
-    }
-    // CSV: join physical lines while a quoted field is open.
-    const current = pending ? { lineNo: pending.lineNo, text: `${pending.text}\n${line.text}` } : line;
-    if (countQuotes(current.text) % 2 === 1) {
-      pending = current;
-      continue;
-    }
-    pending = undefined;
-    if (!header) {
-      header = splitCsvRecord(current.text).map((c) => c.trim().toLowerCase());
-      onHeader(header);
-      continue;
-    }
-    if (current.text.trim() === "") continue;
-    yield csvRecord(current.lineNo, current.text, header);
+    if (out.length > 0) yield out;
   }
-  if (pending) yield { lineNo: pending.lineNo, raw: pending.text, error: "unterminated quoted field at end of file" };
+  if (pending) yield [{ lineNo: pending.lineNo, raw: pending.text, error: "unterminated quoted field at end of file" }];
   if (!header && format === "csv") onHeader([]);
 }
 
