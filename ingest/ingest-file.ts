@@ -4,23 +4,32 @@ import path from "node:path";
 import type { z } from "zod";
 import { IngestFileError } from "../core/errors.js";
 import type { Db } from "../store/db.js";
-import { finishLoad, keyOf, quarantine, startLoad, upsertBatch, type LoadCounts, type QuarantineRow } from "../store/ingest-repo.js";
+import { keyOf, upsertBatch } from "../store/ingest-repo.js";
 import { FORMATS, type IngestKind } from "./formats.js";
-import { formatFromName, readRecords, type FileFormat, type RawRecord } from "./read-records.js";
+import { formatFromName, readRecords, type FileFormat } from "./read-records.js";
+import { HeaderError, runLoad, type LoadSummary, type RunLoadOptions } from "./run-load.js";
 
-export interface IngestSummary extends LoadCounts {
-  loadId: number;
-  kind: IngestKind;
+export interface IngestSummary extends LoadSummary {
+  kind: string;
   file: string;
-  format: FileFormat;
-  seconds: number;
+  format: string;
 }
 
-export interface IngestOptions {
+export interface IngestOptions extends RunLoadOptions {
   format?: FileFormat;
-  batchSize?: number;
-  /** Called after every batch with bytes read so far, for progress bars. */
-  onProgress?: (p: { bytesRead: number; totalBytes: number; counts: LoadCounts }) => void;
+}
+
+/** Checks a file can be read and returns its size; the one error a load may stop for, besides its header. */
+export async function readableSize(file: string): Promise<number> {
+  try {
+    await access(file, constants.R_OK);
+    const s = await stat(file);
+    if (!s.isFile()) throw new IngestFileError(`${file}: not a regular file`);
+    return s.size;
+  } catch (err) {
+    if (err instanceof IngestFileError) throw err;
+    throw new IngestFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
+  }
 }
 
 /** Applies the transformations a kind needs before validation (raw contact data is hashed here). */
@@ -38,144 +47,73 @@ function prepare(kind: IngestKind, values: Record<string, unknown>): Record<stri
   return out;
 }
 
-function describeIssues(error: z.ZodError): string {
-  const seen = new Set<string>();
+/** One reason per field, the first zod gives. */
+export function describeIssues(error: z.ZodError): string {
+  const byField = new Map<string, string>();
   for (const issue of error.issues) {
     const field = issue.path.join(".") || "row";
-    if ([...seen].some((s) => s.startsWith(`${field}:`))) continue;
-    seen.add(`${field}: ${issue.message}`);
+    if (!byField.has(field)) byField.set(field, issue.message);
   }
-  return [...seen].join("; ");
+  return [...byField].map(([f, m]) => `${f}: ${m}`).join("; ");
 }
 
-/** Header lines of orders repeat on every line of the order; the first line in a batch sets them. */
 const HEADER_FIELDS = ["customer_id", "ordered_at", "channel"] as const;
 
+/** Order header fields repeat on every line of an order; they must agree within a batch. */
+export function orderHeaderConflict(row: Record<string, unknown>, batch: Map<string, unknown>): string | undefined {
+  const id = String(row.order_id);
+  const signature = HEADER_FIELDS.map((f) => (row[f] instanceof Date ? (row[f] as Date).toISOString() : String(row[f]))).join("|");
+  const prior = batch.get(id);
+  if (prior === undefined) {
+    batch.set(id, signature);
+    return undefined;
+  }
+  return prior === signature ? undefined : "order header (customer_id, ordered_at, channel) differs from an earlier line of the same order";
+}
+
 /**
- * Loads one file of one kind. Bad rows never abort the load: they go to the quarantine with their
- * line number, raw text and reason. Only an unreadable file or an unknown header throws.
+ * Loads one file of one of Pulse's kinds. Bad rows never abort the load: they go to the quarantine
+ * with their line number, raw text and reason. Only an unreadable file or an unknown header throws.
  */
 export async function ingestFile(db: Db, kind: IngestKind, file: string, options: IngestOptions = {}): Promise<IngestSummary> {
-  const started = Date.now();
   const spec = FORMATS[kind];
   const format = options.format ?? formatFromName(file);
   if (!format) throw new IngestFileError(`${file}: cannot tell the format from the name; use --format csv|jsonl`);
-  try {
-    await access(file, constants.R_OK);
-  } catch (err) {
-    throw new IngestFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"})`, { cause: err });
-  }
-  const totalBytes = (await stat(file)).size;
-  const fileName = path.basename(file);
-  const batchSize = options.batchSize ?? 5000;
+  const totalBytes = await readableSize(file);
 
   let headerError: string | undefined;
   const onHeader = (columns: string[]) => {
     const missing = spec.required.filter((c) => !columns.includes(c));
     if (missing.length > 0) {
-      headerError = `${file}: header not recognised for ${kind}: missing ${missing.join(", ")}. Expected a CSV header with ${spec.required.join(", ")} (optional: ${spec.columns.filter((c) => !spec.required.includes(c)).join(", ") || "none"})${columns.length ? `; found ${columns.join(", ")}` : "; the file is empty"}`;
+      const optional = spec.columns.filter((c) => !spec.required.includes(c));
+      headerError = `${file}: header not recognised for ${kind}: missing ${missing.join(", ")}. Expected a CSV header with ${spec.required.join(", ")} (optional: ${optional.join(", ") || "none"})${columns.length ? `; found ${columns.join(", ")}` : "; the file is empty"}`;
     }
-  };
-
-  const loadId = await startLoad(db, kind, fileName, format);
-  const counts: LoadCounts = { rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
-  let bytesRead = 0;
-
-  let rows: Record<string, unknown>[] = [];
-  let lines: RawRecord[] = [];
-  let bad: QuarantineRow[] = [];
-  let inBatch = new Map<string, number>();
-  let headers = new Map<string, string>();
-  let writing: Promise<void> = Promise.resolve();
-
-  const flush = () => {
-    const batchRows = rows;
-    const batchLines = lines;
-    const batchBad = bad;
-    rows = [];
-    lines = [];
-    bad = [];
-    inBatch = new Map();
-    headers = new Map();
-    const previous = writing;
-    writing = (async () => {
-      await previous;
-      if (batchRows.length > 0) {
-        const result = await upsertBatch(db, kind, loadId, batchRows);
-        counts.inserted += result.inserted;
-        counts.updated += result.updated;
-        counts.unchanged += result.unchanged;
-        if (result.duplicateKeys.size > 0) {
-          batchRows.forEach((r, i) => {
-            if (result.duplicateKeys.has(keyOf(kind, r))) {
-              batchBad.push({ lineNo: batchLines[i]!.lineNo, raw: batchLines[i]!.raw, reason: "duplicate: same key as an earlier line of this file" });
-            }
-          });
-        }
-      }
-      await quarantine(db, loadId, kind, fileName, batchBad);
-      counts.quarantined += batchBad.length;
-      options.onProgress?.({ bytesRead, totalBytes, counts });
-    })();
   };
 
   try {
-    outer: for await (const chunk of readRecords(file, format, onHeader)) for (const record of chunk) {
-      if (headerError) break outer;
-      counts.rowsRead++;
-      bytesRead += Buffer.byteLength(record.raw) + 1;
-      if ("error" in record) {
-        bad.push({ lineNo: record.lineNo, raw: record.raw, reason: record.error });
-      } else {
-        const parsed = spec.schema.safeParse(prepare(kind, record.values));
-        if (!parsed.success) {
-          bad.push({ lineNo: record.lineNo, raw: record.raw, reason: describeIssues(parsed.error) });
-        } else {
-          const row = parsed.data as Record<string, unknown>;
-          const key = keyOf(kind, row);
-          const first = inBatch.get(key);
-          if (first !== undefined) {
-            bad.push({ lineNo: record.lineNo, raw: record.raw, reason: `duplicate: same key as line ${first}` });
-          } else if (kind === "orders" && conflictsWithHeader(row, headers)) {
-            bad.push({ lineNo: record.lineNo, raw: record.raw, reason: "order header (customer_id, ordered_at, channel) differs from an earlier line of the same order" });
-          } else {
-            inBatch.set(key, record.lineNo);
-            rows.push(row);
-            lines.push(record);
-          }
-        }
-      }
-      if (rows.length + bad.length >= batchSize) {
-        // One batch is written while the next is parsed; waiting for the previous write first keeps
-        // at most two batches in memory, so memory stays flat whatever the file size.
-        await writing;
-        flush();
-      }
-    }
-    if (headerError) {
-      await finishLoad(db, loadId, "failed", counts);
-      throw new IngestFileError(headerError);
-    }
-    flush();
-    await writing;
+    const summary = await runLoad<Record<string, unknown>>(
+      db,
+      {
+        label: kind,
+        fileName: path.basename(file),
+        format,
+        totalBytes,
+        records: readRecords(file, format, onHeader),
+        headerError: () => headerError,
+        validate: (values) => {
+          const parsed = spec.schema.safeParse(prepare(kind, values));
+          return parsed.success ? { row: parsed.data as Record<string, unknown> } : { error: describeIssues(parsed.error) };
+        },
+        key: (row) => keyOf(kind, row),
+        checkInBatch: kind === "orders" ? orderHeaderConflict : undefined,
+        write: (rows, loadId) => upsertBatch(db, kind, loadId, rows),
+      },
+      options,
+    );
+    return { ...summary, kind, file, format };
   } catch (err) {
-    if (err instanceof IngestFileError) throw err;
-    await writing.catch(() => {});
-    await finishLoad(db, loadId, "failed", counts).catch(() => {});
+    if (err instanceof HeaderError) throw new IngestFileError(err.message);
     if ((err as Error).message?.includes("header is not valid UTF-8")) throw new IngestFileError(`${file}: ${(err as Error).message}`);
     throw err;
   }
-  await finishLoad(db, loadId, "done", counts);
-  return { loadId, kind, file, format, seconds: (Date.now() - started) / 1000, ...counts };
-}
-
-function conflictsWithHeader(row: Record<string, unknown>, headers: Map<string, string>): boolean {
-  const id = String(row.order_id);
-  const signature = HEADER_FIELDS.map((f) => (row[f] instanceof Date ? (row[f] as Date).toISOString() : String(row[f]))).join("|");
-  const prior = headers.get(id);
-  if (prior === undefined) {
-    headers.set(id, signature);
-    return false;
-  }
-  return prior !== signature;
 }

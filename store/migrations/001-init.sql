@@ -166,6 +166,9 @@ CREATE TABLE cycles (
 CREATE TABLE experiments (
   experiment_id   text PRIMARY KEY,
   cycle_id        text REFERENCES cycles (cycle_id),
+  -- Where the randomization came from: 'pulse' (salted hash) or an external source.
+  source          text NOT NULL DEFAULT 'pulse',
+  started_at      timestamptz,
   name            text NOT NULL,
   salt            text NOT NULL,
   holdout_shares  jsonb NOT NULL,
@@ -176,7 +179,20 @@ CREATE TABLE holdout_assignments (
   customer_id    text NOT NULL,
   segment_id     text,
   arm            text NOT NULL CHECK (arm IN ('treatment', 'holdout', 'global_control')),
-  bucket         double precision NOT NULL,
+  -- The salted-hash bucket in [0, 1); NULL for experiments assigned outside Pulse (e.g. Hillstrom).
+  bucket         double precision,
+  PRIMARY KEY (experiment_id, customer_id)
+);
+-- Per-customer outcomes of an experiment over its attribution window, treated and held out alike.
+CREATE TABLE experiment_outcomes (
+  experiment_id  text NOT NULL REFERENCES experiments (experiment_id),
+  customer_id    text NOT NULL,
+  visited        boolean,
+  converted      boolean NOT NULL,
+  revenue        numeric(14, 4) NOT NULL DEFAULT 0,
+  margin         numeric(14, 4),
+  unsubscribed   boolean NOT NULL DEFAULT false,
+  observed_at    timestamptz NOT NULL,
   PRIMARY KEY (experiment_id, customer_id)
 );
 

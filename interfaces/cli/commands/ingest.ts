@@ -1,15 +1,22 @@
 import { Command, Option } from "commander";
 import { InputError } from "../../../core/errors.js";
 import { FORMATS, INGEST_KINDS, type IngestKind } from "../../../ingest/formats.js";
+import { ingestCdnow } from "../../../ingest/adapters/cdnow.js";
+import { ingestHillstrom } from "../../../ingest/adapters/hillstrom.js";
 import { ingestFile, type IngestSummary } from "../../../ingest/ingest-file.js";
 import { listQuarantine } from "../../../store/ingest-repo.js";
 import { withDb } from "../context.js";
 import { createProgress } from "../progress.js";
 import { printResult, runAction } from "../run-action.js";
 
-const kindsHelp = INGEST_KINDS.map((k) => `  ${k.padEnd(13)} required columns: ${FORMATS[k].required.join(", ")}`).join("\n");
+const ADAPTERS = ["cdnow", "hillstrom"] as const;
+const kindsHelp = [
+  ...INGEST_KINDS.map((k) => `  ${k.padEnd(13)} required columns: ${FORMATS[k].required.join(", ")}`),
+  `  ${"cdnow".padEnd(13)} the CDNOW transaction log, 5-column sample or 4-column master layout (orders, then customers)`,
+  `  ${"hillstrom".padEnd(13)} the Hillstrom e-mail test CSV (customers, experiment ${"hillstrom-2008"} with arms and outcomes)`,
+].join("\n");
 
-export function renderSummary(s: IngestSummary): string {
+export function renderSummary(s: IngestSummary & { customers?: { inserted: number; updated: number } }): string {
   return [
     `${s.kind} from ${s.file} (${s.format}), load ${s.loadId}, ${s.seconds.toFixed(1)} s`,
     `  rows read    ${s.rowsRead}`,
@@ -17,6 +24,7 @@ export function renderSummary(s: IngestSummary): string {
     `  updated      ${s.updated}`,
     `  unchanged    ${s.unchanged}`,
     `  quarantined  ${s.quarantined}${s.quarantined > 0 ? `   (see: pulse quarantine --load ${s.loadId})` : ""}`,
+    ...(s.customers ? [`  customers derived from orders: ${s.customers.inserted} inserted, ${s.customers.updated} updated`] : []),
   ].join("\n");
 }
 
@@ -24,7 +32,7 @@ export function registerIngestCommand(program: Command): void {
   program
     .command("ingest")
     .description("Load a first-party data file (CSV with a header, or JSONL). Idempotent; bad rows go to the quarantine.")
-    .argument("<kind>", `what the file holds: ${INGEST_KINDS.join(", ")}`)
+    .argument("<kind>", `what the file holds: ${[...INGEST_KINDS, ...ADAPTERS].join(", ")}`)
     .argument("<file>", "path of the file (.csv, .jsonl or .ndjson)")
     .addOption(new Option("--format <format>", "override the format guessed from the file name").choices(["csv", "jsonl"]))
     .option("--batch-size <n>", "rows per database write", "5000")
@@ -35,20 +43,24 @@ export function registerIngestCommand(program: Command): void {
     )
     .action(
       runAction(async (kind: string, file: string, opts: { format?: "csv" | "jsonl"; batchSize: string; json?: boolean }) => {
-        if (!(INGEST_KINDS as readonly string[]).includes(kind)) {
-          throw new InputError(`unknown kind "${kind}"; expected one of ${INGEST_KINDS.join(", ")}`);
-        }
+        const known = [...INGEST_KINDS, ...ADAPTERS] as readonly string[];
+        if (!known.includes(kind)) throw new InputError(`unknown kind "${kind}"; expected one of ${known.join(", ")}`);
         const batchSize = Number(opts.batchSize);
         if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError("--batch-size must be a positive whole number");
         await withDb(async (db) => {
           const bar = createProgress(`ingest ${kind}`, 100, "%");
           try {
-            const summary = await ingestFile(db, kind as IngestKind, file, {
-              format: opts.format,
+            const loadOptions = {
               batchSize,
-              onProgress: ({ bytesRead, totalBytes, counts }) =>
+              onProgress: ({ bytesRead, totalBytes, counts }: { bytesRead: number; totalBytes: number; counts: { rowsRead: number; quarantined: number } }) =>
                 bar.update(Math.round((100 * bytesRead) / Math.max(totalBytes, 1)), `${counts.rowsRead} rows, ${counts.quarantined} quarantined`),
-            });
+            };
+            const summary =
+              kind === "cdnow"
+                ? await ingestCdnow(db, file, loadOptions)
+                : kind === "hillstrom"
+                  ? await ingestHillstrom(db, file, loadOptions)
+                  : await ingestFile(db, kind as IngestKind, file, { ...loadOptions, format: opts.format });
             bar.stop();
             printResult(summary, opts.json, renderSummary);
           } finally {
