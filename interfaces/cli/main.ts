@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAuditCommands } from "./commands/audit.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvalCommands } from "./commands/eval.js";
@@ -19,5 +20,6 @@ registerSimCommands(program);
 registerIngestCommand(program);
 registerDbCommands(program);
 registerEvalCommands(program);
+registerAuditCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,215 @@
+import { z } from "zod";
+import { channelSchema } from "../ingest/formats.js";
+
+/**
+ * The entry kinds Pulse writes to the audit log, one strict zod schema each (unknown keys are
+ * refused, so nothing lands in the log by accident). Entries carry pseudonymous ids and digests,
+ * never raw contact data. Kinds in CUSTOMER_KINDS describe one customer and must set customer_id:
+ * that column is what `pulse audit why` reads.
+ */
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "expected a SHA-256 hex digest");
+const text = (max: number) => z.string().max(max);
+const isoInstant = z.iso.datetime({ offset: true });
+const score = z.number().nullable();
+
+export const promptRefSchema = z.strictObject({
+  id: z.string().min(1),
+  version: z.number().int().min(0),
+  hash: z.string().min(1),
+});
+
+export const offerSchema = z.strictObject({
+  /** e.g. percent_off, free_shipping, none */
+  type: z.string().min(1),
+  /** Discount depth as a share of price, 0..1. */
+  depth: z.number().min(0).max(1),
+});
+
+export const toolCallEntrySchema = z.strictObject({
+  tool: z.string().min(1),
+  inputDigest: sha256Hex,
+  outputDigest: sha256Hex.nullable(),
+  summary: text(500),
+  ok: z.boolean().default(true),
+  durationMs: z.number().min(0).optional(),
+});
+
+export const llmCallEntrySchema = z.strictObject({
+  agent: z.string().min(1),
+  model: z.string().min(1),
+  prompt: promptRefSchema,
+  tokens: z.strictObject({ prompt: z.number().int().min(0), completion: z.number().int().min(0) }),
+  costUsd: z.number().min(0),
+  attempts: z.number().int().min(1).default(1),
+  latencyMs: z.number().min(0).optional(),
+  redactedPrompt: text(20_000),
+  redactedAnswer: text(20_000),
+  ok: z.boolean(),
+  error: text(2_000).optional(),
+});
+
+export const guardrailVerdictEntrySchema = z.strictObject({
+  /** The check's name: consent, content_qa, offer_limit, fairness, ... */
+  check: z.string().min(1),
+  /** What was checked: a message id, a segment id, a plan, a cycle. */
+  subject: z.string().min(1),
+  passed: z.boolean(),
+  reasons: z.array(text(1_000)).default([]),
+  /** Numbers behind the verdict (ratios, counts); small. */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const segmentAssignmentEntrySchema = z.strictObject({
+  runId: z.string().min(1),
+  segmentId: z.string().min(1),
+  segmentName: z.string().min(1),
+  isOutlier: z.boolean().default(false),
+  scores: z.strictObject({ clv: score.optional(), churn: score.optional(), uplift: score.optional(), fatigue: score.optional() }),
+});
+
+export const planSegmentSchema = z.strictObject({
+  segmentId: z.string().min(1),
+  segmentName: z.string().min(1),
+  strategy: z.string().min(1),
+  channel: channelSchema.nullable(),
+  offer: offerSchema.nullable(),
+  /** When to send, as the plan states it (e.g. "2024-05-02T09:00 local", "next weekday morning"). */
+  timing: text(200),
+  budget: z.number().min(0),
+  audienceSize: z.number().int().min(0).optional(),
+  reasons: z.array(text(1_000)).default([]),
+});
+
+export const planEntrySchema = z.strictObject({
+  planId: z.string().min(1),
+  version: z.number().int().min(1).default(1),
+  segments: z.array(planSegmentSchema),
+  totalBudget: z.number().min(0).optional(),
+});
+
+export const eligibilityEntrySchema = z.strictObject({
+  channel: channelSchema,
+  eligible: z.boolean(),
+  reasons: z.array(z.strictObject({ code: z.string().min(1), message: text(1_000) })).default([]),
+});
+
+export const holdoutEntrySchema = z.strictObject({
+  experimentId: z.string().min(1),
+  arm: z.enum(["treatment", "holdout", "global_control"]),
+  bucket: z.number().min(0).max(1).nullable(),
+  segmentId: z.string().nullable().optional(),
+});
+
+export const APPROVAL_EVENTS = ["requested", "approved", "rejected", "expired"] as const;
+export const approvalEntrySchema = z.strictObject({
+  approvalId: z.string().min(1),
+  event: z.enum(APPROVAL_EVENTS),
+  /** Who requested (for "requested") or decided; "policy:<version>" for automatic approval, "system" for expiry. */
+  by: z.string().min(1),
+  byPolicy: z.boolean().default(false),
+  reason: text(2_000).nullable().default(null),
+  riskTier: z.enum(["auto", "human"]),
+  triggers: z.array(z.strictObject({ code: z.string(), message: text(1_000) })).default([]),
+  policyVersion: z.string().min(1),
+  expiresAt: isoInstant.optional(),
+});
+
+export const consentBasisSchema = z.strictObject({
+  channel: channelSchema,
+  purpose: z.enum(["marketing", "transactional"]),
+  status: z.literal("granted"),
+  source: z.string().nullable(),
+  recordedAt: isoInstant,
+});
+
+export const sendEntrySchema = z.strictObject({
+  channel: channelSchema,
+  messageId: z.string().min(1),
+  dedupeKey: z.string().min(1),
+  campaignId: z.string().min(1).optional(),
+  templateId: z.string().nullable(),
+  variantId: z.string().nullable(),
+  prompt: promptRefSchema.nullable(),
+  offer: offerSchema.nullable(),
+  /** The consent record in force that allowed this send. */
+  consentBasis: consentBasisSchema,
+});
+
+export const suppressionEntrySchema = z.strictObject({
+  /** "all" when every channel is suppressed. */
+  channel: z.union([channelSchema, z.literal("all")]),
+  reasonCode: z.string().min(1),
+  reason: text(1_000),
+});
+
+export const measurementEntrySchema = z.strictObject({
+  experimentId: z.string().min(1).optional(),
+  readoutDigest: sha256Hex,
+  summary: text(2_000),
+});
+
+export const cycleEntrySchema = z.strictObject({
+  event: z.enum(["started", "finished", "failed"]),
+  status: z.string().optional(),
+  error: text(2_000).optional(),
+  summary: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const AUDIT_ENTRY_SCHEMAS = {
+  tool_call: toolCallEntrySchema,
+  llm_call: llmCallEntrySchema,
+  guardrail_verdict: guardrailVerdictEntrySchema,
+  segment_assignment: segmentAssignmentEntrySchema,
+  plan: planEntrySchema,
+  eligibility: eligibilityEntrySchema,
+  holdout: holdoutEntrySchema,
+  approval: approvalEntrySchema,
+  send: sendEntrySchema,
+  suppression: suppressionEntrySchema,
+  measurement: measurementEntrySchema,
+  cycle: cycleEntrySchema,
+} as const;
+
+export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;
+export const AUDIT_KINDS = Object.keys(AUDIT_ENTRY_SCHEMAS) as AuditKind[];
+
+/** Kinds about one customer: customer_id is required. */
+export const CUSTOMER_KINDS: ReadonlySet<AuditKind> = new Set(["segment_assignment", "eligibility", "holdout", "send", "suppression"]);
+/** Kinds that belong to a cycle: cycle_id is required. */
+export const CYCLE_KINDS: ReadonlySet<AuditKind> = new Set(["plan", "approval", "send", "cycle"]);
+
+/** The entry document of each kind, as stored (defaults applied). */
+export type AuditEntryOf<K extends AuditKind> = z.infer<(typeof AUDIT_ENTRY_SCHEMAS)[K]>;
+/** What a writer passes (defaults may be left out). */
+export type AuditEntryInputOf<K extends AuditKind> = z.input<(typeof AUDIT_ENTRY_SCHEMAS)[K]>;
+
+/** One entry to append. `at` defaults to the audit log's clock. */
+export type NewAuditEntry = {
+  [K in AuditKind]: {
+    kind: K;
+    actor: string;
+    cycleId?: string | null;
+    customerId?: string | null;
+    at?: Date;
+    entry: AuditEntryInputOf<K>;
+  };
+}[AuditKind];
+
+export type ToolCallEntry = AuditEntryOf<"tool_call">;
+export type LlmCallEntry = AuditEntryOf<"llm_call">;
+export type GuardrailVerdictEntry = AuditEntryOf<"guardrail_verdict">;
+export type SegmentAssignmentEntry = AuditEntryOf<"segment_assignment">;
+export type PlanEntry = AuditEntryOf<"plan">;
+export type PlanSegment = z.infer<typeof planSegmentSchema>;
+export type EligibilityEntry = AuditEntryOf<"eligibility">;
+export type HoldoutEntry = AuditEntryOf<"holdout">;
+export type ApprovalEntry = AuditEntryOf<"approval">;
+export type SendEntry = AuditEntryOf<"send">;
+export type SuppressionEntry = AuditEntryOf<"suppression">;
+export type MeasurementEntry = AuditEntryOf<"measurement">;
+export type CycleEntry = AuditEntryOf<"cycle">;
+
+export function isAuditKind(kind: string): kind is AuditKind {
+  return Object.hasOwn(AUDIT_ENTRY_SCHEMAS, kind);
+}

@@ -1,0 +1,136 @@
+import type pg from "pg";
+import type { Db } from "./db.js";
+
+/**
+ * SQL for the append-only audit log (table audit_log, see 001-init.sql). Chaining (hashes) is done
+ * by guardrails/audit.ts; this file only reads and writes rows.
+ */
+
+/** Anything that can run a query: the pool or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
+
+export interface AuditRow {
+  seq: number;
+  at: Date;
+  kind: string;
+  actor: string;
+  cycleId: string | null;
+  customerId: string | null;
+  entry: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+interface DbAuditRow {
+  seq: number;
+  at: Date;
+  kind: string;
+  actor: string;
+  cycle_id: string | null;
+  customer_id: string | null;
+  entry: unknown;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS = "seq, at, kind, actor, cycle_id, customer_id, entry, prev_hash, hash";
+
+function toRow(r: DbAuditRow): AuditRow {
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    kind: r.kind,
+    actor: r.actor,
+    cycleId: r.cycle_id,
+    customerId: r.customer_id,
+    entry: r.entry,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/**
+ * Takes the chain's writer lock until the surrounding transaction ends: every appender in every
+ * process serialises here, so two writers never chain onto the same head. One lock per schema.
+ */
+export async function lockAuditChain(client: pg.PoolClient): Promise<void> {
+  await client.query("SELECT pg_advisory_xact_lock(hashtext('pulse-audit:' || current_schema()))");
+}
+
+/** The last entry's seq and hash; read after lockAuditChain (READ COMMITTED sees the last committed head). */
+export async function readAuditHead(client: Queryable): Promise<{ seq: number; hash: string } | undefined> {
+  const { rows } = await client.query<{ seq: number; hash: string }>("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash } : undefined;
+}
+
+const INSERT_CHUNK = 5_000;
+
+/** Inserts rows with the seq values given (the caller holds the chain lock); one statement per chunk. */
+export async function insertAuditRows(client: pg.PoolClient, rows: readonly AuditRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    // Seq values are chosen under the lock (gap-free); the column's sequence is kept in step with them.
+    await client.query(
+      `WITH ins AS (
+         INSERT INTO audit_log (${COLUMNS})
+         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::text[], $9::text[])
+         RETURNING seq
+       )
+       SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), max(seq)) FROM ins`,
+      [
+        chunk.map((r) => r.seq),
+        chunk.map((r) => r.at.toISOString()),
+        chunk.map((r) => r.kind),
+        chunk.map((r) => r.actor),
+        chunk.map((r) => r.cycleId),
+        chunk.map((r) => r.customerId),
+        chunk.map((r) => JSON.stringify(r.entry)),
+        chunk.map((r) => r.prevHash),
+        chunk.map((r) => r.hash),
+      ],
+    );
+  }
+}
+
+/** Up to `limit` entries with seq > afterSeq, in seq order, optionally only those with from <= at < to. */
+export async function readAuditPage(
+  db: Db,
+  afterSeq: number,
+  limit: number,
+  range: { from?: Date; to?: Date } = {},
+): Promise<AuditRow[]> {
+  const { rows } = await db.pool.query<DbAuditRow>(
+    `SELECT ${COLUMNS} FROM audit_log
+     WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
+     ORDER BY seq LIMIT $4`,
+    [afterSeq, range.from?.toISOString() ?? null, range.to?.toISOString() ?? null, limit],
+  );
+  return rows.map(toRow);
+}
+
+export async function countAuditEntries(db: Db): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::bigint AS n FROM audit_log");
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Every entry about one customer (optionally in one cycle), in seq order. */
+export async function readCustomerEntries(db: Db, customerId: string, cycleId?: string): Promise<AuditRow[]> {
+  const { rows } = await db.pool.query<DbAuditRow>(
+    `SELECT ${COLUMNS} FROM audit_log
+     WHERE customer_id = $1 AND ($2::text IS NULL OR cycle_id = $2)
+     ORDER BY seq`,
+    [customerId, cycleId ?? null],
+  );
+  return rows.map(toRow);
+}
+
+/** A cycle's entries that are about no one customer (plan, approval, cycle events), of the kinds given. */
+export async function readCycleEntries(db: Db, cycleId: string, kinds: readonly string[]): Promise<AuditRow[]> {
+  const { rows } = await db.pool.query<DbAuditRow>(
+    `SELECT ${COLUMNS} FROM audit_log
+     WHERE cycle_id = $1 AND customer_id IS NULL AND kind = ANY($2::text[])
+     ORDER BY seq`,
+    [cycleId, kinds],
+  );
+  return rows.map(toRow);
+}
