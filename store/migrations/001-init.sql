@@ -163,6 +163,24 @@ CREATE TABLE cycles (
   summary       jsonb
 );
 
+-- What the plan decided for each customer it considered, and why (the audit explains from this too).
+CREATE TABLE cycle_targets (
+  cycle_id          text NOT NULL REFERENCES cycles (cycle_id),
+  customer_id       text NOT NULL,
+  segment_id        text NOT NULL,
+  strategy          text NOT NULL,
+  channel           text,
+  offer_depth       numeric(5, 4) NOT NULL DEFAULT 0,
+  campaign_id       text,
+  decision          text NOT NULL CHECK (decision IN ('contact', 'skip')),
+  predicted_uplift  double precision,
+  expected_value    double precision,
+  reasons           jsonb NOT NULL DEFAULT '[]',
+  -- The feature vector the decision used, so learning can pair it with the outcome.
+  features          real[],
+  PRIMARY KEY (cycle_id, customer_id)
+);
+
 CREATE TABLE experiments (
   experiment_id   text PRIMARY KEY,
   cycle_id        text REFERENCES cycles (cycle_id),

@@ -1,0 +1,388 @@
+import type pg from "pg";
+import type { Db } from "./db.js";
+
+/** Cycles, segment runs, scores, targets, holdouts, messages and outcomes: the cycle's records. */
+
+export type CycleStatus = "running" | "awaiting_approval" | "approved" | "rejected" | "activated" | "measured" | "done" | "failed";
+
+export async function createCycle(db: Db, c: { cycleId: string; requestedBy: string; asOf: Date }): Promise<void> {
+  await db.pool.query(
+    `INSERT INTO cycles (cycle_id, status, requested_by, as_of) VALUES ($1, 'running', $2, $3) ON CONFLICT (cycle_id) DO NOTHING`,
+    [c.cycleId, c.requestedBy, c.asOf],
+  );
+}
+
+export async function setCycleStatus(db: Db, cycleId: string, status: CycleStatus, patch: { plan?: unknown; summary?: unknown } = {}): Promise<void> {
+  await db.pool.query(
+    `UPDATE cycles SET status = $2, updated_at = now(),
+       plan = coalesce($3::jsonb, plan), summary = coalesce(summary, '{}'::jsonb) || coalesce($4::jsonb, '{}'::jsonb)
+     WHERE cycle_id = $1`,
+    [cycleId, status, patch.plan === undefined ? null : JSON.stringify(patch.plan), patch.summary === undefined ? null : JSON.stringify(patch.summary)],
+  );
+}
+
+export interface CycleRow {
+  cycleId: string;
+  status: CycleStatus;
+  requestedBy: string;
+  asOf: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  summary: Record<string, unknown> | null;
+}
+
+export async function getCycle(db: Db, cycleId: string): Promise<CycleRow | undefined> {
+  const { rows } = await db.pool.query(
+    "SELECT cycle_id, status, requested_by, as_of, created_at, updated_at, summary FROM cycles WHERE cycle_id = $1",
+    [cycleId],
+  );
+  const r = rows[0];
+  return r && { cycleId: r.cycle_id, status: r.status, requestedBy: r.requested_by, asOf: r.as_of, createdAt: r.created_at, updatedAt: r.updated_at, summary: r.summary };
+}
+
+export async function listCycles(db: Db, limit = 20): Promise<CycleRow[]> {
+  const { rows } = await db.pool.query(
+    "SELECT cycle_id, status, requested_by, as_of, created_at, updated_at, summary FROM cycles ORDER BY created_at DESC LIMIT $1",
+    [limit],
+  );
+  return rows.map((r) => ({ cycleId: r.cycle_id, status: r.status, requestedBy: r.requested_by, asOf: r.as_of, createdAt: r.created_at, updatedAt: r.updated_at, summary: r.summary }));
+}
+
+// --- segmentation ---------------------------------------------------------------------------
+
+export interface SegmentRecord {
+  segmentId: string;
+  name: string;
+  size: number;
+  centroid: unknown;
+  profile: unknown;
+}
+
+export async function saveSegmentRun(
+  db: Db,
+  run: { runId: string; asOf: Date; k: number; silhouette: number | null; daviesBouldin: number | null; params: unknown; report: unknown },
+  segments: readonly SegmentRecord[],
+  memberships: { customerIds: readonly string[]; segmentIds: readonly string[]; outliers?: ReadonlySet<string> },
+): Promise<void> {
+  await db.transaction(async (c) => {
+    const exists = await c.query("SELECT 1 FROM segment_runs WHERE run_id = $1", [run.runId]);
+    if (exists.rowCount) return;
+    await c.query(
+      "INSERT INTO segment_runs (run_id, as_of, k, silhouette, davies_bouldin, params, report) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      [run.runId, run.asOf, run.k, run.silhouette, run.daviesBouldin, JSON.stringify(run.params), JSON.stringify(run.report)],
+    );
+    await c.query(
+      `INSERT INTO segments (run_id, segment_id, name, size, centroid, profile)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])`,
+      [run.runId, segments.map((s) => s.segmentId), segments.map((s) => s.name), segments.map((s) => s.size), segments.map((s) => JSON.stringify(s.centroid)), segments.map((s) => JSON.stringify(s.profile))],
+    );
+    for (let i = 0; i < memberships.customerIds.length; i += 10_000) {
+      const ids = memberships.customerIds.slice(i, i + 10_000);
+      await c.query(
+        `INSERT INTO segment_memberships (run_id, customer_id, segment_id, is_outlier) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::boolean[])`,
+        [run.runId, ids, memberships.segmentIds.slice(i, i + 10_000), ids.map((id) => memberships.outliers?.has(id) ?? false)],
+      );
+    }
+  });
+}
+
+export interface PreviousRun {
+  runId: string;
+  report: Record<string, unknown>;
+  segments: { segmentId: string; name: string; centroid: unknown }[];
+  memberships: Map<string, string>;
+}
+
+/** The latest segment run before `asOf`, with memberships, for stable identity. */
+export async function latestSegmentRun(db: Db, before: Date, excludeRunId?: string): Promise<PreviousRun | undefined> {
+  const { rows } = await db.pool.query<{ run_id: string; report: Record<string, unknown> }>(
+    "SELECT run_id, report FROM segment_runs WHERE as_of <= $1 AND run_id IS DISTINCT FROM $2 ORDER BY as_of DESC, created_at DESC LIMIT 1",
+    [before, excludeRunId ?? null],
+  );
+  const run = rows[0];
+  if (!run) return undefined;
+  const segs = await db.pool.query<{ segment_id: string; name: string; centroid: unknown }>(
+    "SELECT segment_id, name, centroid FROM segments WHERE run_id = $1 ORDER BY segment_id",
+    [run.run_id],
+  );
+  const mem = await db.pool.query<{ customer_id: string; segment_id: string }>("SELECT customer_id, segment_id FROM segment_memberships WHERE run_id = $1", [run.run_id]);
+  return {
+    runId: run.run_id,
+    report: run.report,
+    segments: segs.rows.map((s) => ({ segmentId: s.segment_id, name: s.name, centroid: s.centroid })),
+    memberships: new Map(mem.rows.map((m) => [m.customer_id, m.segment_id])),
+  };
+}
+
+// --- scores -----------------------------------------------------------------------------------
+
+export async function saveScores(
+  db: Db,
+  run: { runId: string; model: string; version: string; asOf: Date; metrics?: unknown; params?: unknown },
+  scores: { customerIds: readonly string[]; values: ArrayLike<number>; details?: readonly unknown[] },
+): Promise<void> {
+  await db.transaction(async (c) => {
+    const inserted = await c.query(
+      "INSERT INTO score_runs (run_id, model, version, as_of, metrics, params) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id) DO NOTHING",
+      [run.runId, run.model, run.version, run.asOf, JSON.stringify(run.metrics ?? {}), JSON.stringify(run.params ?? {})],
+    );
+    if (!inserted.rowCount) return;
+    for (let i = 0; i < scores.customerIds.length; i += 10_000) {
+      const ids = scores.customerIds.slice(i, i + 10_000);
+      await c.query(
+        "INSERT INTO scores (run_id, customer_id, value, detail) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::jsonb[])",
+        [run.runId, ids, Array.from(ids, (_, j) => scores.values[i + j]), ids.map((_, j) => (scores.details ? JSON.stringify(scores.details[i + j]) : null))],
+      );
+    }
+  });
+}
+
+/** The most recent model of a kind (e.g. an uplift model per strategy) stored as a score run's params. */
+export async function latestModel<T>(db: Db, model: string): Promise<{ runId: string; asOf: Date; params: T; metrics: Record<string, unknown> } | undefined> {
+  const { rows } = await db.pool.query("SELECT run_id, as_of, params, metrics FROM score_runs WHERE model = $1 ORDER BY as_of DESC, created_at DESC LIMIT 1", [model]);
+  const r = rows[0];
+  return r && { runId: r.run_id, asOf: r.as_of, params: r.params as T, metrics: r.metrics };
+}
+
+// --- targets ----------------------------------------------------------------------------------
+
+export interface TargetRow {
+  customerId: string;
+  segmentId: string;
+  strategy: string;
+  channel: string | null;
+  offerDepth: number;
+  campaignId: string | null;
+  decision: "contact" | "skip";
+  predictedUplift: number | null;
+  expectedValue: number | null;
+  reasons: { code: string; message: string }[];
+  features?: ArrayLike<number>;
+}
+
+export async function saveTargets(db: Db, cycleId: string, targets: readonly TargetRow[]): Promise<void> {
+  for (let i = 0; i < targets.length; i += 5000) {
+    const b = targets.slice(i, i + 5000);
+    await db.pool.query(
+      `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features)
+       SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons,
+              CASE WHEN u.features IS NULL THEN NULL ELSE (SELECT array_agg(x::real) FROM jsonb_array_elements_text(u.features) AS x) END
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::jsonb[], $12::jsonb[])
+         AS u(customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features)
+       ON CONFLICT (cycle_id, customer_id) DO NOTHING`,
+      [
+        cycleId,
+        b.map((t) => t.customerId),
+        b.map((t) => t.segmentId),
+        b.map((t) => t.strategy),
+        b.map((t) => t.channel),
+        b.map((t) => t.offerDepth),
+        b.map((t) => t.campaignId),
+        b.map((t) => t.decision),
+        b.map((t) => t.predictedUplift),
+        b.map((t) => t.expectedValue),
+        b.map((t) => JSON.stringify(t.reasons)),
+        b.map((t) => (t.features ? JSON.stringify(Array.from(t.features)) : null)),
+      ],
+    );
+  }
+}
+
+export async function contactTargets(db: Db, cycleId: string): Promise<{ customerId: string; segmentId: string; strategy: string; channel: string; offerDepth: number; campaignId: string }[]> {
+  const { rows } = await db.pool.query(
+    `SELECT customer_id, segment_id, strategy, channel, offer_depth, campaign_id FROM cycle_targets
+     WHERE cycle_id = $1 AND decision = 'contact' ORDER BY customer_id`,
+    [cycleId],
+  );
+  return rows.map((r) => ({ customerId: r.customer_id, segmentId: r.segment_id, strategy: r.strategy, channel: r.channel, offerDepth: r.offer_depth, campaignId: r.campaign_id }));
+}
+
+export async function targetSummary(db: Db, cycleId: string): Promise<{ decision: string; code: string; customers: number }[]> {
+  const { rows } = await db.pool.query(
+    `SELECT decision, coalesce(reasons->0->>'code', 'contact') AS code, count(*)::int AS customers FROM cycle_targets
+     WHERE cycle_id = $1 GROUP BY 1, 2 ORDER BY 3 DESC`,
+    [cycleId],
+  );
+  return rows;
+}
+
+// --- holdouts ---------------------------------------------------------------------------------
+
+export async function saveAssignments(
+  db: Db,
+  experimentId: string,
+  rows: readonly { customerId: string; segmentId: string | null; arm: "treatment" | "holdout" | "global_control"; bucket: number }[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const b = rows.slice(i, i + 10_000);
+    await db.pool.query(
+      `INSERT INTO holdout_assignments (experiment_id, customer_id, segment_id, arm, bucket)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[]) ON CONFLICT (experiment_id, customer_id) DO NOTHING`,
+      [experimentId, b.map((r) => r.customerId), b.map((r) => r.segmentId), b.map((r) => r.arm), b.map((r) => r.bucket)],
+    );
+  }
+}
+
+export async function armCounts(db: Db, experimentId: string): Promise<Record<string, number>> {
+  const { rows } = await db.pool.query<{ arm: string; n: number }>("SELECT arm, count(*)::int AS n FROM holdout_assignments WHERE experiment_id = $1 GROUP BY arm", [experimentId]);
+  return Object.fromEntries(rows.map((r) => [r.arm, r.n]));
+}
+
+/** Treated contacts of a cycle in one shard (customers sorted by id, `shard` of `shards` by position). */
+export async function treatedTargetsPage(db: Db, cycleId: string, experimentId: string, afterCustomerId: string, limit: number) {
+  const { rows } = await db.pool.query(
+    `SELECT t.customer_id, t.segment_id, t.strategy, t.channel, t.offer_depth, t.campaign_id, c.first_name, c.timezone
+     FROM cycle_targets t
+     JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
+     JOIN customers c ON c.customer_id = t.customer_id
+     WHERE t.cycle_id = $1 AND t.decision = 'contact' AND t.customer_id > $3
+     ORDER BY t.customer_id LIMIT $4`,
+    [cycleId, experimentId, afterCustomerId, limit],
+  );
+  return rows.map((r) => ({
+    customerId: r.customer_id as string,
+    segmentId: r.segment_id as string,
+    strategy: r.strategy as string,
+    channel: r.channel as string,
+    offerDepth: r.offer_depth as number,
+    campaignId: r.campaign_id as string,
+    firstName: r.first_name as string | null,
+    timezone: r.timezone as string,
+  }));
+}
+
+// --- messages ---------------------------------------------------------------------------------
+
+export interface NewMessage {
+  messageId: string;
+  dedupeKey: string;
+  cycleId: string;
+  campaignId: string;
+  customerId: string;
+  channel: string;
+  strategy: string;
+  offerDepth: number;
+  templateId: string | null;
+  variantId: string;
+  content: unknown;
+}
+
+/**
+ * Inserts messages; the unique dedupe key makes a second row for the same (cycle, campaign,
+ * customer, channel) impossible. Returns the dedupe keys this call created (a re-run creates none).
+ */
+export async function insertMessages(db: Db | pg.PoolClient, messages: readonly NewMessage[]): Promise<Set<string>> {
+  if (messages.length === 0) return new Set();
+  const runner = "pool" in db ? db.pool : db;
+  const { rows } = await runner.query<{ dedupe_key: string }>(
+    `INSERT INTO messages (message_id, dedupe_key, cycle_id, campaign_id, customer_id, channel, strategy, offer_depth, template_id, variant_id, content)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::text[], $10::text[], $11::jsonb[])
+     ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
+    [
+      messages.map((m) => m.messageId),
+      messages.map((m) => m.dedupeKey),
+      messages.map((m) => m.cycleId),
+      messages.map((m) => m.campaignId),
+      messages.map((m) => m.customerId),
+      messages.map((m) => m.channel),
+      messages.map((m) => m.strategy),
+      messages.map((m) => m.offerDepth),
+      messages.map((m) => m.templateId),
+      messages.map((m) => m.variantId),
+      messages.map((m) => JSON.stringify(m.content)),
+    ],
+  );
+  return new Set(rows.map((r) => r.dedupe_key));
+}
+
+export async function getMessage(db: Db, messageId: string) {
+  const { rows } = await db.pool.query("SELECT * FROM messages WHERE message_id = $1", [messageId]);
+  return rows[0] as
+    | { message_id: string; dedupe_key: string; cycle_id: string; campaign_id: string; customer_id: string; channel: string; strategy: string; offer_depth: number; template_id: string | null; variant_id: string; content: Record<string, unknown>; status: string; sent_at: Date | null }
+    | undefined;
+}
+
+/** Marks a message sent; returns false if it was already marked (a redelivered job). */
+export async function markSent(db: Db, messageId: string, at: Date, status = "sent"): Promise<boolean> {
+  const r = await db.pool.query("UPDATE messages SET status = $2, sent_at = $3 WHERE message_id = $1 AND status = 'queued'", [messageId, status, at]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/** Messages of a cycle still queued (created but not delivered), e.g. after a worker died. */
+export async function queuedMessageIds(db: Db, cycleId: string): Promise<string[]> {
+  const { rows } = await db.pool.query<{ message_id: string }>("SELECT message_id FROM messages WHERE cycle_id = $1 AND status = 'queued' ORDER BY message_id", [cycleId]);
+  return rows.map((r) => r.message_id);
+}
+
+export async function messageCounts(db: Db, cycleId: string): Promise<{ channel: string; status: string; n: number }[]> {
+  const { rows } = await db.pool.query("SELECT channel, status, count(*)::int AS n FROM messages WHERE cycle_id = $1 GROUP BY 1, 2 ORDER BY 1, 2", [cycleId]);
+  return rows;
+}
+
+// --- outcomes ---------------------------------------------------------------------------------
+
+/**
+ * Computes every assigned customer's outcome over [from, to): converted (a completed order),
+ * net revenue and margin, unsubscribed (an unsubscribe response or a revoked marketing consent).
+ * Treated and held-out customers are measured the same way; writes experiment_outcomes.
+ */
+export async function measureOutcomes(db: Db, experimentId: string, from: Date, to: Date): Promise<number> {
+  const r = await db.pool.query(
+    `INSERT INTO experiment_outcomes (experiment_id, customer_id, visited, converted, revenue, margin, unsubscribed, observed_at)
+     SELECT a.experiment_id, a.customer_id, NULL,
+            coalesce(o.orders, 0) > 0, coalesce(o.revenue, 0), coalesce(o.margin, 0),
+            coalesce(u.unsubscribed, false), $3
+     FROM holdout_assignments a
+     LEFT JOIN LATERAL (
+       SELECT count(DISTINCT ord.order_id) AS orders,
+              sum(CASE WHEN l.status = 'completed' THEN l.quantity * l.unit_price - l.discount
+                       WHEN l.status = 'returned' THEN -abs(l.quantity * l.unit_price) ELSE 0 END) AS revenue,
+              sum(CASE WHEN l.status = 'completed' THEN coalesce(l.margin, 0) - l.discount ELSE 0 END) AS margin
+       FROM orders ord JOIN order_lines l USING (order_id)
+       WHERE ord.customer_id = a.customer_id AND ord.ordered_at >= $2 AND ord.ordered_at < $3) o ON true
+     LEFT JOIN LATERAL (
+       SELECT true AS unsubscribed WHERE
+         EXISTS (SELECT 1 FROM message_responses m WHERE m.customer_id = a.customer_id AND m.type = 'unsubscribe' AND m.occurred_at >= $2 AND m.occurred_at < $3)
+         OR EXISTS (SELECT 1 FROM consents c WHERE c.customer_id = a.customer_id AND c.purpose = 'marketing' AND c.status = 'revoked' AND c.recorded_at >= $2 AND c.recorded_at < $3)) u ON true
+     WHERE a.experiment_id = $1
+     ON CONFLICT (experiment_id, customer_id) DO UPDATE SET converted = excluded.converted, revenue = excluded.revenue,
+       margin = excluded.margin, unsubscribed = excluded.unsubscribed, observed_at = excluded.observed_at`,
+    [experimentId, from, to],
+  );
+  return r.rowCount ?? 0;
+}
+
+export interface OutcomeRecord {
+  customerId: string;
+  segmentId: string;
+  strategy: string;
+  arm: "treatment" | "holdout" | "global_control";
+  converted: boolean;
+  revenue: number;
+  margin: number;
+  unsubscribed: boolean;
+  features: number[] | null;
+}
+
+export async function outcomeRecords(db: Db, cycleId: string, experimentId: string): Promise<OutcomeRecord[]> {
+  const { rows } = await db.pool.query(
+    `SELECT a.customer_id, coalesce(t.segment_id, a.segment_id) AS segment_id, coalesce(t.strategy, 'none') AS strategy, a.arm,
+            o.converted, o.revenue, coalesce(o.margin, 0) AS margin, o.unsubscribed, t.features
+     FROM holdout_assignments a
+     JOIN experiment_outcomes o USING (experiment_id, customer_id)
+     LEFT JOIN cycle_targets t ON t.cycle_id = $1 AND t.customer_id = a.customer_id
+     WHERE a.experiment_id = $2 ORDER BY a.customer_id`,
+    [cycleId, experimentId],
+  );
+  return rows.map((r) => ({
+    customerId: r.customer_id,
+    segmentId: r.segment_id,
+    strategy: r.strategy,
+    arm: r.arm,
+    converted: r.converted,
+    revenue: r.revenue,
+    margin: r.margin,
+    unsubscribed: r.unsubscribed,
+    features: r.features,
+  }));
+}
