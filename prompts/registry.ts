@@ -62,3 +62,19 @@ export function listPrompts(): PromptRef[] {
 export function refOf(t: PromptTemplate): PromptRef {
   return { id: t.id, version: t.version, hash: t.hash };
 }
+
+/** A template's text holds the system message, then a line `=== user ===`, then the user message. */
+const USER_SEPARATOR = /^=== user ===$/m;
+
+export interface RenderedPrompt {
+  ref: PromptRef;
+  system: string;
+  user: string;
+}
+
+export function renderMessages(id: string, vars: Record<string, unknown>, version?: number): RenderedPrompt {
+  const template = getPrompt(id, version);
+  const [system, user] = template.render(vars).split(USER_SEPARATOR);
+  if (user === undefined) throw new NotFoundError(`user message in prompt ${id} v${template.version} (missing "=== user ===" line)`);
+  return { ref: refOf(template), system: system!.trim(), user: user.trim() };
+}
