@@ -37,6 +37,12 @@ export const configSchema = z.object({
   OPENAI_BASE_URL: optionalUrl(["http:", "https:"]),
   PULSE_MODEL: z.preprocess(emptyAsUndefined, z.string().default("gpt-4o-mini")),
   PULSE_LLM_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(30_000)),
+  /** Where messages go: a JSONL outbox file (default), a signed webhook, or nowhere but the simulator. */
+  PULSE_CONNECTOR: z.preprocess(emptyAsUndefined, z.enum(["file", "webhook"]).default("file")),
+  PULSE_WEBHOOK_URL: optionalUrl(["http:", "https:"]),
+  PULSE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+  /** Cron pattern for autonomous cycles (pulse worker --schedule overrides it). */
+  PULSE_CYCLE_CRON: z.preprocess(emptyAsUndefined, z.string().optional()),
   PULSE_LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
@@ -48,6 +54,11 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+function checkCrossField(c: Config): void {
+  if (c.PULSE_CONNECTOR === "webhook" && !c.PULSE_WEBHOOK_URL) throw new ConfigError("PULSE_WEBHOOK_URL", "required when PULSE_CONNECTOR=webhook");
+  if (c.PULSE_CONNECTOR === "webhook" && !c.PULSE_WEBHOOK_SECRET) throw new ConfigError("PULSE_WEBHOOK_SECRET", "required when PULSE_CONNECTOR=webhook");
+}
+
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
@@ -55,6 +66,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const variable = String(issue.path[0] ?? "environment");
     throw new ConfigError(variable, issue.message);
   }
+  checkCrossField(result.data);
   return result.data;
 }
 

@@ -386,3 +386,52 @@ export async function outcomeRecords(db: Db, cycleId: string, experimentId: stri
     features: r.features,
   }));
 }
+
+/** Treated contacts of one campaign in one shard (customers split by a hash of their id). */
+export async function treatedTargetsForShard(db: Db, cycleId: string, experimentId: string, campaignId: string, shard: number, shardCount: number) {
+  const { rows } = await db.pool.query(
+    `SELECT t.customer_id, t.channel, t.offer_depth, c.first_name, c.timezone,
+            (SELECT l.category FROM orders o JOIN order_lines l USING (order_id)
+             WHERE o.customer_id = t.customer_id AND l.status = 'completed'
+             GROUP BY l.category ORDER BY sum(l.quantity * l.unit_price) DESC, l.category LIMIT 1) AS top_category
+     FROM cycle_targets t
+     JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
+     JOIN customers c ON c.customer_id = t.customer_id
+     WHERE t.cycle_id = $1 AND t.campaign_id = $3 AND t.decision = 'contact' AND mod(abs(hashtext(t.customer_id)), $5) = $4
+     ORDER BY t.customer_id`,
+    [cycleId, experimentId, campaignId, shard, shardCount],
+  );
+  return rows.map((r) => ({
+    customerId: r.customer_id as string,
+    channel: r.channel as string,
+    offerDepth: r.offer_depth as number,
+    firstName: r.first_name as string | null,
+    timezone: r.timezone as string,
+    topCategory: r.top_category as string | null,
+  }));
+}
+
+/** Queued (not yet delivered) messages of a campaign for the given customers. */
+export async function queuedMessagesFor(db: Db, campaignId: string, customerIds: readonly string[]) {
+  const { rows } = await db.pool.query<{ message_id: string; customer_id: string; variant_id: string }>(
+    "SELECT message_id, customer_id, variant_id FROM messages WHERE campaign_id = $1 AND customer_id = ANY($2) AND status = 'queued' ORDER BY customer_id",
+    [campaignId, customerIds],
+  );
+  return rows.map((r) => ({ messageId: r.message_id, customerId: r.customer_id, variantId: r.variant_id }));
+}
+
+/** The consent record in force for a customer, channel and purpose at a time (null if none). */
+export async function consentInForce(db: Db, customerId: string, channel: string, purpose: string, at: Date) {
+  const { rows } = await db.pool.query(
+    `SELECT status, source, recorded_at FROM consents WHERE customer_id = $1 AND channel = $2 AND purpose = $3 AND recorded_at <= $4
+     ORDER BY recorded_at DESC, status DESC LIMIT 1`,
+    [customerId, channel, purpose, at],
+  );
+  const r = rows[0];
+  return r ? { status: r.status as "granted" | "revoked", source: r.source as string | null, recordedAt: r.recorded_at as Date } : null;
+}
+
+export async function campaignsOf(db: Db, cycleId: string): Promise<unknown[]> {
+  const { rows } = await db.pool.query<{ campaigns: unknown[] | null }>("SELECT plan -> 'campaigns' AS campaigns FROM cycles WHERE cycle_id = $1", [cycleId]);
+  return rows[0]?.campaigns ?? [];
+}

@@ -46,7 +46,11 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
     connectionString = embedded.url;
   }
 
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 10_000, options: `-c search_path=${schema}` });
+  // PGlite's socket multiplexer can interleave the extended-protocol messages of concurrent
+  // connections ("unnamed prepared statement does not exist"), so this process talks to the
+  // embedded database over one connection: queries queue in the pool instead.
+  const poolSize = embedded ? 1 : max;
+  const pool = new pg.Pool({ connectionString, max: poolSize, idleTimeoutMillis: 10_000, options: `-c search_path=${schema}` });
   // A pool must never crash the process on an idle client's error (e.g. the server restarting).
   pool.on("error", () => {});
 

@@ -1,0 +1,64 @@
+import { composeCopy } from "../../../agents/copywriter/index.js";
+import { setCycleStatus } from "../../../store/cycle-repo.js";
+import { auditToolCall } from "../audit-helpers.js";
+import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
+import type { Campaign, CycleState } from "../state.js";
+import { campaignIdOf } from "./plan.js";
+
+/**
+ * Copy per segment × channel × strategy: LLM calls grow with segments and channels, never with
+ * customers. The campaigns (with their variants) are also stored on the cycle row, where the
+ * activation workers read them.
+ */
+export async function composeNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
+  const { cycleId, settings } = state;
+  const llm = cycleLlm(deps, cycleId);
+  const campaigns: Campaign[] = [];
+  let source: "llm" | "offline" = llm ? "llm" : "offline";
+  let fallbackReason: string | undefined;
+  for (const p of state.plan!.segments) {
+    if (!p.channel || p.contacts === 0 || !["targeted_promo", "reengage", "winback", "cross_sell"].includes(p.strategy)) continue;
+    const seg = state.refresh!.segments.find((s) => s.segmentId === p.segmentId)!;
+    const out = await composeCopy({
+      segments: [{ segmentId: p.segmentId, name: p.name, size: seg.size, profileWords: [seg.description, ...seg.traits].slice(0, 6) }],
+      channel: p.channel as "email" | "sms" | "push" | "in_app",
+      strategy: p.strategy as "targeted_promo" | "reengage" | "winback" | "cross_sell",
+      offer: { depth: p.offerDepth, maxDepth: settings.maxDiscount },
+      variants: settings.variants,
+      brand: settings.brand,
+      ...(llm ? { llm } : {}),
+      cache: deps.copyCache,
+    });
+    const segOut = out.segments[0];
+    if (segOut?.llmError) fallbackReason = segOut.llmError;
+    const usedLlm = out.variants.some((v) => v.source === "llm");
+    if (llm && !usedLlm) source = "offline";
+    const campaign: Campaign = {
+      campaignId: campaignIdOf(cycleId, p.segmentId, p.strategy, p.channel),
+      segmentId: p.segmentId,
+      segmentName: p.name,
+      strategy: p.strategy,
+      channel: p.channel,
+      offerDepth: p.offerDepth,
+      sendHourLocal: p.sendHourLocal,
+      source: usedLlm ? "llm" : "offline",
+      variants: out.variants.map((v) => ({ variantId: v.variantId, fields: v.fields as Record<string, string>, ...(v.prompt ? { prompt: v.prompt } : {}) })),
+    };
+    campaigns.push(campaign);
+    await auditToolCall(
+      deps,
+      cycleId,
+      "copywriter",
+      { segmentId: p.segmentId, channel: p.channel, strategy: p.strategy, offerDepth: p.offerDepth, variants: settings.variants },
+      campaign.variants.map((v) => v.variantId),
+      `${campaign.variants.length} ${campaign.source} variants for ${p.name} by ${p.channel} (${segOut?.replaced.length ?? 0} replaced from the library after QA)`,
+    );
+  }
+  await setCycleStatus(deps.db, cycleId, "running", { plan: { campaigns } });
+  return {
+    status: "composed",
+    agents: { ...state.agents, copywriter: { source, ...(fallbackReason ? { fallbackReason } : {}) } },
+    copy: { campaigns },
+    llm: llmUsage(deps, cycleId),
+  };
+}

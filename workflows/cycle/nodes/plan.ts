@@ -1,0 +1,205 @@
+import { planSegments } from "../../../agents/strategist/index.js";
+import { CHANNELS } from "../../../ingest/formats.js";
+import { latestModel, saveTargets, type TargetRow } from "../../../store/cycle-repo.js";
+import { loadContactData, outOfStockCategories } from "../../../store/history-repo.js";
+import { checkEligibility } from "../../../tools/eligibility.js";
+import { FEATURE_COUNT } from "../../../tools/features.js";
+import { isInGlobalControl } from "../../../tools/holdout.js";
+import { planTargets, type Strategy } from "../../../tools/targeting.js";
+import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
+import { auditToolCall } from "../audit-helpers.js";
+import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
+import { CONTACT_STRATEGIES, meanAov, nextLocalHour, priorUpliftFn, segmentSituation, targetingCustomer, type UpliftFn } from "../planning.js";
+import type { CycleState } from "../state.js";
+import { cycleData, segmentOf } from "./refresh.js";
+
+
+export interface LearnedUplift {
+  model: UpliftModel;
+  channel: string;
+  offerDepth: number;
+  treated: number;
+  holdout: number;
+}
+
+export const campaignIdOf = (cycleId: string, segmentId: string, strategy: string, channel: string) => `${cycleId}.${segmentId}.${strategy}.${channel}`;
+
+/** Uplift from Pulse's own holdouts where a model exists for the strategy (its level, the prior's shape across channels and offers), else the prior. */
+async function upliftFunction(deps: CycleDeps, data: Awaited<ReturnType<typeof cycleData>>): Promise<{ fn: UpliftFn; sources: Record<string, string> }> {
+  const prior = priorUpliftFn(data);
+  const learned = new Map<Strategy, { level: Float64Array; channel: string; offerDepth: number; runId: string }>();
+  const rows = data.customers.map((_, i) => Array.from(data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
+  for (const strategy of CONTACT_STRATEGIES) {
+    const m = await latestModel<LearnedUplift>(deps.db, `uplift:${strategy}`);
+    if (!m || m.asOf > data.asOf) continue;
+    learned.set(strategy, { level: Float64Array.from(predictUplift(m.params.model, rows)), channel: m.params.channel, offerDepth: m.params.offerDepth, runId: m.runId });
+  }
+  const fn: UpliftFn = (i, strategy, channel, offerDepth) => {
+    const l = learned.get(strategy);
+    const p = prior(i, strategy, channel, offerDepth);
+    if (!l) return p;
+    const base = prior(i, strategy, l.channel, l.offerDepth);
+    const shape = Math.abs(base) > 1e-9 ? p / base : 1;
+    return l.level[i]! * Math.min(Math.max(shape, 0), 3);
+  };
+  const sources = Object.fromEntries(CONTACT_STRATEGIES.map((s) => [s, learned.has(s) ? `learned (${learned.get(s)!.runId})` : "prior"]));
+  return { fn, sources };
+}
+
+export async function planNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
+  const { cycleId, settings } = state;
+  const asOf = new Date(state.asOf);
+  const data = await cycleData(deps, state);
+  const membership = await segmentOf(deps, cycleId);
+  const segments = state.refresh!.segments;
+  const members = new Map(segments.map((s) => [s.segmentId, [] as number[]]));
+  data.customers.forEach((c, i) => members.get(membership.get(c.customer_id) ?? "")?.push(i));
+
+  const { fn: uplift, sources } = await upliftFunction(deps, data);
+  const situations = segments.map((s) => segmentSituation(data, s, members.get(s.segmentId) ?? [], settings, uplift));
+  await auditToolCall(
+    deps,
+    cycleId,
+    "plan_options",
+    { segments: segments.map((s) => s.segmentId), channels: settings.channels, offerDepths: settings.offerDepths, maxDiscount: settings.maxDiscount, uplift: sources },
+    situations.map((s) => s.options.filter((o) => o.contacts > 0).length),
+    `expected value of ${situations.reduce((n, s) => n + s.options.length, 0)} strategy × channel × offer options over ${segments.length} segments (uplift: ${Object.entries(sources).map(([k, v]) => `${k} ${v}`).join(", ")})`,
+  );
+  const { plans, provenance } = await planSegments(situations, { llm: cycleLlm(deps, cycleId), maxDiscount: settings.maxDiscount });
+
+  // Per customer: targeting under the chosen plan, then eligibility at the customer's local send time.
+  const outOfStock = await outOfStockCategories(deps.db);
+  const targets: TargetRow[] = [];
+  const contactIdx: number[] = [];
+  const planned = new Map<number, { plannedAt: Date; campaignId: string }>();
+  for (const p of plans) {
+    const idx = members.get(p.segmentId) ?? [];
+    const channel = (p.channel ?? "email") as (typeof CHANNELS)[number];
+    const fallbackAov = meanAov(data, idx);
+    const decided = planTargets({
+      strategy: p.strategy,
+      channel,
+      offerDepth: p.offerDepth,
+      customers: idx.map((i) => targetingCustomer(data, i, uplift(i, p.strategy, channel, p.offerDepth), fallbackAov)),
+    });
+    const campaignId = p.channel ? campaignIdOf(cycleId, p.segmentId, p.strategy, p.channel) : null;
+    decided.decisions.forEach((d, k) => {
+      const i = idx[k]!;
+      const feature = data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
+      targets.push({
+        customerId: d.customerId,
+        segmentId: p.segmentId,
+        strategy: p.strategy,
+        channel: p.channel,
+        offerDepth: p.offerDepth,
+        campaignId,
+        decision: d.decision,
+        predictedUplift: p.channel ? uplift(i, p.strategy, channel, p.offerDepth) : null,
+        expectedValue: d.expectedValue,
+        reasons: d.reasons,
+        features: feature,
+      });
+      if (d.decision === "contact") {
+        contactIdx.push(targets.length - 1);
+        planned.set(targets.length - 1, { plannedAt: nextLocalHour(asOf, data.customers[i]!.timezone, p.sendHourLocal), campaignId: campaignId! });
+      }
+    });
+  }
+
+  const contactCustomers = contactIdx.map((t) => targets[t]!.customerId);
+  const contact = await loadContactData(deps.db, contactCustomers, asOf);
+  const eligibility = checkEligibility({
+    candidates: contactIdx.map((t) => ({
+      candidateId: String(t),
+      customerId: targets[t]!.customerId,
+      channel: targets[t]!.channel as (typeof CHANNELS)[number],
+      purpose: "marketing" as const,
+      plannedAt: planned.get(t)!.plannedAt.toISOString(),
+      campaignId: planned.get(t)!.campaignId,
+      strategy: targets[t]!.strategy,
+    })),
+    customers: contactCustomers.map((id) => {
+      const c = contact.get(id)!;
+      const tz = data.customers[data.index.get(id)!]!.timezone;
+      return {
+        customerId: id,
+        timezone: tz,
+        consents: c.consents.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number], purpose: x.purpose as "marketing" | "transactional", status: x.status as "granted" | "revoked", recordedAt: x.recordedAt.toISOString(), ...(x.source ? { source: x.source } : {}) })),
+        suppressions: c.suppressions.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number] | "all", reason: x.reason, addedAt: x.addedAt.toISOString() })),
+        sends: c.sends.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number], at: x.at.toISOString() })),
+        lastConversionAt: c.lastConversionAt?.toISOString() ?? null,
+        globalControl: isInGlobalControl(id, { salt: settings.globalControlSalt, share: settings.globalControlShare }),
+      };
+    }),
+    outOfStockCategories: outOfStock,
+  });
+  for (const d of eligibility.decisions) {
+    const t = targets[Number(d.candidateId)]!;
+    if (!d.eligible) {
+      t.decision = "skip";
+      t.reasons = d.reasons.map((r) => ({ code: r.code, message: r.message }));
+    }
+  }
+  await auditToolCall(deps, cycleId, "eligibility", { candidates: contactIdx.length, outOfStock }, { eligible: eligibility.eligibleCount, blockedBy: eligibility.blockedBy }, `${eligibility.eligibleCount} of ${contactIdx.length} candidates eligible`);
+  await saveTargets(deps.db, cycleId, targets);
+
+  // Audit: the plan, then every customer's verdict (eligibility for candidates, suppression for the rest).
+  const eligibleByIdx = new Map(eligibility.decisions.map((d) => [Number(d.candidateId), d]));
+  await deps.audit.append({
+    kind: "plan",
+    actor: deps.actor,
+    cycleId,
+    entry: {
+      planId: `${cycleId}.plan`,
+      version: 1,
+      segments: plans.map((p) => ({
+        segmentId: p.segmentId,
+        segmentName: p.name,
+        strategy: p.strategy,
+        channel: p.channel as (typeof CHANNELS)[number] | null,
+        offer: p.channel ? { type: p.offerDepth > 0 ? "percent_off" : "none", depth: p.offerDepth } : null,
+        timing: p.channel ? `${String(p.sendHourLocal).padStart(2, "0")}:00 in each customer's time zone` : "no send",
+        budget: p.budget,
+        audienceSize: targets.filter((t) => t.segmentId === p.segmentId && t.decision === "contact").length,
+        reasons: [...p.reasons, `uplift source: ${sources[p.strategy] ?? "none"}`],
+      })),
+      totalBudget: Math.round(plans.reduce((s, p) => s + p.budget, 0) * 100) / 100,
+    },
+  });
+  await deps.audit.appendMany(
+    targets.map((t, k) => {
+      const e = eligibleByIdx.get(k);
+      if (e) {
+        return { kind: "eligibility" as const, actor: deps.actor, cycleId, customerId: t.customerId, entry: { channel: t.channel as (typeof CHANNELS)[number], eligible: e.eligible, reasons: e.reasons.map((r) => ({ code: r.code, message: r.message })) } };
+      }
+      const r = t.reasons[0] ?? { code: "not_targeted", message: "not targeted" };
+      return { kind: "suppression" as const, actor: deps.actor, cycleId, customerId: t.customerId, entry: { channel: (t.channel ?? "all") as (typeof CHANNELS)[number] | "all", reasonCode: r.code, reason: t.reasons.map((x) => x.message).join("; ").slice(0, 1000) } };
+    }),
+  );
+
+  const skipped: Record<string, number> = {};
+  for (const t of targets) if (t.decision === "skip") skipped[t.reasons[0]?.code ?? "unknown"] = (skipped[t.reasons[0]?.code ?? "unknown"] ?? 0) + 1;
+  return {
+    status: "planned",
+    agents: { ...state.agents, strategist: provenance },
+    plan: {
+      segments: plans.map((p) => ({
+        segmentId: p.segmentId,
+        name: p.name,
+        strategy: p.strategy,
+        channel: p.channel,
+        offerDepth: p.offerDepth,
+        sendHourLocal: p.sendHourLocal,
+        contacts: targets.filter((t) => t.segmentId === p.segmentId && t.decision === "contact").length,
+        budget: p.budget,
+        expectedIncrementalMargin: p.expectedIncrementalMargin,
+        reasons: p.reasons,
+        upliftSource: sources[p.strategy] ?? "none",
+      })),
+      considered: targets.length,
+      contacts: targets.filter((t) => t.decision === "contact").length,
+      skipped,
+    },
+    llm: llmUsage(deps, cycleId),
+  };
+}

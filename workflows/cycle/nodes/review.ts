@@ -1,0 +1,71 @@
+import { checkContent } from "../../../guardrails/content-qa.js";
+import { assessPlanRisk, contentVersionKey } from "../../../guardrails/approval.js";
+import { assessFairness, fairnessVerdict } from "../../../guardrails/fairness.js";
+import { listApprovedContentVersions } from "../../../store/approvals-repo.js";
+import { setCycleStatus } from "../../../store/cycle-repo.js";
+import type { CycleDeps } from "../deps.js";
+import type { CycleState } from "../state.js";
+
+/**
+ * Review: content QA of every variant against its approved offer, fairness of offers and discount
+ * depth across protected groups, the eligibility outcome; then the risk tier decides between
+ * auto-approval by policy and a human. The approval request is created here, once per cycle.
+ */
+export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
+  const { cycleId, settings } = state;
+  const checks: { check: string; subject: string; passed: boolean; reasons: string[] }[] = [];
+
+  for (const c of state.copy!.campaigns) {
+    const issues = c.variants.flatMap((v) => {
+      const verdict = checkContent({ channel: c.channel as "email" | "sms" | "push" | "in_app", fields: v.fields, stage: "template", offer: { depth: c.offerDepth, maxDepth: settings.maxDiscount }, bannedWords: settings.brand.bannedWords });
+      return verdict.issues.map((i) => `${v.variantId}: ${i.message}`);
+    });
+    checks.push({ check: "content_qa", subject: c.campaignId, passed: issues.length === 0 && c.variants.length > 0, reasons: c.variants.length ? issues : ["no variant passed content QA"] });
+  }
+
+  // Fairness across protected attributes, over every customer the plan considered.
+  const { rows } = await deps.db.pool.query<{ decision: string; offer_depth: number; age_band: string | null; region: string | null }>(
+    `SELECT t.decision, t.offer_depth, c.age_band, c.region FROM cycle_targets t JOIN customers c USING (customer_id) WHERE t.cycle_id = $1`,
+    [cycleId],
+  );
+  const report = assessFairness(
+    rows.map((r) => ({ attributes: { age_band: r.age_band, region: r.region }, offered: r.decision === "contact", discount: r.decision === "contact" ? r.offer_depth : 0 })),
+    settings.fairnessAttributes,
+  );
+  const fairness = fairnessVerdict(report, `cycle ${cycleId}`);
+  checks.push({ check: fairness.check, subject: fairness.subject, passed: fairness.passed, reasons: fairness.reasons });
+
+  for (const c of checks) {
+    await deps.audit.append({ kind: "guardrail_verdict", actor: deps.actor, cycleId, entry: { check: c.check, subject: c.subject, passed: c.passed, reasons: c.reasons.slice(0, 50) } });
+  }
+
+  const contentVersions = [
+    ...new Set(
+      state.copy!.campaigns.flatMap((c) =>
+        c.variants.map((v) => (v.prompt ? contentVersionKey({ type: "prompt", id: v.prompt.id, version: v.prompt.version, hash: v.prompt.hash }) : contentVersionKey({ type: "template", id: v.variantId.replace(/\.\d+$/, ""), version: 1 }))),
+      ),
+    ),
+  ];
+  const risk = assessPlanRisk(
+    { maxDiscount: Math.max(0, ...state.plan!.segments.filter((s) => s.contacts > 0).map((s) => s.offerDepth)), audienceSize: state.plan!.contacts, contentVersions, checks },
+    await listApprovedContentVersions(deps.db, contentVersions),
+    settings.approvalPolicy,
+  );
+  const { rows: existing } = await deps.db.pool.query<{ approval_id: string }>("SELECT approval_id FROM approvals WHERE cycle_id = $1 ORDER BY created_at DESC LIMIT 1", [cycleId]);
+  const approval = existing[0]
+    ? (await deps.approvals.get(existing[0].approval_id))!
+    : await deps.approvals.requestApproval(cycleId, state.requestedBy, risk, settings.approvalPolicy.ttlHours * 3_600_000);
+  const autoApproved = approval.decision === "approved";
+  await setCycleStatus(deps.db, cycleId, autoApproved ? "approved" : "awaiting_approval");
+  return {
+    status: autoApproved ? "approved" : "awaiting_approval",
+    review: {
+      checks,
+      risk: { tier: risk.tier, triggers: risk.triggers },
+      approvalId: approval.approvalId,
+      autoApproved,
+      expiresAt: approval.expiresAt.toISOString(),
+    },
+    ...(autoApproved ? { approval: { decision: "approved" as const, by: approval.decidedBy!, reason: "auto-approved by policy", at: (approval.decidedAt ?? deps.clock.now()).toISOString() } } : {}),
+  };
+}

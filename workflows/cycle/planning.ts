@@ -1,0 +1,148 @@
+import type { SegmentSituation, StrategyOption } from "../../agents/strategist/index.js";
+import { DAYPARTS, FEATURE_COUNT } from "../../tools/features.js";
+import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUplift, type Strategy } from "../../tools/targeting.js";
+import { featureIndex, type CycleData } from "./cycle-data.js";
+import type { CycleSettings } from "./settings.js";
+
+/**
+ * Pure helpers of the plan node: the per-customer inputs of the targeting tool, and the options
+ * (strategy × channel × offer, with expected contacts, margin and cost) offered to the strategist.
+ */
+export const CONTACT_STRATEGIES: readonly Strategy[] = ["targeted_promo", "reengage", "winback", "cross_sell"];
+const OFFER_STRATEGIES = new Set<Strategy>(["targeted_promo", "winback"]);
+
+const F = {
+  aov: featureIndex("aov"),
+  margin: featureIndex("margin_rate"),
+  discount: featureIndex("discount_share"),
+  overdue: featureIndex("overdue_ratio"),
+};
+
+/** Predicts uplift for (customer, strategy, channel, offer): a learned model's level when one exists, else the prior. */
+export type UpliftFn = (i: number, strategy: Strategy, channel: string, offerDepth: number) => number;
+
+export function priorUpliftFn(data: CycleData): UpliftFn {
+  return (i, strategy, channel, offerDepth) =>
+    priorUplift({
+      strategy,
+      offerDepth,
+      channelEngagement: clamp01(data.fatigue[i]!.engagement[channel] ?? 0),
+      discountShare: clamp01(data.features.values[i * FEATURE_COUNT + F.discount]!),
+      overdueRatio: Math.max(0, data.features.values[i * FEATURE_COUNT + F.overdue]!),
+      baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
+      fatigue: clamp01(data.fatigue[i]!.fatigue),
+    });
+}
+
+export function customerValue(data: CycleData, i: number, fallbackAov: number): { expectedOrderValue: number; marginRate: number } {
+  const aov = data.features.values[i * FEATURE_COUNT + F.aov]!;
+  const margin = data.features.values[i * FEATURE_COUNT + F.margin]!;
+  return { expectedOrderValue: aov > 0 ? aov : fallbackAov, marginRate: clamp01(margin > 0 ? margin : 0.3) };
+}
+
+export function meanAov(data: CycleData, members: readonly number[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const i of members) {
+    const a = data.features.values[i * FEATURE_COUNT + F.aov]!;
+    if (a > 0) {
+      sum += a;
+      n++;
+    }
+  }
+  return n ? sum / n : 50;
+}
+
+/** The inputs planTargets takes for customer i. */
+export function targetingCustomer(data: CycleData, i: number, upliftValue: number, fallbackAov: number) {
+  const f = data.fatigue[i]!;
+  return {
+    customerId: data.customers[i]!.customer_id,
+    predictedUplift: upliftValue,
+    baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
+    ...customerValue(data, i, fallbackAov),
+    fatigueStrategy: f.strategy,
+    allowedChannels: f.allowedChannels as ("email" | "sms" | "push" | "in_app")[],
+  };
+}
+
+export function segmentSituation(
+  data: CycleData,
+  segment: { segmentId: string; name: string },
+  members: readonly number[],
+  settings: CycleSettings,
+  uplift: UpliftFn,
+): SegmentSituation {
+  const fallbackAov = meanAov(data, members);
+  let cooldown = 0;
+  let engagement = 0;
+  const dayparts = new Array<number>(DAYPARTS.length).fill(0);
+  const dp0 = featureIndex("active_share_night");
+  for (const i of members) {
+    const f = data.fatigue[i]!;
+    if (f.strategy === "cooldown") cooldown++;
+    const e = Object.values(f.engagement);
+    engagement += e.length ? Math.max(...e) : 0;
+    for (let d = 0; d < DAYPARTS.length; d++) dayparts[d] += data.features.values[i * FEATURE_COUNT + dp0 + d]!;
+  }
+  const options: StrategyOption[] = [];
+  for (const strategy of CONTACT_STRATEGIES) {
+    const offers = OFFER_STRATEGIES.has(strategy) ? settings.offerDepths.filter((d) => d <= settings.maxDiscount) : [0];
+    for (const channel of settings.channels) {
+      for (const offerDepth of offers) {
+        let contacts = 0;
+        let margin = 0;
+        let cost = 0;
+        for (const i of members) {
+          const f = data.fatigue[i]!;
+          if (f.strategy === "cooldown" || !f.allowedChannels.includes(channel)) continue;
+          const u = uplift(i, strategy, channel, offerDepth);
+          if (u < 0) continue;
+          const ev = expectedContactValue({ ...targetingCustomer(data, i, u, fallbackAov) }, offerDepth, DEFAULT_MESSAGE_COST[channel]);
+          if (ev.value <= 0) continue;
+          contacts++;
+          margin += ev.incrementalMargin;
+          cost += ev.cost;
+        }
+        options.push({ optionId: `${strategy}.${channel}.${Math.round(offerDepth * 100)}`, strategy, channel, offerDepth, contacts, expectedIncrementalMargin: round2(margin), expectedCost: round2(cost) });
+      }
+    }
+  }
+  const best = dayparts.indexOf(Math.max(...dayparts));
+  return {
+    segmentId: segment.segmentId,
+    name: segment.name,
+    size: members.length,
+    cooldownShare: members.length ? cooldown / members.length : 0,
+    meanEngagement: members.length ? engagement / members.length : 0,
+    dominantDaypart: DAYPARTS[best] ?? "morning",
+    options,
+  };
+}
+
+const hourFormat = new Map<string, Intl.DateTimeFormat>();
+function localHour(t: number, tz: string): number {
+  let f = hourFormat.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone: tz, hour: "numeric", hourCycle: "h23" });
+    hourFormat.set(tz, f);
+  }
+  return Number(f.format(t));
+}
+
+/** The first whole hour at or after `from` that is `hour` o'clock in the customer's time zone. */
+export function nextLocalHour(from: Date, tz: string, hour: number): Date {
+  const start = Math.ceil(from.getTime() / 3_600_000) * 3_600_000;
+  for (let h = 0; h < 49; h++) {
+    const t = start + h * 3_600_000;
+    if (localHour(t, tz) === hour) return new Date(t);
+  }
+  return new Date(start);
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { Command } from "@langchain/langgraph";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { NotFoundError, PulseError } from "../../core/errors.js";
+import { createCycle, setCycleStatus } from "../../store/cycle-repo.js";
+import type { CycleDeps } from "./deps.js";
+import { compileCycleGraph, type CycleGraph } from "./graph.js";
+import { approvalAnswerSchema, validateDecision, type ApprovalAnswer } from "./nodes/approve.js";
+import { cycleSettingsSchema, type CycleSettingsInput } from "./settings.js";
+import type { CycleState } from "./state.js";
+
+export class CycleStateError extends PulseError {
+  constructor(message: string) {
+    super("CYCLE_STATE", message);
+  }
+}
+
+/** What a cycle is waiting for, if anything. */
+export type CycleWait = { kind: "approval"; approvalId: string; expiresAt: string } | { kind: "attribution_window"; windowEndsAt: string } | null;
+
+export interface CycleService {
+  start(options: { requestedBy: string; asOf?: Date; settings?: CycleSettingsInput; cycleId?: string }): Promise<{ cycleId: string; state: CycleState; waiting: CycleWait }>;
+  /** A human decision on a cycle waiting for approval: recorded, audited, then the graph resumes. */
+  decide(cycleId: string, answer: ApprovalAnswer): Promise<{ state: CycleState; waiting: CycleWait }>;
+  /** The attribution window has closed: measure and learn. */
+  closeWindow(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
+  get(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
+  close(): Promise<void>;
+}
+
+export function newCycleId(now: Date): string {
+  return `c-${now.toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Runs cycles on a LangGraph graph checkpointed in Pulse's own database (PostgreSQL or the
+ * embedded PGlite, through the same pool), so a cycle waiting for approval or for its attribution
+ * window survives a restart of every process and resumes where it stopped, keyed by cycle id.
+ */
+export async function createCycleService(deps: CycleDeps): Promise<CycleService> {
+  const checkpointer = new PostgresSaver(deps.db.pool, undefined, { schema: deps.db.schema });
+  await checkpointer.setup();
+  const graph: CycleGraph = compileCycleGraph(deps, checkpointer);
+  const config = (cycleId: string) => ({ configurable: { thread_id: cycleId }, recursionLimit: 50 });
+
+  async function snapshot(cycleId: string) {
+    const snap = await graph.getState(config(cycleId));
+    if (!snap.values || Object.keys(snap.values).length === 0) throw new NotFoundError(`cycle ${cycleId}`);
+    const pending = snap.tasks.flatMap((t) => t.interrupts).map((i) => i.value as Record<string, unknown>)[0];
+    const waiting: CycleWait = !pending
+      ? null
+      : pending.kind === "approval"
+        ? { kind: "approval", approvalId: String(pending.approvalId), expiresAt: String(pending.expiresAt) }
+        : { kind: "attribution_window", windowEndsAt: String(pending.windowEndsAt) };
+    return { state: snap.values as CycleState, waiting };
+  }
+
+  async function run(cycleId: string, input: Parameters<CycleGraph["invoke"]>[0]) {
+    try {
+      await graph.invoke(input, config(cycleId));
+    } catch (err) {
+      await setCycleStatus(deps.db, cycleId, "failed", { summary: { error: (err as Error).message.slice(0, 500) } }).catch(() => {});
+      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "failed", error: (err as Error).message.slice(0, 2000) } }).catch(() => {});
+      throw err;
+    }
+    return snapshot(cycleId);
+  }
+
+  return {
+    async start({ requestedBy, asOf, settings, cycleId }) {
+      const at = asOf ?? deps.clock.now();
+      const id = cycleId ?? newCycleId(deps.clock.now());
+      await createCycle(deps.db, { cycleId: id, requestedBy, asOf: at });
+      await deps.audit.append({ kind: "cycle", actor: requestedBy, cycleId: id, entry: { event: "started", summary: { asOf: at.toISOString() } } });
+      const result = await run(id, { cycleId: id, requestedBy, asOf: at.toISOString(), settings: cycleSettingsSchema.parse(settings ?? {}) });
+      return { cycleId: id, ...result };
+    },
+    async decide(cycleId, raw) {
+      const answer = approvalAnswerSchema.parse(raw);
+      const current = await snapshot(cycleId);
+      if (current.waiting?.kind !== "approval") throw new CycleStateError(`cycle ${cycleId} is not waiting for approval (status ${current.state.status})`);
+      validateDecision(current.state, answer, deps.clock.now());
+      // The decision is the approver's act: recorded (and audited) before the graph moves on.
+      await deps.approvals.decide({ approvalId: current.waiting.approvalId }, { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) });
+      return run(cycleId, new Command({ resume: answer }));
+    },
+    async closeWindow(cycleId) {
+      const current = await snapshot(cycleId);
+      if (current.state.measurement) return current;
+      if (current.waiting?.kind !== "attribution_window") throw new CycleStateError(`cycle ${cycleId} is not waiting for its attribution window (status ${current.state.status})`);
+      return run(cycleId, new Command({ resume: { windowClosedAt: deps.clock.now().toISOString() } }));
+    },
+    get: snapshot,
+    async close() {
+      // The saver shares Pulse's pool, which its owner closes.
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { approvalPolicySchema } from "../../guardrails/approval.js";
+
+/** What a cycle may do: set once by marketing, IT and legal; every field has a safe default. */
+export const cycleSettingsSchema = z.object({
+  /** Share of each segment's contacts held out as a randomized control. */
+  holdoutShare: z.number().gt(0).lt(1).default(0.2),
+  /** Share of all customers in the persistent global control group (never contacted). */
+  globalControlShare: z.number().min(0).lt(1).default(0.02),
+  globalControlSalt: z.string().default("pulse-global-control-v1"),
+  maxDiscount: z.number().min(0).max(0.9).default(0.2),
+  offerDepths: z.array(z.number().min(0).max(0.9)).default([0, 0.1, 0.15, 0.2]),
+  channels: z.array(z.enum(["email", "sms", "push", "in_app"])).default(["email", "sms", "push", "in_app"]),
+  variants: z.number().int().min(1).max(10).default(3),
+  attributionDays: z.number().int().min(1).max(90).default(14),
+  /** Customers per activation job. */
+  shardSize: z.number().int().min(10).max(100_000).default(1000),
+  /** Features the segment tool clusters on (names from tools/features.ts). */
+  segmentFeatures: z
+    .array(z.string())
+    .default(["recency_days", "frequency", "monetary", "aov", "tenure_days", "overdue_ratio", "discount_share", "margin_rate", "days_since_engagement", "return_rate"]),
+  segmentation: z.object({ kMin: z.number().int().default(3), kMax: z.number().int().default(10), seed: z.number().int().default(42) }).prefault({}),
+  /** Protected attributes: fairness is measured across them; they are never model features. */
+  fairnessAttributes: z.array(z.string()).default(["age_band", "region"]),
+  brand: z
+    .object({ name: z.string().default("Northwind Market"), tone: z.string().default("warm, plain and brief; no hype"), bannedWords: z.array(z.string()).default(["guaranteed", "act now", "risk-free"]) })
+    .prefault({}),
+  approvalPolicy: approvalPolicySchema.prefault({}),
+  /** Minimum treated and holdout outcomes per strategy before learn trains an uplift model. */
+  minLearnArm: z.number().int().min(10).default(100),
+});
+export type CycleSettings = z.infer<typeof cycleSettingsSchema>;
+export type CycleSettingsInput = z.input<typeof cycleSettingsSchema>;
