@@ -110,3 +110,22 @@ export async function outOfStockCategories(db: Db): Promise<string[]> {
   const { rows } = await db.pool.query<{ category: string }>("SELECT category FROM inventory WHERE NOT in_stock ORDER BY category");
   return rows.map((r) => r.category);
 }
+
+/** Channels each customer has a granted marketing consent on, as of a time (latest record wins; ties go to revoked). */
+export async function marketingConsents(db: Db, asOf: Date): Promise<Map<string, Set<string>>> {
+  const { rows } = await db.pool.query<{ customer_id: string; channel: string }>(
+    `SELECT customer_id, channel FROM (
+       SELECT DISTINCT ON (customer_id, channel) customer_id, channel, status FROM consents
+       WHERE purpose = 'marketing' AND recorded_at <= $1
+       ORDER BY customer_id, channel, recorded_at DESC, status DESC) c
+     WHERE status = 'granted'`,
+    [asOf],
+  );
+  const out = new Map<string, Set<string>>();
+  for (const r of rows) {
+    let s = out.get(r.customer_id);
+    if (!s) out.set(r.customer_id, (s = new Set()));
+    s.add(r.channel);
+  }
+  return out;
+}

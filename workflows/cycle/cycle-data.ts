@@ -1,6 +1,6 @@
 import { CHANNELS } from "../../ingest/formats.js";
 import type { Db } from "../../store/db.js";
-import { loadHistories, type HistoryCustomer } from "../../store/history-repo.js";
+import { loadHistories, marketingConsents, type HistoryCustomer } from "../../store/history-repo.js";
 import { auc, scoreChurn, trainChurnModel } from "../../tools/churn.js";
 import { computeClv } from "../../tools/clv.js";
 import { assessFatigue } from "../../tools/fatigue.js";
@@ -20,6 +20,8 @@ export interface CycleData {
   clv: { pAlive: number; expectedPurchases: number; clv: number }[];
   churn: Float64Array;
   churnAuc: number | null;
+  /** Channels with a granted marketing consent, per customer (by position). */
+  consented: Set<string>[];
   /** Probability of at least one purchase in the attribution window without contact. */
   baselinePurchase: Float64Array;
   seconds: number;
@@ -120,5 +122,7 @@ export async function computeCycleData(db: Db, asOf: Date, options: { attributio
     const rows = customers.map((_, i) => features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT));
     churn = Float64Array.from(scoreChurn(model, rows));
   }
-  return { asOf, customers, index, features, fatigue, clv, churn, churnAuc, baselinePurchase, seconds: (Date.now() - started) / 1000 };
+  const consents = await marketingConsents(db, asOf);
+  const consented = customers.map((c) => consents.get(c.customer_id) ?? new Set<string>());
+  return { asOf, customers, index, features, fatigue, clv, churn, churnAuc, consented, baselinePurchase, seconds: (Date.now() - started) / 1000 };
 }

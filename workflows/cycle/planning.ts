@@ -95,7 +95,8 @@ export function segmentSituation(
         let cost = 0;
         for (const i of members) {
           const f = data.fatigue[i]!;
-          if (f.strategy === "cooldown" || !f.allowedChannels.includes(channel)) continue;
+          // Only customers the channel can lawfully reach count towards an option.
+          if (f.strategy === "cooldown" || !f.allowedChannels.includes(channel) || !data.consented[i]!.has(channel)) continue;
           const u = uplift(i, strategy, channel, offerDepth);
           if (u < 0) continue;
           const ev = expectedContactValue({ ...targetingCustomer(data, i, u, fallbackAov) }, offerDepth, DEFAULT_MESSAGE_COST[channel]);
