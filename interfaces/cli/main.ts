@@ -5,6 +5,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvalCommands } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerSimCommands } from "./commands/sim.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 
 const program = new Command()
   .name("pulse")
@@ -21,5 +22,6 @@ registerIngestCommand(program);
 registerDbCommands(program);
 registerEvalCommands(program);
 registerAuditCommands(program);
+registerWorkerCommand(program);
 
 await program.parseAsync(process.argv);

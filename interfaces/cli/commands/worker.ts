@@ -1,0 +1,130 @@
+import type { Command } from "commander";
+import { loadConfig } from "../../../core/config.js";
+import { ConfigError, InputError } from "../../../core/errors.js";
+import { createLogger } from "../../../core/logger.js";
+import { openDb } from "../../../store/db.js";
+import { createCycleProcessors } from "../../../workflows/cycle/processors.js";
+import { BullmqRunner } from "../../../workflows/jobs/bullmq-runner.js";
+import { startWorkers, type WorkerPool } from "../../../workflows/jobs/bullmq-workers.js";
+import { closeRedisConnection, createRedisConnection } from "../../../workflows/jobs/redis-connection.js";
+import { installCycleSchedule, removeCycleSchedule, validateCron } from "../../../workflows/jobs/scheduler.js";
+import { parseSendLimits } from "../../../workflows/jobs/send-limits.js";
+import { installShutdownHandlers } from "../../../workflows/jobs/shutdown-handlers.js";
+import { isQueueName, QUEUE_NAMES, type QueueName } from "../../../workflows/jobs/types.js";
+import { runAction } from "../run-action.js";
+
+interface WorkerOptions {
+  concurrency?: string;
+  queues?: string;
+  schedule?: string;
+  tz?: string;
+  unschedule?: boolean;
+  rate: string[];
+  shutdownTimeout: string;
+}
+
+export interface WorkerCommandDeps {
+  /** Tests swap the cycle processors for small fakes. */
+  createProcessors?: typeof createCycleProcessors;
+}
+
+export const WORKER_NEEDS_REDIS = "pulse worker needs REDIS_URL; without it jobs run in-process inside the command that starts them";
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function parseQueues(list: string | undefined): QueueName[] {
+  if (list === undefined) return [...QUEUE_NAMES];
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !isQueueName(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InputError(`--queues: unknown queue ${unknown.map((n) => `"${n}"`).join(", ") || "(none given)"}; known: ${QUEUE_NAMES.join(", ")}`);
+  }
+  return names as QueueName[];
+}
+
+export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps = {}): void {
+  program
+    .command("worker")
+    .description("Process cycle jobs from Redis (BullMQ) until SIGTERM/SIGINT; run more of these to scale out. Needs REDIS_URL.")
+    .option("--concurrency <n>", "jobs at once per queue in this process (default: 10 for send queues, 1 for the others)")
+    .option("--queues <list>", `comma-separated subset of queues to work on (default all: ${QUEUE_NAMES.join(",")})`)
+    .option("--schedule <cron>", 'install (or update) the autonomous-cycle schedule, e.g. "0 9 * * 1" for Mondays 09:00')
+    .option("--tz <zone>", "time zone of --schedule (IANA name, default UTC)")
+    .option("--unschedule", "remove the autonomous-cycle schedule and exit")
+    .option("--rate <spec>", "send rate limit per channel, e.g. sms=20/1s (repeatable; defaults email=200/1s sms=20/1s push=100/1s in_app=200/1s)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--shutdown-timeout <ms>", "on SIGTERM, wait this long for active jobs before abandoning them (they are retried later)", "30000")
+    .action(runAction(async (opts: WorkerOptions) => runWorker(opts, deps)));
+}
+
+async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<number | void> {
+  const config = loadConfig();
+  if (!config.REDIS_URL) throw new ConfigError("REDIS_URL", WORKER_NEEDS_REDIS);
+
+  // Check every option before connecting anywhere.
+  const queues = parseQueues(opts.queues);
+  const concurrency = opts.concurrency === undefined ? undefined : positiveInt(opts.concurrency, "--concurrency");
+  const limits = parseSendLimits(opts.rate);
+  const forceAfterMs = positiveInt(opts.shutdownTimeout, "--shutdown-timeout");
+  if (opts.schedule !== undefined) validateCron({ pattern: opts.schedule, tz: opts.tz });
+  if (opts.schedule !== undefined && opts.unschedule) throw new InputError("--schedule and --unschedule exclude each other");
+
+  const logger = createLogger(config.PULSE_LOG_LEVEL, { component: "worker", pid: process.pid });
+  const prefix = config.PULSE_QUEUE_PREFIX;
+  const connection = createRedisConnection(config.REDIS_URL, { name: "pulse-worker" });
+  connection.on("error", (err) => logger.warn({ err }, "redis connection error"));
+
+  if (opts.unschedule) {
+    try {
+      const removed = await removeCycleSchedule({ connection, prefix });
+      logger.info({ removed }, "autonomous-cycle schedule removed");
+      process.stdout.write(removed ? "schedule removed\n" : "no schedule was installed\n");
+      return 0;
+    } finally {
+      await closeRedisConnection(connection);
+    }
+  }
+
+  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.PULSE_DATA_DIR, schema: config.PULSE_DB_SCHEMA }).catch(async (err: unknown) => {
+    await closeRedisConnection(connection);
+    throw err;
+  });
+  const runner = new BullmqRunner({ connection, prefix });
+  let pool: WorkerPool | undefined;
+  const shutdown = async (): Promise<void> => {
+    await pool?.close({ forceAfterMs });
+    await runner.close();
+    await closeRedisConnection(connection);
+    await db.close();
+  };
+
+  try {
+    const processors = await (deps.createProcessors ?? createCycleProcessors)({ db, config, runner });
+    pool = startWorkers({ connection, prefix, processors, queues, concurrency, limits, logger });
+    await pool.ready();
+    if (opts.schedule !== undefined) {
+      const s = await installCycleSchedule({ connection, prefix, pattern: opts.schedule, tz: opts.tz });
+      logger.info({ schedule: s.pattern, tz: s.tz ?? "UTC", next: s.next?.toISOString() }, "autonomous-cycle schedule installed");
+    }
+  } catch (err) {
+    await shutdown().catch(() => {});
+    throw err;
+  }
+
+  logger.info({ queues, prefix, concurrency: concurrency ?? "default" }, "worker started");
+  installShutdownHandlers(
+    async () => {
+      await shutdown();
+      logger.info({}, "worker stopped");
+    },
+    {
+      onSignal: (signal) => logger.info({ signal }, "shutting down: waiting for active jobs"),
+      onCloseError: (err) => logger.error({ err }, "shutdown failed"),
+    },
+  );
+  // The shutdown handler ends the process; until then the workers keep the event loop busy.
+  await new Promise<never>(() => {});
+}
