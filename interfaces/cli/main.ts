@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAuditCommands } from "./commands/audit.js";
+import { registerCycleCommands } from "./commands/cycle.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvalCommands } from "./commands/eval.js";
@@ -19,6 +20,7 @@ const program = new Command()
 registerDemoCommand(program);
 registerSimCommands(program);
 registerIngestCommand(program);
+registerCycleCommands(program);
 registerDbCommands(program);
 registerEvalCommands(program);
 registerAuditCommands(program);

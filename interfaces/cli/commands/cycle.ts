@@ -1,0 +1,173 @@
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import type { Command } from "commander";
+import { InputError } from "../../../core/errors.js";
+import { listCycles, messageCounts, targetSummary } from "../../../store/cycle-repo.js";
+import type { CycleWait } from "../../../workflows/cycle/service.js";
+import type { CycleState } from "../../../workflows/cycle/state.js";
+import { withDb } from "../context.js";
+import { openCycleContext } from "../cycle-context.js";
+import { printResult, runAction } from "../run-action.js";
+
+const me = () => userInfo().username;
+
+export function renderCycle(s: CycleState, waiting: CycleWait): string {
+  const out = [`cycle ${s.cycleId}: ${s.status} (requested by ${s.requestedBy}, as of ${s.asOf})`];
+  if (s.refresh) out.push(`  segments (k=${s.refresh.k}): ${s.refresh.segments.map((x) => `${x.name} ${x.size}`).join(", ")}`);
+  if (s.plan) for (const p of s.plan.segments) out.push(`  plan ${p.name}: ${p.channel ? `${p.strategy} by ${p.channel}, ${Math.round(p.offerDepth * 100)}% off, ${p.contacts} contacts` : p.strategy} (${p.reasons[0] ?? ""})`);
+  if (s.review) out.push(`  review: risk tier ${s.review.risk.tier}${s.review.risk.triggers.length ? ` (${s.review.risk.triggers.map((t) => t.message).join("; ")})` : ""}; checks ${s.review.checks.filter((c) => !c.passed).map((c) => `${c.check} failed on ${c.subject}`).join(", ") || "all passed"}`);
+  if (s.approval) out.push(`  ${s.approval.decision} by ${s.approval.by}${s.approval.reason ? `: ${s.approval.reason}` : ""}`);
+  if (s.activation) out.push(`  activated: ${s.activation.treated} treated, ${s.activation.holdout} held out, ${s.activation.globalControl} global control; measured after ${s.activation.measureAt}`);
+  if (s.measurement) out.push(`  ${s.measurement.headline}`, ...s.measurement.lines.map((l) => `    ${l}`));
+  if (waiting?.kind === "approval") out.push(`  waiting for approval until ${waiting.expiresAt}: pulse approve ${s.cycleId} | pulse reject ${s.cycleId} --reason "..."`);
+  if (waiting?.kind === "attribution_window") out.push(`  waiting for the attribution window to close at ${waiting.windowEndsAt} (then: pulse cycle close-window ${s.cycleId}, or the measure job under pulse worker)`);
+  out.push(`  agents: ${Object.entries(s.agents).map(([k, v]) => `${k} ${v.source}${v.fallbackReason ? ` (fell back: ${v.fallbackReason})` : ""}`).join(", ") || "none yet"}; LLM calls ${s.llm.calls}, tokens ${s.llm.promptTokens}+${s.llm.completionTokens}`);
+  return out.join("\n");
+}
+
+function parseSettings(file?: string): unknown {
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new InputError(`--settings ${file}: ${(err as Error).message}`);
+  }
+}
+
+export function registerCycleCommands(program: Command): void {
+  const cycle = program.command("cycle").description("Run and inspect marketing cycles (refresh → plan → compose → review → approve → activate → measure → learn)");
+
+  cycle
+    .command("run")
+    .description("Start a cycle now. Without REDIS_URL its jobs run in this process; with it, pulse worker runs them.")
+    .option("--as-of <iso>", "treat this instant as now for the data (default: now)")
+    .option("--requested-by <name>", "who asks for the cycle (cannot approve it)", me())
+    .option("--settings <file>", "JSON file with cycle settings (holdout share, max discount, channels, approval policy, ...)")
+    .option("--json", "print the cycle state as JSON")
+    .action(
+      runAction(async (opts: { asOf?: string; requestedBy: string; settings?: string; json?: boolean }) => {
+        const asOf = opts.asOf ? new Date(opts.asOf) : undefined;
+        if (asOf && Number.isNaN(asOf.getTime())) throw new InputError(`--as-of: "${opts.asOf}" is not a date`);
+        const settings = parseSettings(opts.settings);
+        await withDb(async (db, config) => {
+          const ctx = await openCycleContext(db, config);
+          try {
+            const started = await ctx.service.start({ requestedBy: opts.requestedBy, ...(asOf ? { asOf } : {}), settings: settings as never });
+            const jobs = await ctx.drain();
+            const { state, waiting } = await ctx.service.get(started.cycleId);
+            printResult({ state, waiting, jobs }, opts.json, (r) => `${renderCycle(r.state, r.waiting)}${jobs.pending ? `\n  ${jobs.pending} jobs are scheduled for later (sends at customers' local hour, the measurement): pulse cycle run-due ${started.cycleId}` : ""}`);
+          } finally {
+            await ctx.close();
+          }
+        });
+      }),
+    );
+
+  cycle
+    .command("status")
+    .argument("<cycle>", "cycle id")
+    .description("Show a cycle: plan, review, approval, activation, lift readout and what it waits for")
+    .option("--json", "print as JSON")
+    .action(
+      runAction(async (cycleId: string, opts: { json?: boolean }) => {
+        await withDb(async (db, config) => {
+          const ctx = await openCycleContext(db, config);
+          try {
+            const r = await ctx.service.get(cycleId);
+            const extra = { targets: await targetSummary(db, cycleId), messages: await messageCounts(db, cycleId) };
+            printResult({ ...r, ...extra }, opts.json, (x) => `${renderCycle(x.state, x.waiting)}\n  not contacted: ${x.targets.filter((t) => t.decision === "skip").map((t) => `${t.code} ${t.customers}`).join(", ") || "none"}\n  messages: ${x.messages.map((m) => `${m.channel} ${m.status} ${m.n}`).join(", ") || "none"}`);
+          } finally {
+            await ctx.close();
+          }
+        });
+      }),
+    );
+
+  cycle
+    .command("list")
+    .description("Recent cycles")
+    .option("--limit <n>", "how many", "20")
+    .option("--json", "print as JSON")
+    .action(
+      runAction(async (opts: { limit: string; json?: boolean }) => {
+        await withDb(async (db) => {
+          const rows = await listCycles(db, Number(opts.limit));
+          printResult(rows, opts.json, (rs) => (rs.length ? rs.map((r) => `${r.cycleId}  ${r.status.padEnd(18)} as of ${r.asOf.toISOString()}  by ${r.requestedBy}`).join("\n") : "no cycles yet: pulse cycle run"));
+        });
+      }),
+    );
+
+  cycle
+    .command("run-due")
+    .argument("<cycle>", "cycle id")
+    .description("Without Redis: send the cycle's messages whose local send time has come (messages wait in the database, nothing is lost)")
+    .action(
+      runAction(async (cycleId: string) => {
+        await withDb(async (db, config) => {
+          const ctx = await openCycleContext(db, config);
+          try {
+            const { state } = await ctx.service.get(cycleId);
+            if (!state.activation || !state.copy) throw new InputError(`cycle ${cycleId} is not activated (status ${state.status})`);
+            for (const [index, c] of state.copy.campaigns.entries()) {
+              const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM cycle_targets WHERE cycle_id = $1 AND campaign_id = $2 AND decision = 'contact'", [cycleId, c.campaignId]);
+              const shardCount = Math.max(1, Math.ceil((rows[0]?.n ?? 0) / state.settings.shardSize));
+              for (let shard = 0; shard < shardCount; shard++) await ctx.runner.enqueue("activation", { cycleId, campaignId: c.campaignId, shard, shardCount }, { jobId: `${cycleId}.due.${index}.${shard}.${Date.now()}` });
+            }
+            const r = await ctx.drain();
+            process.stdout.write(`${r.completed} jobs run, ${r.failed} failed, ${r.pending} still scheduled\n`);
+          } finally {
+            await ctx.close();
+          }
+        });
+      }),
+    );
+
+  cycle
+    .command("close-window")
+    .argument("<cycle>", "cycle id")
+    .description("Measure a cycle whose attribution window has closed (the measure job does this under pulse worker)")
+    .option("--json", "print as JSON")
+    .action(
+      runAction(async (cycleId: string, opts: { json?: boolean }) => {
+        await withDb(async (db, config) => {
+          const ctx = await openCycleContext(db, config);
+          try {
+            const { state } = await ctx.service.get(cycleId);
+            if (state.activation && new Date(state.activation.measureAt) > ctx.deps.clock.now()) {
+              throw new InputError(`the attribution window of ${cycleId} closes at ${state.activation.measureAt}; measuring earlier would cut outcomes short`);
+            }
+            const r = await ctx.service.closeWindow(cycleId);
+            printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
+          } finally {
+            await ctx.close();
+          }
+        });
+      }),
+    );
+
+  for (const decision of ["approve", "reject"] as const) {
+    program
+      .command(decision)
+      .argument("<cycle>", "cycle id")
+      .description(decision === "approve" ? "Approve a cycle's plan (not as its requester) and let it activate" : "Reject a cycle's plan with a reason; nothing is sent")
+      .option("--by <name>", "who decides (default: your user name); must not be the requester", me())
+      .option("--reason <text>", decision === "approve" ? "why (optional)" : "why (required)")
+      .option("--json", "print as JSON")
+      .action(
+        runAction(async (cycleId: string, opts: { by: string; reason?: string; json?: boolean }) => {
+          if (decision === "reject" && !opts.reason?.trim()) throw new InputError("pulse reject needs --reason");
+          await withDb(async (db, config) => {
+            const ctx = await openCycleContext(db, config);
+            try {
+              await ctx.service.decide(cycleId, { decision: decision === "approve" ? "approved" : "rejected", by: opts.by, ...(opts.reason ? { reason: opts.reason } : {}) });
+              await ctx.drain();
+              const r = await ctx.service.get(cycleId);
+              printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
+            } finally {
+              await ctx.close();
+            }
+          });
+        }),
+      );
+  }
+}
