@@ -142,7 +142,11 @@ export const priorInputSchema = z.object({
  * Pulse's holdouts.
  */
 export function priorUplift(raw: z.input<typeof priorInputSchema>): number {
-  const p = priorInputSchema.parse(raw);
+  return priorUpliftUnchecked(priorInputSchema.parse(raw));
+}
+
+/** The same, without validation, for loops over millions of (customer, option) pairs whose inputs are already checked. */
+export function priorUpliftUnchecked(p: z.infer<typeof priorInputSchema>): number {
   if (NO_CONTACT_STRATEGIES.includes(p.strategy)) return 0;
   const room = 1 - p.baselinePurchaseProbability;
   const overdue = Math.min(p.overdueRatio, 4) / 4;

@@ -1,6 +1,6 @@
 import type { SegmentSituation, StrategyOption } from "../../agents/strategist/index.js";
 import { DAYPARTS, FEATURE_COUNT } from "../../tools/features.js";
-import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUplift, type Strategy } from "../../tools/targeting.js";
+import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked, type Strategy } from "../../tools/targeting.js";
 import { featureIndex, type CycleData } from "./cycle-data.js";
 import type { CycleSettings } from "./settings.js";
 
@@ -23,7 +23,7 @@ export type UpliftFn = (i: number, strategy: Strategy, channel: string, offerDep
 
 export function priorUpliftFn(data: CycleData): UpliftFn {
   return (i, strategy, channel, offerDepth) =>
-    priorUplift({
+    priorUpliftUnchecked({
       strategy,
       offerDepth,
       channelEngagement: clamp01(data.fatigue[i]!.engagement[channel] ?? 0),
