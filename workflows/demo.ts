@@ -83,7 +83,7 @@ export async function runDemo(options: { db: Db; config: Config; customers: numb
     };
     const deps = createCycleDeps({ db: options.db, config: options.config, runner, clock, connector, actor: "pulse" });
     const service = await createCycleService(deps);
-    inner = new InProcessRunner({ processors: cycleProcessors(deps, service), clock, sleep: async () => {} });
+    inner = new InProcessRunner({ processors: cycleProcessors(deps, service), clock, sleep: async () => {}, concurrency: 16 });
 
     say("Running the cycle: refresh → plan → compose → review → approve → activate ...");
     const started = await service.start({ requestedBy: "demo", asOf, settings: DEMO_SETTINGS });

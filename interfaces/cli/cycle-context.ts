@@ -28,7 +28,7 @@ export async function openCycleContext(db: Db, config: Config): Promise<CycleCon
     : { kind: "in-process", enqueue: (q, d, o) => inner!.enqueue(q, d, o), close: async () => inner?.close() };
   const deps = createCycleDeps({ db, config, runner });
   const service = await createCycleService(deps);
-  if (!config.REDIS_URL) inner = new InProcessRunner({ processors: cycleProcessors(deps, service) });
+  if (!config.REDIS_URL) inner = new InProcessRunner({ processors: cycleProcessors(deps, service), concurrency: 16 });
   return {
     deps,
     service,
