@@ -50,7 +50,9 @@ describe("pulse eval all (fast subset, 4,000 simulated customers)", () => {
   it("ranks simulated customers by uplift in line with the true effect", () => {
     const byName = new Map(report.simulator.uplift.methods.map((m) => [m.name, m]));
     expect(byName.get("t-learner")?.spearmanTruth).toBeGreaterThan(0.2);
-    expect(byName.get("t-learner")?.qini).toBeGreaterThan(byName.get("random")?.qini ?? Number.POSITIVE_INFINITY);
+    // Judged against the simulator's true effects: on 4,000 customers a Qini on observed outcomes is
+    // within one random ranking's noise (seed 7: t-learner -0.008, random 0.027), the true effect kept is not.
+    expect(byName.get("t-learner")!.trueEffectKeptTop30).toBeGreaterThan(byName.get("random")!.trueEffectKeptTop30 + 0.1);
     expect(byName.get("true effect (oracle)")?.spearmanTruth).toBeCloseTo(1, 12);
     expect(report.simulator.uplift.treated).toBeGreaterThan(1_800);
   });

@@ -314,8 +314,8 @@ class CustomerRun {
       }
     }
     let depth = win ? win.offerDepth : 0;
-    // Without a message offer, promo-sensitive shoppers sometimes find a 10% in-store promotion.
-    if (depth === 0 && rng.chance(p.discountSensitivity * 0.5)) depth = 0.1;
+    // Without a message offer, the shopper may still use a site / in-store promotion (coupon floaters nearly always do).
+    if (depth === 0 && rng.chance(p.promoUse)) depth = p.promoDepth;
 
     const decay = decayFactor(p, dayNumber(at));
     const shrink = p.decayDays === Number.POSITIVE_INFINITY ? 1 : 0.6 + 0.4 * decay;

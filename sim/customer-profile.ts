@@ -20,11 +20,32 @@ const CATEGORY_TILT: Record<Archetype, readonly number[]> = {
   premium_loyalist: [1.6, 1.5, 0.8, 1, 1.4, 1, 0.6, 0.8],
   dormant_loyalist: [1.2, 1, 0.8, 1.5, 1.2, 0.9, 0.8, 0.9],
   coupon_floater: [1.4, 1, 0.7, 1.8, 0.9, 0.8, 1.3, 0.7],
-  high_margin_infrequent: [1.3, 0.8, 1.6, 0.3, 1.6, 1.2, 0.5, 0.6],
+  high_margin_infrequent: [1.8, 1.6, 0.4, 0.2, 1.6, 1, 0.5, 0.6],
   churn_prone_spender: [1.2, 1.1, 1.1, 1.2, 1, 1, 0.9, 0.8],
   new_customer: [1.2, 1, 1, 1, 1, 1, 1, 1],
   hibernating: [1, 0.8, 1, 1.2, 1, 0.9, 1, 1.2],
 };
+
+/**
+ * Individual dispersion around the archetype means (lognormal sigmas; pricePos is an additive normal
+ * sd). Tight enough that an archetype keeps its observable signature (DOMAIN.md: cadence, basket,
+ * promo use, margin mix, engagement), loose enough that no two customers are alike.
+ */
+const NOISE = {
+  engagement: 0.2,
+  open: 0.15,
+  click: 0.25,
+  dropout: 0.2,
+  decay: 0.15,
+  lines: 0.1,
+  pricePos: 0.06,
+  marginMult: 0.05,
+  discountSensitivity: 0.15,
+  promoUse: 0.15,
+  browse: 0.25,
+} as const;
+/** Dirichlet concentration per unit of category tilt: higher = category mixes closer to the archetype's. */
+const CATEGORY_CONCENTRATION = 1.5;
 
 /** Reference engagement (open x click) per channel; a customer's reach is theirs relative to it. */
 const REFERENCE_ENGAGEMENT = [0.045, 0.1, 0.042, 0.0675];
@@ -70,6 +91,9 @@ export interface CustomerProfile {
   /** 0..1: how strongly discounts move this customer. */
   discountSensitivity: number;
   discountHalfDepth: number;
+  /** Chance an order without a message offer carries a site / in-store promotion, and its depth. */
+  promoUse: number;
+  promoDepth: number;
   persuadability: number;
   reengageFit: number;
   crossSellFit: number;
@@ -129,7 +153,7 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
   const signupAt =
     spec.signup === "recent"
       ? ctx.historyEnd - Math.round(r.uniform(5, Math.max(6, historyDays * 0.25)) * DAY_MS + r.uniform(0, DAY_MS))
-      : ctx.historyStart - Math.round(r.uniform(30, 1800) * DAY_MS + r.uniform(0, DAY_MS));
+      : ctx.historyStart - Math.round(r.uniform(spec.signupDaysBefore[0], spec.signupDaysBefore[1]) * DAY_MS + r.uniform(0, DAY_MS));
   const signup = Math.floor(signupAt / 1000) * 1000;
 
   const tzIndex = r.pickCumulative(cumulative(TIMEZONE_WEIGHTS));
@@ -150,7 +174,7 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
   const hoursTotal = activeHours.reduce((s, x) => s + x, 0);
   for (let h = 0; h < 24; h++) activeHours[h] /= hoursTotal;
 
-  const categoryAffinity = r.dirichlet(CATEGORY_TILT[archetype].map((t) => 0.6 * t));
+  const categoryAffinity = r.dirichlet(CATEGORY_TILT[archetype].map((t) => CATEGORY_CONCENTRATION * t));
   const sleepingDog = r.chance(spec.sleepingDogShare);
 
   const open: number[] = [];
@@ -158,11 +182,11 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
   const bounce: number[] = [];
   const unsubscribe: number[] = [];
   const reach: number[] = [];
-  const engagementNoise = r.lognormal(1, 0.35);
+  const engagementNoise = r.lognormal(1, NOISE.engagement);
   const badEmail = r.chance(0.015);
   for (let c = 0; c < CHANNELS.length; c++) {
-    const o = CHANNELS[c] === "sms" ? 0 : clamp(spec.open[c] * engagementNoise * r.lognormal(1, 0.25), 0.005, 0.95);
-    const k = clamp(spec.click[c] * r.lognormal(1, 0.35), 0.005, 0.9);
+    const o = CHANNELS[c] === "sms" ? 0 : clamp(spec.open[c] * engagementNoise * r.lognormal(1, NOISE.open), 0.005, 0.95);
+    const k = clamp(spec.click[c] * r.lognormal(1, NOISE.click), 0.005, 0.9);
     open.push(o);
     click.push(k);
     const engagement = CHANNELS[c] === "sms" ? k : o * k;
@@ -219,20 +243,22 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
     appUser,
     ratePerWeek: r.gamma(spec.rateShape, spec.rate / spec.rateShape),
     lapsedRatePerWeek: spec.lapsedRate * r.lognormal(1, 0.4),
-    dropoutProb: clamp(spec.dropout * r.lognormal(1, 0.3), 0, 0.5),
-    decayDays: Number.isFinite(spec.decayDays) ? spec.decayDays * r.lognormal(1, 0.3) : Number.POSITIVE_INFINITY,
+    dropoutProb: clamp(spec.dropout * r.lognormal(1, NOISE.dropout), 0, 0.5),
+    decayDays: Number.isFinite(spec.decayDays) ? spec.decayDays * r.lognormal(1, NOISE.decay) : Number.POSITIVE_INFINITY,
     decayFrom: ctx.historyStart,
     stopAt,
     activeAtStart: r.chance(spec.activeAtStart),
-    linesMean: Math.max(1, spec.lines * r.lognormal(1, 0.2)),
-    pricePos: clamp(spec.pricePos + 0.12 * r.normal(), 0, 1),
-    marginMult: spec.marginMult * r.lognormal(1, 0.08),
+    linesMean: Math.max(1, spec.lines * r.lognormal(1, NOISE.lines)),
+    pricePos: clamp(spec.pricePos + NOISE.pricePos * r.normal(), 0, 1),
+    marginMult: spec.marginMult * r.lognormal(1, NOISE.marginMult),
     returnRate: clamp(spec.returnRate * r.lognormal(1, 0.4), 0, 0.5),
     cancelRate: 0.015,
     categoryAffinity,
     categoryCum: cumulative(categoryAffinity),
-    discountSensitivity: clamp(spec.discountSensitivity * r.lognormal(1, 0.3), 0, 1),
+    discountSensitivity: clamp(spec.discountSensitivity * r.lognormal(1, NOISE.discountSensitivity), 0, 1),
     discountHalfDepth: spec.discountHalfDepth * r.lognormal(1, 0.2),
+    promoUse: clamp(spec.promoUse * r.lognormal(1, NOISE.promoUse), 0, 0.97),
+    promoDepth: spec.promoDepth,
     persuadability: spec.persuadability * r.lognormal(1, 0.5),
     reengageFit: spec.reengageFit * r.lognormal(1, 0.2),
     crossSellFit: spec.crossSellFit * r.lognormal(1, 0.2),
@@ -249,7 +275,7 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
     activeHours,
     activeHoursCum: cumulative(activeHours),
     orderChannelCum: cumulative(orderWeights),
-    browsePerWeek: spec.browse * r.lognormal(1, 0.4),
+    browsePerWeek: spec.browse * r.lognormal(1, NOISE.browse),
     consentGrantedAt,
     consentSource,
     preferenceRevokeAt,
