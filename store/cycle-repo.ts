@@ -302,9 +302,9 @@ export async function getMessage(db: Db, messageId: string) {
     | undefined;
 }
 
-/** Marks a message sent; returns false if it was already marked (a redelivered job). */
-export async function markSent(db: Db, messageId: string, at: Date, status = "sent"): Promise<boolean> {
-  const r = await db.pool.query("UPDATE messages SET status = $2, sent_at = $3 WHERE message_id = $1 AND status = 'queued'", [messageId, status, at]);
+/** Marks a message sent; returns false if it was already marked (a redelivered job). With `client`, inside the caller's transaction. */
+export async function markSent(db: Db, messageId: string, at: Date, status = "sent", client?: pg.PoolClient): Promise<boolean> {
+  const r = await (client ?? db.pool).query("UPDATE messages SET status = $2, sent_at = $3 WHERE message_id = $1 AND status = 'queued'", [messageId, status, at]);
   return (r.rowCount ?? 0) > 0;
 }
 

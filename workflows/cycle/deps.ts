@@ -47,6 +47,11 @@ export function llmUsage(deps: Pick<CycleDeps, "accounting">, cycleId: string) {
   return { calls: s.calls, failures: s.failures, promptTokens: s.promptTokens, completionTokens: s.completionTokens, costUsd: s.costUsd };
 }
 
+/** Keeps the start of a text the audit schema caps (llm_call prompts and answers at 20,000 characters, errors at 2,000), saying how much was cut. */
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 40)}… [${text.length - (max - 40)} more characters]`;
+}
+
 /** Records an LLM call in the cycle's accounting and in the audit log (redacted prompt and answer). */
 export async function recordLlmCall(deps: Pick<CycleDeps, "accounting" | "audit" | "actor">, cycleId: string, r: LlmCallRecord): Promise<void> {
   accountingFor(deps, cycleId).record(r);
@@ -62,10 +67,10 @@ export async function recordLlmCall(deps: Pick<CycleDeps, "accounting" | "audit"
       costUsd: r.usage.costUsd,
       attempts: r.attempts,
       latencyMs: r.latencyMs,
-      redactedPrompt: r.redactedPrompt,
-      redactedAnswer: r.redactedAnswer,
+      redactedPrompt: clip(r.redactedPrompt, 20_000),
+      redactedAnswer: clip(r.redactedAnswer, 20_000),
       ok: r.ok,
-      ...(r.error ? { error: r.error } : {}),
+      ...(r.error ? { error: clip(r.error, 2_000) } : {}),
     },
   });
 }

@@ -111,16 +111,20 @@ export async function sendMessage(deps: CycleDeps, job: { messageId: string }): 
   const now = deps.clock.now();
   const consent = await consentInForce(deps.db, m.customer_id, m.channel, "marketing", now);
   if (consent?.status !== "granted") {
-    await deps.db.pool.query("UPDATE messages SET status = 'suppressed' WHERE message_id = $1 AND status = 'queued'", [m.message_id]);
-    await deps.audit.append({ kind: "suppression", actor: deps.actor, cycleId: m.cycle_id, customerId: m.customer_id, entry: { channel: m.channel as "email", reasonCode: "consent_revoked_before_send", reason: `no granted marketing consent for ${m.channel} at send time` } });
+    // The status change and its audit entry commit together: a crash between them would leave a
+    // suppression nobody can explain (a retried job sees the status and stops).
+    await deps.db.transaction(async (client) => {
+      const r = await client.query("UPDATE messages SET status = 'suppressed' WHERE message_id = $1 AND status = 'queued'", [m.message_id]);
+      if ((r.rowCount ?? 0) === 0) return;
+      await deps.audit.appendInTransaction(client, [{ kind: "suppression", actor: deps.actor, cycleId: m.cycle_id, customerId: m.customer_id, entry: { channel: m.channel as "email", reasonCode: "consent_revoked_before_send", reason: `no granted marketing consent for ${m.channel} at send time` } }]);
+    });
     return "suppressed";
   }
   const result = await deps.connector.deliver(outbound(m, now));
   if (result.status === "failed") throw new SendFailedError(`delivery of ${m.message_id} failed: ${result.error?.message ?? "unknown"}`, result.error?.retryable ?? true);
-  if (!(await markSent(deps.db, m.message_id, now, result.status === "dead_lettered" ? "dead_lettered" : "sent"))) return "already sent";
   const prompt = (m.content as { prompt?: { id: string; version: number; hash: string } | null }).prompt ?? null;
-  await deps.audit.append({
-    kind: "send",
+  const sendEntry = {
+    kind: "send" as const,
     actor: deps.actor,
     cycleId: m.cycle_id,
     customerId: m.customer_id,
@@ -133,9 +137,17 @@ export async function sendMessage(deps: CycleDeps, job: { messageId: string }): 
       variantId: m.variant_id,
       prompt,
       offer: { type: Number(m.offer_depth) > 0 ? "percent_off" : "none", depth: Number(m.offer_depth) },
-      consentBasis: { channel: m.channel as "email", purpose: "marketing", status: "granted", source: consent.source, recordedAt: consent.recordedAt.toISOString() },
+      consentBasis: { channel: m.channel as "email", purpose: "marketing" as const, status: "granted" as const, source: consent.source, recordedAt: consent.recordedAt.toISOString() },
     },
+  };
+  // Marked sent and audited in one transaction: a worker killed between the two would otherwise
+  // leave a sent message without its send entry, and the retried job stops at "already sent".
+  const marked = await deps.db.transaction(async (client) => {
+    if (!(await markSent(deps.db, m.message_id, now, result.status === "dead_lettered" ? "dead_lettered" : "sent", client))) return false;
+    await deps.audit.appendInTransaction(client, [sendEntry]);
+    return true;
   });
+  if (!marked) return "already sent";
   return result.status;
 }
 

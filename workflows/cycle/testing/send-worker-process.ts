@@ -1,0 +1,76 @@
+/**
+ * Test child process: the cycle's real activation and send processors on BullMQ workers, delivering
+ * to a JSONL file outbox through a connector slowed down so the parent can kill it mid-run. One job
+ * at a time per queue; a short lock and stalled check so a killed worker's job is taken over within
+ * seconds. Prints `ready` once polling, `closed` after a graceful shutdown (SIGTERM).
+ * Usage: node --import tsx send-worker-process.ts '<json options>' (see optionsSchema).
+ */
+import { z } from "zod";
+import { FileOutboxConnector } from "../../../connectors/file-outbox.js";
+import { ManualClock } from "../../../core/clock.js";
+import { openDb } from "../../../store/db.js";
+import { BullmqRunner } from "../../jobs/bullmq-runner.js";
+import { startWorkers } from "../../jobs/bullmq-workers.js";
+import { closeRedisConnection, createRedisConnection } from "../../jobs/redis-connection.js";
+import { installShutdownHandlers } from "../../jobs/shutdown-handlers.js";
+import { SEND_QUEUES } from "../../jobs/types.js";
+import { cycleProcessors } from "../processors.js";
+import { createCycleService } from "../service.js";
+import { createCycleDeps } from "../wiring.js";
+import { SlowConnector, testConfig } from "./cycle-test-kit.js";
+
+const optionsSchema = z.object({
+  databaseUrl: z.string(),
+  schema: z.string(),
+  redisUrl: z.string(),
+  prefix: z.string(),
+  outbox: z.string(),
+  /** The worker's clock (ISO); fixed, so every send is due. */
+  now: z.string(),
+  delayBeforeMs: z.number().default(5),
+  delayAfterMs: z.number().default(15),
+  lockDurationMs: z.number().default(2_000),
+  stalledIntervalMs: z.number().default(1_000),
+});
+
+async function run(): Promise<void> {
+  const options = optionsSchema.parse(JSON.parse(process.argv[2] ?? "{}"));
+  const db = await openDb({ databaseUrl: options.databaseUrl, dataDir: "", schema: options.schema, migrate: false });
+  const connection = createRedisConnection(options.redisUrl, { name: "pulse-test-send-worker" });
+  const runner = new BullmqRunner({ connection, prefix: options.prefix });
+  const connector = new SlowConnector(new FileOutboxConnector({ path: options.outbox }), { beforeMs: options.delayBeforeMs, afterMs: options.delayAfterMs });
+  const deps = createCycleDeps({ db, config: testConfig(), runner, clock: new ManualClock(options.now), connector });
+  const service = await createCycleService(deps);
+  const fast = { max: 10_000, durationMs: 1_000 };
+  const pool = startWorkers({
+    connection,
+    prefix: options.prefix,
+    processors: cycleProcessors(deps, service),
+    queues: ["activation", ...SEND_QUEUES],
+    concurrency: 1,
+    limits: { email: fast, sms: fast, push: fast, in_app: fast },
+    lockDurationMs: options.lockDurationMs,
+  });
+  // startWorkers has no option for BullMQ's stalled-check interval (30 s by default, and a job is
+  // only taken over on the second check that finds it unlocked); the checker reads it on every
+  // round, so setting it before the first round keeps the test from waiting a minute.
+  for (const worker of pool.workers.values()) {
+    worker.opts.stalledInterval = options.stalledIntervalMs;
+    worker.on("error", (err) => process.stderr.write(`worker error: ${err.message}\n`));
+  }
+  installShutdownHandlers(async () => {
+    await pool.close();
+    await runner.close();
+    await connector.close();
+    await closeRedisConnection(connection);
+    await db.close();
+    process.stdout.write(`closed deduped=${connector.deduped}\n`);
+  });
+  await pool.ready();
+  process.stdout.write("ready\n");
+}
+
+run().catch((err: unknown) => {
+  process.stderr.write(`send worker failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
