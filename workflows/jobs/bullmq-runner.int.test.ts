@@ -145,7 +145,10 @@ describe("BullMQ runner and workers (real Redis)", () => {
     for (let i = 0; i < 10; i++) await runner.enqueue("send-push", send(`u${i}`), { jobId: `c1.k1.u${i}.push` });
     await waitFor(() => starts.length === 10);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
-    expect(order).toEqual(Array.from({ length: 10 }, (_, i) => `u${i}`));
+    // Jobs fetched together run concurrently, so their start order within a window may vary; the
+    // limiter still lets the first five through first and holds the next five for the next window.
+    expect(new Set(order.slice(0, 5))).toEqual(new Set(["u0", "u1", "u2", "u3", "u4"]));
+    expect(new Set(order.slice(5))).toEqual(new Set(["u5", "u6", "u7", "u8", "u9"]));
     // No window of (nearly) one second holds more than 5 starts.
     for (const s of starts) expect(starts.filter((t) => t >= s && t < s + 900).length).toBeLessThanOrEqual(5);
   });
