@@ -1,13 +1,11 @@
 import { SMS_STOP_TEXT, fieldNames } from "../../guardrails/content-qa-channels.js";
 import { formatPercent } from "../../guardrails/content-qa.js";
 import type { Channel } from "../../ingest/formats.js";
-import { type PromptRef, getPrompt, refOf } from "../../prompts/registry.js";
+import { type PromptRef, renderMessages } from "../../prompts/registry.js";
 import type { SendingStrategy } from "./types.js";
 
 export const COPYWRITER_PROMPT_ID = "copywriter";
 
-/** The template holds both messages; this line separates the system message from the user message. */
-const USER_SEPARATOR = /^=== user ===$/m;
 
 /** What each strategy asks of the copy (part of the prompt's data, not of the customer's). */
 export const STRATEGY_BRIEFS: Record<SendingStrategy, string> = {
@@ -36,9 +34,8 @@ export interface CopyPrompt {
 }
 
 export function buildCopyPrompt(input: CopyPromptInput): CopyPrompt {
-  const template = getPrompt(COPYWRITER_PROMPT_ID, input.version);
   const hasOffer = input.offer.depth > 0;
-  const rendered = template.render({
+  return renderMessages(COPYWRITER_PROMPT_ID, {
     brand: { ...input.brand, bannedWords: [...input.brand.bannedWords] },
     hasBannedWords: input.brand.bannedWords.length > 0,
     hasOffer,
@@ -61,7 +58,5 @@ export function buildCopyPrompt(input: CopyPromptInput): CopyPrompt {
     strategyBrief: STRATEGY_BRIEFS[input.strategy],
     hasFeedback: (input.feedback?.length ?? 0) > 0,
     feedback: (input.feedback ?? []).map((f) => ({ copy: f.copy, reasons: [...f.reasons] })),
-  });
-  const [system, user] = rendered.split(USER_SEPARATOR);
-  return { ref: refOf(template), system: (system ?? "").trim(), user: (user ?? "").trim() };
+  }, input.version);
 }

@@ -1,4 +1,5 @@
 import type { Config } from "../../core/config.js";
+import { withDb } from "./context.js";
 import type { Db } from "../../store/db.js";
 import { BullmqRunner } from "../../workflows/jobs/bullmq-runner.js";
 import { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";
@@ -43,4 +44,16 @@ export async function openCycleContext(db: Db, config: Config): Promise<CycleCon
       await deps.connector.close?.();
     },
   };
+}
+
+/** Opens the database and the cycle machinery for one command, and closes both whatever happens. */
+export async function withCycle<T>(fn: (ctx: CycleContext, db: Db) => Promise<T>): Promise<T> {
+  return withDb(async (db, config) => {
+    const ctx = await openCycleContext(db, config);
+    try {
+      return await fn(ctx, db);
+    } finally {
+      await ctx.close();
+    }
+  });
 }

@@ -6,7 +6,7 @@ import { listCycles, messageCounts, targetSummary } from "../../../store/cycle-r
 import type { CycleWait } from "../../../workflows/cycle/service.js";
 import type { CycleState } from "../../../workflows/cycle/state.js";
 import { withDb } from "../context.js";
-import { openCycleContext } from "../cycle-context.js";
+import { withCycle } from "../cycle-context.js";
 import { printResult, runAction } from "../run-action.js";
 
 const me = () => userInfo().username;
@@ -49,16 +49,11 @@ export function registerCycleCommands(program: Command): void {
         const asOf = opts.asOf ? new Date(opts.asOf) : undefined;
         if (asOf && Number.isNaN(asOf.getTime())) throw new InputError(`--as-of: "${opts.asOf}" is not a date`);
         const settings = parseSettings(opts.settings);
-        await withDb(async (db, config) => {
-          const ctx = await openCycleContext(db, config);
-          try {
-            const started = await ctx.service.start({ requestedBy: opts.requestedBy, ...(asOf ? { asOf } : {}), settings: settings as never });
-            const jobs = await ctx.drain();
-            const { state, waiting } = await ctx.service.get(started.cycleId);
-            printResult({ state, waiting, jobs }, opts.json, (r) => `${renderCycle(r.state, r.waiting)}${jobs.pending ? `\n  ${jobs.pending} jobs are scheduled for later (sends at customers' local hour, the measurement): pulse cycle run-due ${started.cycleId}` : ""}`);
-          } finally {
-            await ctx.close();
-          }
+        await withCycle(async (ctx, db) => {
+          const started = await ctx.service.start({ requestedBy: opts.requestedBy, ...(asOf ? { asOf } : {}), settings: settings as never });
+          const jobs = await ctx.drain();
+          const { state, waiting } = await ctx.service.get(started.cycleId);
+          printResult({ state, waiting, jobs }, opts.json, (r) => `${renderCycle(r.state, r.waiting)}${jobs.pending ? `\n  ${jobs.pending} jobs are scheduled for later (sends at customers' local hour, the measurement): pulse cycle run-due ${started.cycleId}` : ""}`);
         });
       }),
     );
@@ -70,15 +65,10 @@ export function registerCycleCommands(program: Command): void {
     .option("--json", "print as JSON")
     .action(
       runAction(async (cycleId: string, opts: { json?: boolean }) => {
-        await withDb(async (db, config) => {
-          const ctx = await openCycleContext(db, config);
-          try {
-            const r = await ctx.service.get(cycleId);
-            const extra = { targets: await targetSummary(db, cycleId), messages: await messageCounts(db, cycleId) };
-            printResult({ ...r, ...extra }, opts.json, (x) => `${renderCycle(x.state, x.waiting)}\n  not contacted: ${x.targets.filter((t) => t.decision === "skip").map((t) => `${t.code} ${t.customers}`).join(", ") || "none"}\n  messages: ${x.messages.map((m) => `${m.channel} ${m.status} ${m.n}`).join(", ") || "none"}`);
-          } finally {
-            await ctx.close();
-          }
+        await withCycle(async (ctx, db) => {
+          const r = await ctx.service.get(cycleId);
+          const extra = { targets: await targetSummary(db, cycleId), messages: await messageCounts(db, cycleId) };
+          printResult({ ...r, ...extra }, opts.json, (x) => `${renderCycle(x.state, x.waiting)}\n  not contacted: ${x.targets.filter((t) => t.decision === "skip").map((t) => `${t.code} ${t.customers}`).join(", ") || "none"}\n  messages: ${x.messages.map((m) => `${m.channel} ${m.status} ${m.n}`).join(", ") || "none"}`);
         });
       }),
     );
@@ -103,21 +93,16 @@ export function registerCycleCommands(program: Command): void {
     .description("Without Redis: send the cycle's messages whose local send time has come (messages wait in the database, nothing is lost)")
     .action(
       runAction(async (cycleId: string) => {
-        await withDb(async (db, config) => {
-          const ctx = await openCycleContext(db, config);
-          try {
-            const { state } = await ctx.service.get(cycleId);
-            if (!state.activation || !state.copy) throw new InputError(`cycle ${cycleId} is not activated (status ${state.status})`);
-            for (const [index, c] of state.copy.campaigns.entries()) {
-              const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM cycle_targets WHERE cycle_id = $1 AND campaign_id = $2 AND decision = 'contact'", [cycleId, c.campaignId]);
-              const shardCount = Math.max(1, Math.ceil((rows[0]?.n ?? 0) / state.settings.shardSize));
-              for (let shard = 0; shard < shardCount; shard++) await ctx.runner.enqueue("activation", { cycleId, campaignId: c.campaignId, shard, shardCount }, { jobId: `${cycleId}.due.${index}.${shard}.${Date.now()}` });
-            }
-            const r = await ctx.drain();
-            process.stdout.write(`${r.completed} jobs run, ${r.failed} failed, ${r.pending} still scheduled\n`);
-          } finally {
-            await ctx.close();
+        await withCycle(async (ctx, db) => {
+          const { state } = await ctx.service.get(cycleId);
+          if (!state.activation || !state.copy) throw new InputError(`cycle ${cycleId} is not activated (status ${state.status})`);
+          for (const [index, c] of state.copy.campaigns.entries()) {
+            const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM cycle_targets WHERE cycle_id = $1 AND campaign_id = $2 AND decision = 'contact'", [cycleId, c.campaignId]);
+            const shardCount = Math.max(1, Math.ceil((rows[0]?.n ?? 0) / state.settings.shardSize));
+            for (let shard = 0; shard < shardCount; shard++) await ctx.runner.enqueue("activation", { cycleId, campaignId: c.campaignId, shard, shardCount }, { jobId: `${cycleId}.due.${index}.${shard}.${Date.now()}` });
           }
+          const r = await ctx.drain();
+          process.stdout.write(`${r.completed} jobs run, ${r.failed} failed, ${r.pending} still scheduled\n`);
         });
       }),
     );
@@ -129,18 +114,13 @@ export function registerCycleCommands(program: Command): void {
     .option("--json", "print as JSON")
     .action(
       runAction(async (cycleId: string, opts: { json?: boolean }) => {
-        await withDb(async (db, config) => {
-          const ctx = await openCycleContext(db, config);
-          try {
-            const { state } = await ctx.service.get(cycleId);
-            if (state.activation && new Date(state.activation.measureAt) > ctx.deps.clock.now()) {
-              throw new InputError(`the attribution window of ${cycleId} closes at ${state.activation.measureAt}; measuring earlier would cut outcomes short`);
-            }
-            const r = await ctx.service.closeWindow(cycleId);
-            printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
-          } finally {
-            await ctx.close();
+        await withCycle(async (ctx, db) => {
+          const { state } = await ctx.service.get(cycleId);
+          if (state.activation && new Date(state.activation.measureAt) > ctx.deps.clock.now()) {
+            throw new InputError(`the attribution window of ${cycleId} closes at ${state.activation.measureAt}; measuring earlier would cut outcomes short`);
           }
+          const r = await ctx.service.closeWindow(cycleId);
+          printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
         });
       }),
     );
@@ -156,16 +136,11 @@ export function registerCycleCommands(program: Command): void {
       .action(
         runAction(async (cycleId: string, opts: { by: string; reason?: string; json?: boolean }) => {
           if (decision === "reject" && !opts.reason?.trim()) throw new InputError("pulse reject needs --reason");
-          await withDb(async (db, config) => {
-            const ctx = await openCycleContext(db, config);
-            try {
-              await ctx.service.decide(cycleId, { decision: decision === "approve" ? "approved" : "rejected", by: opts.by, ...(opts.reason ? { reason: opts.reason } : {}) });
-              await ctx.drain();
-              const r = await ctx.service.get(cycleId);
-              printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
-            } finally {
-              await ctx.close();
-            }
+          await withCycle(async (ctx, db) => {
+            await ctx.service.decide(cycleId, { decision: decision === "approve" ? "approved" : "rejected", by: opts.by, ...(opts.reason ? { reason: opts.reason } : {}) });
+            await ctx.drain();
+            const r = await ctx.service.get(cycleId);
+            printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
           });
         }),
       );
