@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { AuditRow } from "../store/audit-repo.js";
 import { AuditEntryError } from "./audit-errors.js";
 
 /**
@@ -21,15 +22,8 @@ import { AuditEntryError } from "./audit-errors.js";
  */
 export const GENESIS_HASH = "0".repeat(64);
 
-export interface AuditHashBody {
-  seq: number;
-  at: Date;
-  kind: string;
-  actor: string;
-  cycleId: string | null;
-  customerId: string | null;
-  entry: unknown;
-}
+/** What an entry's hash covers: its stored row without the two hashes. */
+export type AuditHashBody = Omit<AuditRow, "prevHash" | "hash">;
 
 export function canonicalJson(value: unknown): string {
   if (value === null) return "null";
