@@ -4,7 +4,7 @@ import path from "node:path";
 import type { z } from "zod";
 import { IngestFileError } from "../core/errors.js";
 import type { Db } from "../store/db.js";
-import { keyOf, upsertBatch } from "../store/ingest-repo.js";
+import { keyOf, tablesOf, upsertBatch } from "../store/ingest-repo.js";
 import { FORMATS, type IngestKind } from "./formats.js";
 import { formatFromName, readRecords, type FileFormat } from "./read-records.js";
 import { HeaderError, runLoad, type LoadSummary, type RunLoadOptions } from "./run-load.js";
@@ -57,18 +57,18 @@ export function describeIssues(error: z.ZodError): string {
   return [...byField].map(([f, m]) => `${f}: ${m}`).join("; ");
 }
 
-const HEADER_FIELDS = ["customer_id", "ordered_at", "channel"] as const;
-
 /** Order header fields repeat on every line of an order; they must agree within a batch. */
 export function orderHeaderConflict(row: Record<string, unknown>, batch: Map<string, unknown>): string | undefined {
   const id = String(row.order_id);
-  const signature = HEADER_FIELDS.map((f) => (row[f] instanceof Date ? (row[f] as Date).toISOString() : String(row[f]))).join("|");
-  const prior = batch.get(id);
+  const at = row.ordered_at instanceof Date ? row.ordered_at.getTime() : String(row.ordered_at);
+  const prior = batch.get(id) as [unknown, unknown, unknown] | undefined;
   if (prior === undefined) {
-    batch.set(id, signature);
+    batch.set(id, [row.customer_id, at, row.channel]);
     return undefined;
   }
-  return prior === signature ? undefined : "order header (customer_id, ordered_at, channel) differs from an earlier line of the same order";
+  return prior[0] === row.customer_id && prior[1] === at && prior[2] === row.channel
+    ? undefined
+    : "order header (customer_id, ordered_at, channel) differs from an earlier line of the same order";
 }
 
 /**
@@ -90,6 +90,7 @@ export async function ingestFile(db: Db, kind: IngestKind, file: string, options
     }
   };
 
+  const writeState = { direct: true };
   try {
     const summary = await runLoad<Record<string, unknown>>(
       db,
@@ -101,12 +102,13 @@ export async function ingestFile(db: Db, kind: IngestKind, file: string, options
         records: readRecords(file, format, onHeader),
         headerError: () => headerError,
         validate: (values) => {
-          const parsed = spec.schema.safeParse(prepare(kind, values));
+          const parsed = spec.parse(prepare(kind, values));
           return parsed.success ? { row: parsed.data as Record<string, unknown> } : { error: describeIssues(parsed.error) };
         },
         key: (row) => keyOf(kind, row),
         checkInBatch: kind === "orders" ? orderHeaderConflict : undefined,
-        write: (rows, loadId) => upsertBatch(db, kind, loadId, rows),
+        write: (rows, loadId) => upsertBatch(db, kind, loadId, rows, writeState),
+        tables: tablesOf(kind),
       },
       options,
     );

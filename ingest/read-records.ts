@@ -25,7 +25,8 @@ const lossy = new TextDecoder("utf-8");
 export async function* readLines(path: string): AsyncGenerator<Line[]> {
   let carry: Buffer | undefined;
   let lineNo = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  // Small chunks: each is one turn of the event loop, so database round trips are not kept waiting.
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
     const out: Line[] = [];

@@ -1,4 +1,5 @@
 import type { Db } from "../store/db.js";
+import { analyzeTables } from "../store/analyze.js";
 import { finishLoad, quarantine, startLoad, type BatchResult, type LoadCounts, type QuarantineRow } from "../store/ingest-repo.js";
 import type { RawRecord } from "./read-records.js";
 
@@ -21,6 +22,8 @@ export interface LoadSource<Row> {
   /** Checks a row against the others of its batch (e.g. order header consistency). */
   checkInBatch?(row: Row, batch: Map<string, unknown>): string | undefined;
   write(rows: Row[], loadId: number): Promise<BatchResult>;
+  /** Tables the load writes: their planner statistics are refreshed when it changed any row. */
+  tables?: readonly string[];
 }
 
 export interface LoadSummary extends LoadCounts {
@@ -37,7 +40,7 @@ export class HeaderError extends Error {}
 
 export async function runLoad<Row>(db: Db, source: LoadSource<Row>, options: RunLoadOptions = {}): Promise<LoadSummary> {
   const started = Date.now();
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? 10_000;
   const loadId = await startLoad(db, source.label, source.fileName, source.format);
   const counts: LoadCounts = { rowsRead: 0, inserted: 0, updated: 0, unchanged: 0, quarantined: 0 };
   let bytesRead = 0;
@@ -85,6 +88,9 @@ export async function runLoad<Row>(db: Db, source: LoadSource<Row>, options: Run
       const headerError = source.headerError?.();
       if (headerError) throw new HeaderError(headerError);
       for (const record of chunk) {
+        // Let the database's replies in between: each round trip of the batch being written would
+        // otherwise wait for the whole chunk to be parsed.
+        if ((counts.rowsRead & 255) === 255) await new Promise<void>((resolve) => setImmediate(resolve));
         counts.rowsRead++;
         bytesRead += Buffer.byteLength(record.raw) + 1;
         if ("error" in record) {
@@ -126,5 +132,6 @@ export async function runLoad<Row>(db: Db, source: LoadSource<Row>, options: Run
     throw err;
   }
   await finishLoad(db, loadId, "done", counts);
+  if (counts.inserted + counts.updated > 0 && source.tables) await analyzeTables(db, source.tables);
   return { loadId, seconds: (Date.now() - started) / 1000, ...counts };
 }

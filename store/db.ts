@@ -1,6 +1,10 @@
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { StoreError } from "../core/errors.js";
 import { migrate } from "./migrate.js";
 
@@ -15,7 +19,20 @@ export interface Db {
   readonly schema: string;
   /** Runs `fn` in a transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction on a session made for bulk loads: `copyIn` streams COPY text into a
+   * table (PostgreSQL's COPY FROM STDIN; PGlite's COPY from a blob, when this process owns the
+   * embedded database), and `query` runs statements in the same transaction. `setup` (statements
+   * without parameters) runs in the same round trip as BEGIN.
+   */
+  bulkTransaction<T>(fn: (session: BulkSession) => Promise<T>, setup?: string): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface BulkSession {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** Loads COPY text-format data (tab-separated, \\N for NULL) into `target`, e.g. `stage (a, b)`. */
+  copyIn(target: string, data: string): Promise<void>;
 }
 
 export interface OpenDbOptions {
@@ -73,6 +90,53 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
         client.release();
       }
     },
+    async bulkTransaction(fn, setup) {
+      const worker = embedded?.worker;
+      if (worker) {
+        // The owner talks to PGlite's thread directly: COPY from a blob, no socket round trips.
+        // PGlite runs one transaction at a time, so the socket's clients wait until this one ends.
+        const sid = worker.nextSession();
+        await worker.call({ op: "begin", sid, schema, setup });
+        try {
+          const result = await fn({
+            query: async (sql, params) => ({ rows: (await worker.call({ op: "query", sid, sql, params })) as never[] }),
+            copyIn: async (target, data) => {
+              await worker.call({ op: "copy", sid, target, data });
+            },
+          });
+          await worker.call({ op: "end", sid, commit: true });
+          return result;
+        } catch (err) {
+          await worker.call({ op: "end", sid, commit: false }).catch(() => {});
+          throw err;
+        }
+      }
+      // Few round trips: the parse of the next batch shares this thread with the socket, so every
+      // round trip of this one can wait for a slice of it.
+      const client = await pool.connect();
+      try {
+        await client.query(`BEGIN; SET LOCAL search_path TO "${schema}"${setup ? `; ${setup}` : ""}`);
+        const result = await fn({
+          query: (sql, params) => client.query(sql, params),
+          copyIn: async (target, data) => {
+            if (db.kind === "postgres") {
+              await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+              return;
+            }
+            // Another process owns the embedded database and its socket has no COPY FROM STDIN:
+            // the same rows go in as one INSERT of text arrays.
+            await insertCopyText(client, target, data);
+          },
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
     async close() {
       await pool.end().catch(() => {});
       await embedded?.stop();
@@ -103,7 +167,68 @@ export function redactUrl(url: string): string {
 
 interface EmbeddedServer {
   url: string;
+  /** The database's thread, when this process owns it. */
+  worker?: PgliteThread;
   stop(): Promise<void>;
+}
+
+/** Requests to the thread that runs PGlite (store/pglite-worker.mjs), each answered under its id. */
+class PgliteThread {
+  #next = 0;
+  #sessions = 0;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(readonly thread: Worker) {
+    thread.on("message", (msg: { id?: number; result?: unknown; error?: { message: string; code?: string } }) => {
+      if (msg.id === undefined) return;
+      const p = this.#pending.get(msg.id);
+      if (!p) return;
+      this.#pending.delete(msg.id);
+      if (msg.error) p.reject(Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+      else p.resolve(msg.result);
+    });
+    thread.on("error", (err) => this.#failAll(err));
+    thread.on("exit", (code) => this.#failAll(new StoreError(`the embedded database's thread stopped (exit code ${code})`)));
+  }
+
+  nextSession(): number {
+    return ++this.#sessions;
+  }
+
+  call(msg: Record<string, unknown>): Promise<unknown> {
+    const id = ++this.#next;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.thread.postMessage({ ...msg, id });
+    });
+  }
+
+  #failAll(err: Error): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
+}
+
+/** Parses COPY text format back into columns and inserts them with one statement (no COPY available). */
+async function insertCopyText(client: pg.PoolClient, target: string, data: string): Promise<void> {
+  const m = /^([\w."]+)\s*\(([^)]*)\)$/.exec(target.trim());
+  if (!m) throw new StoreError(`bulk target must be "table (columns)", got "${target}"`);
+  const names = m[2]!.split(",").map((c) => c.trim());
+  const columns: (string | null)[][] = names.map(() => []);
+  const unescape = (f: string) => (f === "\\N" ? null : f.replace(/\\([\\tnr])/g, (_, c: string) => ({ t: "\t", n: "\n", r: "\r" })[c] ?? "\\"));
+  for (const line of data.split("\n")) {
+    if (line === "") continue;
+    const fields = line.split("\t");
+    names.forEach((_, i) => columns[i]!.push(unescape(fields[i] ?? "\\N")));
+  }
+  const { rows } = await client.query<{ attname: string; type: string }>(
+    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+     WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+    [m[1]],
+  );
+  const typeOf = new Map(rows.map((r) => [r.attname, r.type]));
+  const arrays = names.map((n, i) => `$${i + 1}::${typeOf.get(n) ?? "text"}[]`).join(", ");
+  await client.query(`INSERT INTO ${target} SELECT * FROM unnest(${arrays})`, columns);
 }
 
 /**
@@ -130,21 +255,22 @@ async function startEmbedded(dataDir: string, maxConnections: number): Promise<E
     throw new StoreError(`cannot lock the embedded database in ${dataDir}`, { cause: err });
   }
 
-  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
-    import("@electric-sql/pglite"),
-    import("@electric-sql/pglite-socket"),
-  ]);
-  let pglite;
-  try {
-    pglite = await PGlite.create(path.join(dataDir, "pgdata"));
-  } catch (err) {
+  // PGlite and its socket server run on a thread of their own (see store/pglite-worker.mjs).
+  const thread = new Worker(new URL("./pglite-worker.mjs", import.meta.url), {
+    workerData: { dataDir: path.join(dataDir, "pgdata"), maxConnections },
+  });
+  const ready = await new Promise<{ ready: boolean; port?: number; error?: { message: string } }>((resolve) => {
+    thread.once("message", resolve);
+    thread.once("error", (err) => resolve({ ready: false, error: { message: err.message } }));
+  });
+  if (!ready.ready || !ready.port) {
+    await thread.terminate().catch(() => {});
     closeSync(fd);
     rmSync(lockPath, { force: true });
-    throw new StoreError(`cannot open the embedded database in ${dataDir}: ${(err as Error).message}`, { cause: err });
+    throw new StoreError(`cannot open the embedded database in ${dataDir}: ${ready.error?.message ?? "no answer"}`);
   }
-  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections });
-  await server.start();
-  const port = Number(server.getServerConn().split(":").pop());
+  const port = ready.port;
+  const worker = new PgliteThread(thread);
   writeSync(fd, JSON.stringify({ pid: process.pid, port }));
   closeSync(fd);
 
@@ -156,11 +282,12 @@ async function startEmbedded(dataDir: string, maxConnections: number): Promise<E
   process.once("exit", release);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    worker,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop().catch(() => {});
-      await pglite.close().catch(() => {});
+      await worker.call({ op: "stop" }).catch(() => {});
+      await thread.terminate().catch(() => {});
       release();
       process.removeListener("exit", release);
     },

@@ -1,4 +1,3 @@
-import type pg from "pg";
 import type { IngestKind } from "../ingest/formats.js";
 import type { Db } from "./db.js";
 
@@ -101,49 +100,127 @@ function ownColumns(spec: TableSpec): string[] {
   return spec.columns.map(([n]) => n).filter((n) => !parentOnly.has(n));
 }
 
-function buildUpsertSql(spec: TableSpec): string {
-  const params = spec.columns.map(([, type], i) => `$${i + 3}::${type}[]`).join(", ");
-  const names = spec.columns.map(([n]) => n).join(", ");
+const stageOf = (spec: TableSpec) => `pulse_stage_${spec.table}`;
+/** Order headers of a batch on the direct path, one row per order. */
+const headsOf = (spec: TableSpec) => `pulse_stage_${spec.parent!.table}`;
+
+/**
+ * One batch is staged with COPY into a temporary table, then merged by one statement:
+ * - each staged row is looked up once by key: new keys are inserted (a plain insert: batches of one
+ *   kind are serialised by an advisory lock, so no other load inserts the key meanwhile); known keys
+ *   are updated only where a value differs, else counted unchanged;
+ * - a key this load already wrote is a duplicate line and is not written: its row's xmin is one of the
+ *   transaction ids the load recorded for its earlier batches (ingest_loads.xids), or, when the earlier
+ *   line found the row unchanged and so wrote nothing, the key is in ingest_seen;
+ * - order lines also write their order header (orders), once per order, the same way.
+ */
+function buildMergeSql(spec: TableSpec): string {
   const own = ownColumns(spec);
   const data = own.filter((c) => !spec.key.includes(c));
-  const distinct = data.length
-    ? `WHERE (${data.map((c) => `t.${c}`).join(", ")}) IS DISTINCT FROM (${data.map((c) => `excluded.${c}`).join(", ")})`
-    : "";
-  const onConflict = data.length
-    ? `DO UPDATE SET ${data.map((c) => `${c} = excluded.${c}`).join(", ")}${spec.table === "customers" ? ", updated_at = now()" : ""} ${distinct}`
-    : "DO NOTHING";
-  const parent = spec.parent
-    ? `, parent AS (
-        INSERT INTO ${spec.parent.table} AS p (${spec.parent.columns.join(", ")})
-        SELECT DISTINCT ON (${spec.parent.key}) ${spec.parent.columns.join(", ")} FROM input
-        WHERE _key IN (SELECT key FROM fresh) ORDER BY ${spec.parent.key}
-        ON CONFLICT (${spec.parent.key}) DO UPDATE SET ${spec.parent.columns
-          .filter((c) => c !== spec.parent!.key)
-          .map((c) => `${c} = excluded.${c}`)
-          .join(", ")}
-        WHERE (${spec.parent.columns.map((c) => `p.${c}`).join(", ")}) IS DISTINCT FROM (${spec.parent.columns.map((c) => `excluded.${c}`).join(", ")})
-        RETURNING 1)`
+  const joinOn = (a: string, b: string, cols: readonly string[]) => cols.map((k) => `${a}.${k} = ${b}.${k}`).join(" AND ");
+  const differs = (a: string, b: string, cols: readonly string[]) =>
+    cols.length ? `(${cols.map((c) => `${a}.${c}`).join(", ")}) IS DISTINCT FROM (${cols.map((c) => `${b}.${c}`).join(", ")})` : "false";
+  const update = (table: string, alias: string, cols: readonly string[], keyCols: readonly string[], from: string) =>
+    `UPDATE ${table} ${alias} SET ${cols.map((c) => `${c} = c.${c}`).join(", ")}${table === "customers" ? ", updated_at = now()" : ""}
+     FROM ${from} WHERE ${joinOn(alias, "c", keyCols)}`;
+  const parent = spec.parent;
+  const parentData = parent ? parent.columns.filter((c) => c !== parent.key) : [];
+  const parentCtes = parent
+    ? `,
+    heads AS (
+      SELECT DISTINCT ON (s.${parent.key}) ${parent.columns.map((c) => `s.${c}`).join(", ")},
+             (p.${parent.key} IS NOT NULL) AS known, ${differs("p", "s", parentData)} AS changed
+      FROM s LEFT JOIN ${parent.table} p ON p.${parent.key} = s.${parent.key}
+      WHERE s._key NOT IN (SELECT _key FROM cls WHERE dup)
+      ORDER BY s.${parent.key}),
+    head_ins AS (
+      INSERT INTO ${parent.table} (${parent.columns.join(", ")}) SELECT ${parent.columns.join(", ")} FROM heads WHERE NOT known RETURNING 1),
+    head_upd AS (
+      ${update(parent.table, "p", parentData, [parent.key], "heads c")} AND c.known AND c.changed RETURNING 1)`
     : "";
   return `
-    WITH input AS (SELECT * FROM unnest($2::text[], ${params}) AS u(_key, ${names})),
-    fresh AS (
-      INSERT INTO ingest_seen (load_id, key) SELECT $1, _key FROM input
-      ON CONFLICT DO NOTHING RETURNING key),
-    up AS (
-      INSERT INTO ${spec.table} AS t (${own.join(", ")})
-      SELECT ${own.join(", ")} FROM input WHERE _key IN (SELECT key FROM fresh)
-      ON CONFLICT (${spec.key.join(", ")}) ${onConflict}
-      RETURNING (xmax = 0) AS inserted)${parent}
+    WITH s AS (SELECT * FROM ${stageOf(spec)}),
+    prior AS (SELECT xids FROM ingest_loads WHERE load_id = $1),
+    mark AS (UPDATE ingest_loads SET xids = xids || (txid_current() % 4294967296) WHERE load_id = $1),
+    cls AS (
+      SELECT s.*, (t.${spec.key[0]} IS NOT NULL) AS known, ${differs("t", "s", data)} AS changed,
+             t.${spec.key[0]} IS NOT NULL AND (
+               t.xmin::text::bigint = ANY ((SELECT xids FROM prior)::bigint[])
+               OR EXISTS (SELECT 1 FROM ingest_seen n WHERE n.load_id = $1 AND n.key = s._key)) AS dup
+      FROM s LEFT JOIN ${spec.table} t ON ${joinOn("t", "s", spec.key)}),
+    ins AS (
+      INSERT INTO ${spec.table} (${own.join(", ")}) SELECT ${own.join(", ")} FROM cls WHERE NOT known RETURNING 1),
+    upd AS (
+      ${data.length ? `${update(spec.table, "t", data, spec.key, "cls c")} AND c.known AND NOT c.dup AND c.changed RETURNING 1` : "SELECT 1 WHERE false"}),
+    seen AS (
+      INSERT INTO ingest_seen (load_id, key) SELECT $1, _key FROM cls WHERE known AND NOT dup AND NOT changed
+      ON CONFLICT DO NOTHING)${parentCtes}
     SELECT
-      (SELECT count(*) FROM up WHERE inserted)::int AS inserted,
-      (SELECT count(*) FROM up WHERE NOT inserted)::int AS updated,
-      ${spec.parent ? "(SELECT count(*) FROM parent)::int" : "0"} AS parents_written,
-      (SELECT coalesce(array_agg(_key), '{}') FROM input WHERE _key NOT IN (SELECT key FROM fresh)) AS duplicates`;
+      (SELECT count(*) FROM ins)::int AS inserted,
+      (SELECT count(*) FROM upd)::int AS updated,
+      (SELECT coalesce(array_agg(_key), '{}') FROM cls WHERE dup) AS duplicates`;
 }
 
-const SQL: Record<IngestKind, string> = Object.fromEntries(
-  (Object.keys(SPECS) as IngestKind[]).map((k) => [k, buildUpsertSql(SPECS[k])]),
-) as Record<IngestKind, string>;
+/** The batch's setup in one round trip: lock, durability, and the session's staging table. */
+function buildStageSql(spec: TableSpec, schema: string, path: "direct" | "merge"): string {
+  // Batches of one kind merge one at a time, whichever load they belong to (see buildMergeSql). A
+  // crash can lose the last batches' commits (synchronous_commit off), never half of one: the load
+  // is then re-run. The staging tables live as long as the session and are emptied at each commit.
+  const types = new Map(spec.columns);
+  const lock = `SELECT pg_advisory_xact_lock(hashtext('pulse-ingest:${schema}.${spec.table}')); SET LOCAL synchronous_commit = off`;
+  if (path === "direct" && !spec.parent) return lock;
+  const heads = spec.parent
+    ? `; CREATE TEMP TABLE IF NOT EXISTS ${headsOf(spec)} (${spec.parent.columns.map((c) => `${c} ${types.get(c)}`).join(", ")}) ON COMMIT DELETE ROWS`
+    : "";
+  if (path === "direct") return `${lock}${heads}`;
+  return `${lock}; CREATE TEMP TABLE IF NOT EXISTS ${stageOf(spec)} (_key text NOT NULL, ${spec.columns.map(([n, t]) => `${n} ${t}`).join(", ")}) ON COMMIT DELETE ROWS`;
+}
+
+/**
+ * The direct path, while a load meets no existing key: rows go straight into the table with COPY
+ * (order lines through the staging table, since their headers are upserted from it). Any key that
+ * exists already, from an earlier load or an earlier batch of this one, breaks the table's unique key:
+ * the batch then rolls back to before the attempt and takes the merge path, as does the rest of the load.
+ */
+function buildDirectSql(spec: TableSpec): string {
+  const mark = "UPDATE ingest_loads SET xids = xids || (txid_current() % 4294967296) WHERE load_id = $1";
+  const parent = spec.parent;
+  if (!parent) return mark;
+  const data = parent.columns.filter((c) => c !== parent.key);
+  return `
+    WITH mark AS (${mark})
+    INSERT INTO ${parent.table} AS p (${parent.columns.join(", ")})
+    SELECT ${parent.columns.join(", ")} FROM ${headsOf(spec)}
+    ON CONFLICT (${parent.key}) DO UPDATE SET ${data.map((c) => `${c} = excluded.${c}`).join(", ")}
+    WHERE (${data.map((c) => `p.${c}`).join(", ")}) IS DISTINCT FROM (${data.map((c) => `excluded.${c}`).join(", ")})`;
+}
+
+interface KindSql {
+  /** COPY target of the staging table. */
+  stage: string;
+  /** COPY target of the table itself. */
+  direct: string;
+  /** COPY target of the headers' staging table (kinds with a parent). */
+  heads?: string;
+  directSql: string;
+  merge: string;
+}
+
+const SQL: Record<IngestKind, KindSql> = Object.fromEntries(
+  (Object.keys(SPECS) as IngestKind[]).map((k) => {
+    const spec = SPECS[k];
+    return [
+      k,
+      {
+        stage: `${stageOf(spec)} (_key, ${spec.columns.map(([n]) => n).join(", ")})`,
+        direct: `${spec.table} (${ownColumns(spec).join(", ")})`,
+        heads: spec.parent ? `${headsOf(spec)} (${spec.parent.columns.join(", ")})` : undefined,
+        directSql: buildDirectSql(spec),
+        merge: buildMergeSql(spec),
+      },
+    ];
+  }),
+) as Record<IngestKind, KindSql>;
 
 export function keyOf(kind: IngestKind, row: Record<string, unknown>): string {
   return SPECS[kind].key.map((k) => toSqlText(row[k])).join("\u001f");
@@ -155,6 +232,16 @@ function toSqlText(v: unknown): string | null {
   return String(v);
 }
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** One value in PostgreSQL's COPY text format. */
+export function copyField(v: unknown): string {
+  if (v === undefined || v === null) return "\\N";
+  const s = v instanceof Date ? v.toISOString() : String(v);
+  return COPY_SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : s;
+}
+
 export interface BatchResult {
   inserted: number;
   updated: number;
@@ -163,26 +250,62 @@ export interface BatchResult {
   duplicateKeys: Set<string>;
 }
 
+/** What a load has learnt about its batches: whether the direct path is still worth trying. */
+export interface LoadWriteState {
+  direct: boolean;
+}
+
+function copyText(rows: readonly Record<string, unknown>[], columns: readonly string[], key?: (r: Record<string, unknown>) => string): string {
+  let text = "";
+  for (const r of rows) {
+    let line = key ? copyField(key(r)) : "";
+    for (let i = 0; i < columns.length; i++) line += `${key || i > 0 ? "\t" : ""}${copyField(r[columns[i]!])}`;
+    text += `${line}\n`;
+  }
+  return text;
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
+
 /**
- * Writes one batch of validated rows (unique keys within the batch) in a single statement.
- * Rows whose key this load has already written come back as duplicates and are not written.
+ * Writes one batch of validated rows (unique keys within the batch) in one transaction: by the direct
+ * path while the load has met no existing key (see buildDirectSql), else staged with COPY and merged
+ * (see buildMergeSql). Rows whose key this load has already written come back as duplicates.
  */
 export async function upsertBatch(
-  db: Db | pg.PoolClient,
+  db: Db,
   kind: IngestKind,
   loadId: number,
   rows: readonly Record<string, unknown>[],
+  state: LoadWriteState = { direct: false },
 ): Promise<BatchResult> {
   const spec = SPECS[kind];
-  const keys = rows.map((r) => keyOf(kind, r));
-  const columns = spec.columns.map(([name]) => rows.map((r) => toSqlText(r[name])));
-  const runner = "pool" in db ? db.pool : db;
-  const { rows: out } = await runner.query<{ inserted: number; updated: number; duplicates: string[] }>(SQL[kind], [
-    loadId,
-    keys,
-    ...columns,
-  ]);
-  const r = out[0]!;
+  const sql = SQL[kind];
+  const stageText = () => copyText(rows, spec.columns.map(([n]) => n), (r) => keyOf(kind, r));
+  // Rows written by a transaction carry its id as xmin, which the merge uses to tell duplicates:
+  // so the direct attempt is a transaction of its own, not a savepoint (a subtransaction id).
+  if (state.direct) {
+    try {
+      await db.bulkTransaction(async (session) => {
+        await session.copyIn(sql.direct, copyText(rows, ownColumns(spec)));
+        if (spec.parent && sql.heads) {
+          const heads = new Map<unknown, Record<string, unknown>>();
+          for (const r of rows) if (!heads.has(r[spec.parent.key])) heads.set(r[spec.parent.key], r);
+          await session.copyIn(sql.heads, copyText([...heads.values()], spec.parent.columns));
+        }
+        await session.query(sql.directSql, [loadId]);
+      }, buildStageSql(spec, db.schema, "direct"));
+      return { inserted: rows.length, updated: 0, unchanged: 0, duplicateKeys: new Set() };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      state.direct = false;
+    }
+  }
+  const r = await db.bulkTransaction(async (session) => {
+    await session.copyIn(sql.stage, stageText());
+    const { rows: out } = await session.query<{ inserted: number; updated: number; duplicates: string[] }>(sql.merge, [loadId]);
+    return out[0]!;
+  }, buildStageSql(spec, db.schema, "merge"));
   const duplicateKeys = new Set(r.duplicates);
   return {
     inserted: r.inserted,
@@ -190,6 +313,12 @@ export async function upsertBatch(
     unchanged: rows.length - duplicateKeys.size - r.inserted - r.updated,
     duplicateKeys,
   };
+}
+
+/** Tables a kind writes, for ANALYZE after a load. */
+export function tablesOf(kind: IngestKind): string[] {
+  const spec = SPECS[kind];
+  return spec.parent ? [spec.table, spec.parent.table] : [spec.table];
 }
 
 export interface QuarantineRow {

@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { Db } from "../../store/db.js";
 import { deriveCustomersFromOrders } from "../../store/experiments-repo.js";
-import { keyOf, upsertBatch } from "../../store/ingest-repo.js";
-import { orderLineRowSchema } from "../formats.js";
+import { keyOf, tablesOf, upsertBatch } from "../../store/ingest-repo.js";
+import { FORMATS } from "../formats.js";
 import { describeIssues, readableSize, type IngestSummary } from "../ingest-file.js";
 import { readLines, type RawRecord } from "../read-records.js";
 import { HeaderError, runLoad, type RunLoadOptions } from "../run-load.js";
@@ -61,6 +61,7 @@ async function* cdnowRecords(file: string, layout: { columns?: 4 | 5; error?: st
 export async function ingestCdnow(db: Db, file: string, options: RunLoadOptions = {}): Promise<IngestSummary & { customers: { inserted: number; updated: number }; layout?: string }> {
   const totalBytes = await readableSize(file);
   const layout: { columns?: 4 | 5; error?: string } = {};
+  const writeState = { direct: true };
   try {
     const summary = await runLoad<Record<string, unknown>>(
       db,
@@ -75,7 +76,7 @@ export async function ingestCdnow(db: Db, file: string, options: RunLoadOptions 
           if (!/^\d+$/.test(String(v.cds))) return { error: `cds: "${v.cds}" is not a whole number` };
           const cds = Number(v.cds);
           const dollars = Number(v.dollars);
-          const parsed = orderLineRowSchema.safeParse({
+          const parsed = FORMATS.orders.parse({
             order_id: `cdnow-${v.id}-${v.date}-${v.n}`,
             line_no: 1,
             customer_id: `${CDNOW_CUSTOMER_PREFIX}${v.id}`,
@@ -89,7 +90,8 @@ export async function ingestCdnow(db: Db, file: string, options: RunLoadOptions 
           return parsed.success ? { row: parsed.data as Record<string, unknown> } : { error: describeIssues(parsed.error) };
         },
         key: (row) => keyOf("orders", row),
-        write: (rows, loadId) => upsertBatch(db, "orders", loadId, rows),
+        write: (rows, loadId) => upsertBatch(db, "orders", loadId, rows, writeState),
+        tables: tablesOf("orders"),
       },
       options,
     );

@@ -93,6 +93,7 @@ export async function ingestHillstrom(db: Db, file: string, options: RunLoadOpti
         },
         key: (row) => row.customerId,
         write: (rows) => upsertExternalExperimentBatch(db, HILLSTROM_EXPERIMENT_ID, observedAt, rows),
+        tables: ["customers", "holdout_assignments", "experiment_outcomes"],
       },
       options,
     );
