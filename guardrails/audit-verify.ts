@@ -94,16 +94,26 @@ export interface VerifyOptions {
 export async function verifyAuditLog(db: Db, options: VerifyOptions = {}): Promise<AuditVerifyResult> {
   const pageSize = options.pageSize ?? 5_000;
   const verifier = createChainVerifier();
-  let after = 0;
+  let pending = readAuditPage(db, 0, pageSize);
   for (;;) {
-    const page = await readAuditPage(db, after, pageSize);
+    const page = await pending;
+    // The next page is read while this one is hashed.
+    const more = page.length === pageSize;
+    if (more) {
+      pending = readAuditPage(db, page.at(-1)!.seq, pageSize);
+      pending.catch(() => {});
+      // Let the query go out before this thread is busy hashing.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     for (const row of page) {
       const broken = verifier.check(row);
-      if (broken) return { ok: false, entries: verifier.checked, head: verifier.head, break: broken };
+      if (broken) {
+        if (more) await pending.catch(() => {});
+        return { ok: false, entries: verifier.checked, head: verifier.head, break: broken };
+      }
     }
     options.onProgress?.(verifier.checked);
-    if (page.length < pageSize) break;
-    after = page.at(-1)!.seq;
+    if (!more) break;
   }
   return { ok: true, entries: verifier.checked, head: verifier.head };
 }

@@ -51,6 +51,8 @@ export interface AuditLog {
 
 const MAX_ID = 256;
 const MAX_GROUP = 1_000;
+/** Entries appendMany validates, chains and hands to the database at a time. */
+const PIPELINE_CHUNK = 2_500;
 
 /** Validates one entry against its kind's schema and normalises it to what jsonb will store. Pure. */
 export function prepareAuditEntry(input: NewAuditEntry, now: Date): PreparedAuditEntry {
@@ -146,10 +148,30 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
       });
     },
     async appendMany(entries) {
-      const prepared = prepareAll(entries);
-      if (prepared.length === 0) return { count: 0 };
-      const rows = await db.transaction((client) => appendPrepared(client, prepared));
-      return { count: rows.length, firstSeq: rows[0]!.seq, lastSeq: rows.at(-1)!.seq, headHash: rows.at(-1)!.hash };
+      if (entries.length === 0) return { count: 0 };
+      const now = clock.now();
+      return db.transaction(async (client) => {
+        await lockAuditChain(client);
+        let head = await readAuditHead(client);
+        let firstSeq: number | undefined;
+        // Pipelined: the database inserts one chunk while the next is validated and hashed here. A
+        // chunk that does not validate throws; the transaction then rolls back and nothing is appended.
+        let pending: Promise<void> | undefined;
+        try {
+          for (let i = 0; i < entries.length; i += PIPELINE_CHUNK) {
+            const rows = chainAuditEntries(head, entries.slice(i, i + PIPELINE_CHUNK).map((e) => prepareAuditEntry(e, now)));
+            firstSeq ??= rows[0]!.seq;
+            head = { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash };
+            if (pending) await pending;
+            pending = insertAuditRows(client, rows);
+          }
+          await pending;
+        } catch (err) {
+          await pending?.catch(() => {});
+          throw err;
+        }
+        return { count: entries.length, firstSeq, lastSeq: head!.seq, headHash: head!.hash };
+      });
     },
     async appendInTransaction(client, entries) {
       return appendPrepared(client, prepareAll(entries));

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { StoreError } from "../core/errors.js";
 import type { Db } from "./db.js";
 
 /** Cycles, segment runs, scores, targets, holdouts, messages and outcomes: the cycle's records. */
@@ -71,6 +72,8 @@ export async function saveSegmentRun(
       "INSERT INTO segment_runs (run_id, as_of, k, silhouette, davies_bouldin, params, report) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       [run.runId, run.asOf, run.k, run.silhouette, run.daviesBouldin, JSON.stringify(run.params), JSON.stringify(run.report)],
     );
+    // The run's rows reference the run written just above.
+    await skipReferenceChecks(db, c);
     await c.query(
       `INSERT INTO segments (run_id, segment_id, name, size, centroid, profile)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])`,
@@ -126,15 +129,41 @@ export async function saveScores(
       "INSERT INTO score_runs (run_id, model, version, as_of, metrics, params) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_id) DO NOTHING",
       [run.runId, run.model, run.version, run.asOf, JSON.stringify(run.metrics ?? {}), JSON.stringify(run.params ?? {})],
     );
-    if (!inserted.rowCount) return;
+    if (!inserted.rowCount || scores.customerIds.length === 0) return;
+    // The scores reference the run written just above.
+    await skipReferenceChecks(db, c);
     for (let i = 0; i < scores.customerIds.length; i += 10_000) {
       const ids = scores.customerIds.slice(i, i + 10_000);
+      // One JSON document per chunk (see insertAuditRows): far cheaper for the database than a jsonb[] parameter.
       await c.query(
-        "INSERT INTO scores (run_id, customer_id, value, detail) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::jsonb[])",
-        [run.runId, ids, Array.from(ids, (_, j) => scores.values[i + j]), ids.map((_, j) => (scores.details ? JSON.stringify(scores.details[i + j]) : null))],
+        `INSERT INTO scores (run_id, customer_id, value, detail)
+         SELECT $1, r.customer_id, r.value, r.detail FROM jsonb_to_recordset($2::jsonb) AS r(customer_id text, value float8, detail jsonb)`,
+        [run.runId, JSON.stringify(ids.map((id, j) => ({ customer_id: id, value: jsonFloat(scores.values[i + j]), detail: scores.details?.[i + j] ?? null })))],
       );
     }
   });
+}
+
+/**
+ * For the rest of the caller's transaction, on the embedded database: no foreign-key checks, for
+ * bulk rows that reference parent rows the same transaction has just written or checked (a score
+ * run and its scores). There the per-row foreign-key triggers are most of an insert's time (three
+ * quarters for a cycle's scores), and they can only re-confirm what the transaction established.
+ * session_replication_role = replica turns off triggers (on these tables, only the foreign keys'),
+ * nothing else: unique keys, NOT NULL and CHECK constraints still hold. PostgreSQL keeps its checks
+ * (cheap there, and the setting needs a superuser).
+ */
+async function skipReferenceChecks(db: Db, client: pg.PoolClient): Promise<void> {
+  if (db.kind === "pglite") await client.query("SET LOCAL session_replication_role = replica");
+}
+
+/**
+ * A float for a JSON document read by jsonb_to_recordset: JSON has no NaN or Infinity (JSON.stringify
+ * would write null), so those travel as the strings float8's input accepts, as they did as parameters.
+ */
+function jsonFloat(v: number | null | undefined): number | string | null {
+  if (v === null || v === undefined) return null;
+  return Number.isFinite(v) ? v : String(v);
 }
 
 /** The most recent model of a kind (e.g. an uplift model per strategy) stored as a score run's params. */
@@ -158,34 +187,68 @@ export interface TargetRow {
   expectedValue: number | null;
   reasons: { code: string; message: string }[];
   features?: ArrayLike<number>;
+  /** The category the customer spent most on, for the copy. */
+  topCategory?: string | null;
 }
 
+/**
+ * Saves the plan's targets of a cycle, all or none, in one transaction. A cycle's targets are written
+ * once: if the plan runs again (a resumed cycle) and finds them saved, the first ones stand.
+ */
 export async function saveTargets(db: Db, cycleId: string, targets: readonly TargetRow[]): Promise<void> {
-  for (let i = 0; i < targets.length; i += 5000) {
-    const b = targets.slice(i, i + 5000);
-    await db.pool.query(
-      `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features)
-       SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons,
-              CASE WHEN u.features IS NULL THEN NULL ELSE (SELECT array_agg(x::real) FROM jsonb_array_elements_text(u.features) AS x) END
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::jsonb[], $12::jsonb[])
-         AS u(customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features)
-       ON CONFLICT (cycle_id, customer_id) DO NOTHING`,
-      [
-        cycleId,
-        b.map((t) => t.customerId),
-        b.map((t) => t.segmentId),
-        b.map((t) => t.strategy),
-        b.map((t) => t.channel),
-        b.map((t) => t.offerDepth),
-        b.map((t) => t.campaignId),
-        b.map((t) => t.decision),
-        b.map((t) => t.predictedUplift),
-        b.map((t) => t.expectedValue),
-        b.map((t) => JSON.stringify(t.reasons)),
-        b.map((t) => (t.features ? JSON.stringify(Array.from(t.features)) : null)),
-      ],
-    );
-  }
+  if (targets.length === 0) return;
+  await db.transaction(async (c) => {
+    // Serialises two plans of one cycle racing to save (PostgreSQL; PGlite runs one transaction at a time).
+    await c.query("SELECT pg_advisory_xact_lock(hashtext('pulse-targets:' || $1::text))", [cycleId]);
+    const saved = await c.query("SELECT 1 FROM cycle_targets WHERE cycle_id = $1 LIMIT 1", [cycleId]);
+    if (saved.rowCount) return;
+    // The targets reference their cycle, checked here once instead of per row.
+    const cycle = await c.query("SELECT 1 FROM cycles WHERE cycle_id = $1 FOR KEY SHARE", [cycleId]);
+    if (!cycle.rowCount) throw new StoreError(`cannot save targets: cycle ${cycleId} does not exist`);
+    await skipReferenceChecks(db, c);
+    for (let i = 0; i < targets.length; i += 5000) {
+      const b = targets.slice(i, i + 5000);
+      // One JSON document per batch (see insertAuditRows); features as bytea hex text.
+      await c.query(
+        `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features, top_category)
+         SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons, u.features, u.top_category
+         FROM jsonb_to_recordset($2::jsonb)
+           AS u(customer_id text, segment_id text, strategy text, channel text, offer_depth numeric, campaign_id text, decision text, predicted_uplift float8, expected_value float8, reasons jsonb, features bytea, top_category text)`,
+        [
+          cycleId,
+          JSON.stringify(
+            b.map((t) => ({
+              customer_id: t.customerId,
+              segment_id: t.segmentId,
+              strategy: t.strategy,
+              channel: t.channel,
+              offer_depth: jsonFloat(t.offerDepth),
+              campaign_id: t.campaignId,
+              decision: t.decision,
+              predicted_uplift: jsonFloat(t.predictedUplift),
+              expected_value: jsonFloat(t.expectedValue),
+              reasons: t.reasons,
+              features: t.features ? `\\x${packFeatures(t.features).toString("hex")}` : null,
+              top_category: t.topCategory ?? null,
+            })),
+          ),
+        ],
+      );
+    }
+  });
+}
+
+/** A feature vector as stored in cycle_targets.features: float32, 4 bytes each, big-endian. */
+export function packFeatures(values: ArrayLike<number>): Buffer {
+  const buf = Buffer.allocUnsafe(values.length * 4);
+  for (let i = 0; i < values.length; i++) buf.writeFloatBE(values[i]!, i * 4);
+  return buf;
+}
+
+export function unpackFeatures(buf: Buffer): number[] {
+  const out = new Array<number>(buf.length >> 2);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatBE(i * 4);
+  return out;
 }
 
 export async function contactTargets(db: Db, cycleId: string): Promise<{ customerId: string; segmentId: string; strategy: string; channel: string; offerDepth: number; campaignId: string }[]> {
@@ -276,36 +339,73 @@ export async function insertMessages(db: Db | pg.PoolClient, messages: readonly 
   const runner = "pool" in db ? db.pool : db;
   const { rows } = await runner.query<{ dedupe_key: string }>(
     `INSERT INTO messages (message_id, dedupe_key, cycle_id, campaign_id, customer_id, channel, strategy, offer_depth, template_id, variant_id, content)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::text[], $10::text[], $11::jsonb[])
+     SELECT m.message_id, m.dedupe_key, m.cycle_id, m.campaign_id, m.customer_id, m.channel, m.strategy, m.offer_depth, m.template_id, m.variant_id, m.content
+     FROM jsonb_to_recordset($1::jsonb) AS m(message_id text, dedupe_key text, cycle_id text, campaign_id text, customer_id text, channel text, strategy text, offer_depth numeric, template_id text, variant_id text, content jsonb)
      ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
     [
-      messages.map((m) => m.messageId),
-      messages.map((m) => m.dedupeKey),
-      messages.map((m) => m.cycleId),
-      messages.map((m) => m.campaignId),
-      messages.map((m) => m.customerId),
-      messages.map((m) => m.channel),
-      messages.map((m) => m.strategy),
-      messages.map((m) => m.offerDepth),
-      messages.map((m) => m.templateId),
-      messages.map((m) => m.variantId),
-      messages.map((m) => JSON.stringify(m.content)),
+      JSON.stringify(
+        messages.map((m) => ({
+          message_id: m.messageId,
+          dedupe_key: m.dedupeKey,
+          cycle_id: m.cycleId,
+          campaign_id: m.campaignId,
+          customer_id: m.customerId,
+          channel: m.channel,
+          strategy: m.strategy,
+          offer_depth: jsonFloat(m.offerDepth),
+          template_id: m.templateId,
+          variant_id: m.variantId,
+          content: m.content ?? null,
+        })),
+      ),
     ],
   );
   return new Set(rows.map((r) => r.dedupe_key));
 }
 
-export async function getMessage(db: Db, messageId: string) {
-  const { rows } = await db.pool.query("SELECT * FROM messages WHERE message_id = $1", [messageId]);
-  return rows[0] as
-    | { message_id: string; dedupe_key: string; cycle_id: string; campaign_id: string; customer_id: string; channel: string; strategy: string; offer_depth: number; template_id: string | null; variant_id: string; content: Record<string, unknown>; status: string; sent_at: Date | null }
-    | undefined;
+export interface MessageRow {
+  message_id: string;
+  dedupe_key: string;
+  cycle_id: string;
+  campaign_id: string;
+  customer_id: string;
+  channel: string;
+  strategy: string;
+  offer_depth: number;
+  template_id: string | null;
+  variant_id: string;
+  content: Record<string, unknown>;
+  status: string;
+  sent_at: Date | null;
 }
 
-/** Marks a message sent; returns false if it was already marked (a redelivered job). With `client`, inside the caller's transaction. */
-export async function markSent(db: Db, messageId: string, at: Date, status = "sent", client?: pg.PoolClient): Promise<boolean> {
-  const r = await (client ?? db.pool).query("UPDATE messages SET status = $2, sent_at = $3 WHERE message_id = $1 AND status = 'queued'", [messageId, status, at]);
-  return (r.rowCount ?? 0) > 0;
+export async function getMessage(db: Db, messageId: string): Promise<MessageRow | undefined> {
+  const { rows } = await db.pool.query<MessageRow>("SELECT * FROM messages WHERE message_id = $1", [messageId]);
+  return rows[0];
+}
+
+/** Many messages by id in one query (ids not found are simply absent from the map). */
+export async function getMessages(db: Db, messageIds: readonly string[]): Promise<Map<string, MessageRow>> {
+  if (messageIds.length === 0) return new Map();
+  const { rows } = await db.pool.query<MessageRow>("SELECT * FROM messages WHERE message_id = ANY($1::text[])", [messageIds]);
+  return new Map(rows.map((r) => [r.message_id, r]));
+}
+
+/**
+ * Marks many messages at once, each with its own status (sent, dead_lettered, suppressed), where
+ * they are still queued; returns the ids this call changed (a redelivered job's message is not among
+ * them). Meant for the caller's transaction, next to the audit entries of the same messages.
+ */
+export async function markMessages(client: pg.PoolClient, updates: readonly { messageId: string; status: string }[], at: Date | null): Promise<Set<string>> {
+  if (updates.length === 0) return new Set();
+  const { rows } = await client.query<{ message_id: string }>(
+    `UPDATE messages m SET status = u.status, sent_at = coalesce($3::timestamptz, m.sent_at)
+     FROM unnest($1::text[], $2::text[]) AS u(message_id, status)
+     WHERE m.message_id = u.message_id AND m.status = 'queued'
+     RETURNING m.message_id`,
+    [updates.map((u) => u.messageId), updates.map((u) => u.status), at],
+  );
+  return new Set(rows.map((r) => r.message_id));
 }
 
 /** Messages of a cycle still queued (created but not delivered), e.g. after a worker died. */
@@ -383,17 +483,14 @@ export async function outcomeRecords(db: Db, cycleId: string, experimentId: stri
     revenue: r.revenue,
     margin: r.margin,
     unsubscribed: r.unsubscribed,
-    features: r.features,
+    features: r.features ? unpackFeatures(r.features as Buffer) : null,
   }));
 }
 
-/** Treated contacts of one campaign in one shard (customers split by a hash of their id). */
+/** Treated contacts of one campaign in one shard (customers split by a hash of their id), with the category the plan found they spend most on. */
 export async function treatedTargetsForShard(db: Db, cycleId: string, experimentId: string, campaignId: string, shard: number, shardCount: number) {
   const { rows } = await db.pool.query(
-    `SELECT t.customer_id, t.channel, t.offer_depth, c.first_name, c.timezone,
-            (SELECT l.category FROM orders o JOIN order_lines l USING (order_id)
-             WHERE o.customer_id = t.customer_id AND l.status = 'completed'
-             GROUP BY l.category ORDER BY sum(l.quantity * l.unit_price) DESC, l.category LIMIT 1) AS top_category
+    `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, c.first_name, c.timezone
      FROM cycle_targets t
      JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
      JOIN customers c ON c.customer_id = t.customer_id
@@ -420,15 +517,29 @@ export async function queuedMessagesFor(db: Db, campaignId: string, customerIds:
   return rows.map((r) => ({ messageId: r.message_id, customerId: r.customer_id, variantId: r.variant_id }));
 }
 
-/** The consent record in force for a customer, channel and purpose at a time (null if none). */
-export async function consentInForce(db: Db, customerId: string, channel: string, purpose: string, at: Date) {
+export interface ConsentRecord {
+  status: "granted" | "revoked";
+  source: string | null;
+  recordedAt: Date;
+}
+
+/**
+ * The consent record in force for each (customer, channel) pair and a purpose at a time, in one
+ * query: the latest record at or before `at`, a tie going to revoked. Keyed by
+ * `${customerId}|${channel}`; pairs without a record are absent.
+ */
+export async function consentsInForce(db: Db, pairs: readonly { customerId: string; channel: string }[], purpose: string, at: Date): Promise<Map<string, ConsentRecord>> {
+  if (pairs.length === 0) return new Map();
   const { rows } = await db.pool.query(
-    `SELECT status, source, recorded_at FROM consents WHERE customer_id = $1 AND channel = $2 AND purpose = $3 AND recorded_at <= $4
-     ORDER BY recorded_at DESC, status DESC LIMIT 1`,
-    [customerId, channel, purpose, at],
+    `SELECT q.customer_id, q.channel, c.status, c.source, c.recorded_at
+     FROM unnest($1::text[], $2::text[]) AS q(customer_id, channel)
+     JOIN LATERAL (
+       SELECT status, source, recorded_at FROM consents
+       WHERE customer_id = q.customer_id AND channel = q.channel AND purpose = $3 AND recorded_at <= $4
+       ORDER BY recorded_at DESC, status DESC LIMIT 1) c ON true`,
+    [pairs.map((p) => p.customerId), pairs.map((p) => p.channel), purpose, at],
   );
-  const r = rows[0];
-  return r ? { status: r.status as "granted" | "revoked", source: r.source as string | null, recordedAt: r.recorded_at as Date } : null;
+  return new Map(rows.map((r) => [`${r.customer_id}|${r.channel}`, { status: r.status, source: r.source, recordedAt: r.recorded_at }]));
 }
 
 export async function campaignsOf(db: Db, cycleId: string): Promise<unknown[]> {

@@ -22,44 +22,72 @@ export interface RfmSummary {
   T: number;
 }
 
-/** Identical summaries collapsed with a count, so the likelihood costs one term per distinct (x, t_x, T). */
-interface WeightedSummary extends RfmSummary {
-  weight: number;
+/**
+ * Identical summaries collapsed with a count, so the likelihood costs one term per distinct (x, t_x, T),
+ * laid out in typed arrays with each summary's x as an index into the distinct x values.
+ */
+interface WeightedSummaries {
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  weight: Float64Array;
+  xIndex: Int32Array;
+  distinctX: number[];
 }
 
-function compress(customers: readonly RfmSummary[]): WeightedSummary[] {
-  const byKey = new Map<string, WeightedSummary>();
+function compress(customers: readonly RfmSummary[]): WeightedSummaries {
+  const byKey = new Map<string, { x: number; tx: number; T: number; weight: number }>();
   for (const c of customers) {
     const key = `${c.x}|${c.tx}|${c.T}`;
     const found = byKey.get(key);
     if (found) found.weight++;
     else byKey.set(key, { x: c.x, tx: c.tx, T: c.T, weight: 1 });
   }
-  return [...byKey.values()];
+  const rows = [...byKey.values()];
+  const n = rows.length;
+  const out: WeightedSummaries = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), weight: new Float64Array(n), xIndex: new Int32Array(n), distinctX: [] };
+  const indexOfX = new Map<number, number>();
+  rows.forEach((r, i) => {
+    out.x[i] = r.x;
+    out.tx[i] = r.tx;
+    out.T[i] = r.T;
+    out.weight[i] = r.weight;
+    let k = indexOfX.get(r.x);
+    if (k === undefined) indexOfX.set(r.x, (k = out.distinctX.push(r.x) - 1));
+    out.xIndex[i] = k;
+  });
+  return out;
 }
 
-function logSumExp(u: number, v: number): number {
-  const m = Math.max(u, v);
-  return m === Number.NEGATIVE_INFINITY ? m : m + Math.log(Math.exp(u - m) + Math.exp(v - m));
-}
-
-function weightedLogLikelihood(params: BgnbdParams, customers: readonly WeightedSummary[]): number {
+/**
+ * Σ weight · (constant(x) + logSumExp(a3, a4)). The parts that depend on x only (log-gammas, log(b+x-1))
+ * are evaluated once per distinct x and evaluation; the log-sum-exp is written out inline. Each term is
+ * the same arithmetic in the same order as the formula, so the sum is the same to the last bit.
+ */
+function weightedLogLikelihood(params: BgnbdParams, data: WeightedSummaries): number {
   const { r, alpha, a, b } = params;
-  // Terms that depend on x only, once per distinct x.
-  const byX = new Map<number, number>();
-  const constantPart = (x: number): number => {
-    let v = byX.get(x);
-    if (v === undefined) {
-      v = gammaln(r + x) - gammaln(r) + r * Math.log(alpha) + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x);
-      byX.set(x, v);
-    }
-    return v;
-  };
+  const k = data.distinctX.length;
+  const constant = new Float64Array(k);
+  const logB = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    const x = data.distinctX[j]!;
+    constant[j] = gammaln(r + x) - gammaln(r) + r * Math.log(alpha) + gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x);
+    logB[j] = x > 0 ? Math.log(b + x - 1) : Number.NaN;
+  }
+  const logA = Math.log(a);
   let total = 0;
-  for (const c of customers) {
-    const a3 = -(r + c.x) * Math.log(alpha + c.T);
-    const a4 = c.x > 0 ? Math.log(a) - Math.log(b + c.x - 1) - (r + c.x) * Math.log(alpha + c.tx) : Number.NEGATIVE_INFINITY;
-    total += c.weight * (constantPart(c.x) + logSumExp(a3, a4));
+  for (let i = 0; i < data.x.length; i++) {
+    const x = data.x[i]!;
+    const j = data.xIndex[i]!;
+    const a3 = -(r + x) * Math.log(alpha + data.T[i]!);
+    const a4 = x > 0 ? logA - logB[j]! - (r + x) * Math.log(alpha + data.tx[i]!) : Number.NEGATIVE_INFINITY;
+    // logSumExp(a3, a4) = m + log(exp(a3 - m) + exp(a4 - m)), m = max(a3, a4); the larger one's
+    // exp(0) is exactly 1, so it is not computed.
+    let lse: number;
+    if (a3 === Number.NEGATIVE_INFINITY && a4 === Number.NEGATIVE_INFINITY) lse = Number.NEGATIVE_INFINITY;
+    else if (a3 >= a4) lse = a3 + Math.log(1 + Math.exp(a4 - a3));
+    else lse = a4 + Math.log(Math.exp(a3 - a4) + 1);
+    total += data.weight[i]! * (constant[j]! + lse);
   }
   return total;
 }

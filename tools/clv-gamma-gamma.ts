@@ -21,14 +21,62 @@ export interface SpendSummary {
 }
 
 export function gammaGammaLogLikelihood(params: GammaGammaParams, customers: readonly SpendSummary[]): number {
-  const { p, q, gamma } = params;
-  const constant = -gammaln(q) + q * Math.log(gamma);
-  let total = 0;
-  for (const { x, averageSpend: m } of customers) {
-    const px = p * x;
-    total += gammaln(px + q) - gammaln(px) + constant + (px - 1) * Math.log(m) + px * Math.log(x) - (px + q) * Math.log(gamma + m * x);
-  }
-  return total;
+  return likelihoodOf(prepareSpend(customers))(params);
+}
+
+/** Per-customer logs that do not depend on the parameters, computed once per fit instead of per evaluation. */
+interface PreparedSpend {
+  x: Float64Array;
+  m: Float64Array;
+  logM: Float64Array;
+  /** Index of each customer's x in `distinctX`. */
+  xIndex: Int32Array;
+  distinctX: number[];
+  logX: Float64Array;
+}
+
+function prepareSpend(customers: readonly SpendSummary[]): PreparedSpend {
+  const n = customers.length;
+  const prepared: PreparedSpend = { x: new Float64Array(n), m: new Float64Array(n), logM: new Float64Array(n), xIndex: new Int32Array(n), distinctX: [], logX: new Float64Array(0) };
+  const indexOfX = new Map<number, number>();
+  customers.forEach(({ x, averageSpend }, i) => {
+    prepared.x[i] = x;
+    prepared.m[i] = averageSpend;
+    prepared.logM[i] = Math.log(averageSpend);
+    let k = indexOfX.get(x);
+    if (k === undefined) indexOfX.set(x, (k = prepared.distinctX.push(x) - 1));
+    prepared.xIndex[i] = k;
+  });
+  prepared.logX = Float64Array.from(prepared.distinctX, (x) => Math.log(x));
+  return prepared;
+}
+
+/**
+ * The log-likelihood as a function of the parameters. Terms that depend only on x (the two log-gammas)
+ * are evaluated once per distinct x and evaluation, the logs of the data once per fit; each customer's
+ * term is summed in the same order as the textbook formula, so the value is the same to the last bit.
+ */
+function likelihoodOf(data: PreparedSpend): (params: GammaGammaParams) => number {
+  const k = data.distinctX.length;
+  const lgPxq = new Float64Array(k);
+  const lgPx = new Float64Array(k);
+  return ({ p, q, gamma }) => {
+    for (let j = 0; j < k; j++) {
+      const px = p * data.distinctX[j]!;
+      lgPxq[j] = gammaln(px + q);
+      lgPx[j] = gammaln(px);
+    }
+    const constant = -gammaln(q) + q * Math.log(gamma);
+    let total = 0;
+    for (let i = 0; i < data.x.length; i++) {
+      const x = data.x[i]!;
+      const m = data.m[i]!;
+      const j = data.xIndex[i]!;
+      const px = p * x;
+      total += lgPxq[j]! - lgPx[j]! + constant + (px - 1) * data.logM[i]! + px * data.logX[j]! - (px + q) * Math.log(gamma + m * x);
+    }
+    return total;
+  };
 }
 
 export interface GammaGammaFit {
@@ -49,7 +97,8 @@ export function fitGammaGamma(customers: readonly SpendSummary[]): GammaGammaFit
     [2, 10, meanSpend * 4],
   ];
   const toParams = ([p, q, gamma]: number[]): GammaGammaParams => ({ p, q, gamma });
-  const best = minimizePositive((v) => -gammaGammaLogLikelihood(toParams(v), data), starts);
+  const logLikelihood = likelihoodOf(prepareSpend(data));
+  const best = minimizePositive((v) => -logLikelihood(toParams(v)), starts);
   return { params: toParams(best.params), logLikelihood: -best.value, customers: data.length };
 }
 

@@ -16,10 +16,11 @@ import {
   fitBgnbd,
   fitGammaGamma,
   type GammaGammaFit,
+  gammaGammaLogLikelihood,
   probabilityAlive,
   weeklyDiscountRate,
 } from "./clv.js";
-import { hyp2f1, scaledHyp2f1, SpecialFunctionError } from "./clv-special-functions.js";
+import { gammaln, hyp2f1, scaledHyp2f1, SpecialFunctionError } from "./clv-special-functions.js";
 
 /** Equal to the published figure to the digits it was published with (within half a unit of its last digit). */
 function expectPublished(estimate: number, published: string): void {
@@ -209,5 +210,55 @@ describe("computeClv and the agent tool", () => {
     expect(asked).toEqual(["vip"]);
     expect(out.horizonWeeks).toBe(13);
     expect(out.customers[1].pAlive).toBeGreaterThan(0);
+  });
+});
+
+describe("the log-likelihoods' shortcuts (terms shared per x, logs of the data once per fit)", () => {
+  // The textbook sums, term by term, as the fits evaluated them before the shortcuts.
+  function bgnbdTextbook(p: { r: number; alpha: number; a: number; b: number }, cs: readonly { x: number; tx: number; T: number }[]): number {
+    const { r, alpha, a, b } = p;
+    let total = 0;
+    for (const c of cs) {
+      const constant = gammaln(r + c.x) - gammaln(r) + r * Math.log(alpha) + gammaln(a + b) + gammaln(b + c.x) - gammaln(b) - gammaln(a + b + c.x);
+      const a3 = -(r + c.x) * Math.log(alpha + c.T);
+      const a4 = c.x > 0 ? Math.log(a) - Math.log(b + c.x - 1) - (r + c.x) * Math.log(alpha + c.tx) : Number.NEGATIVE_INFINITY;
+      const m = Math.max(a3, a4);
+      total += constant + (m === Number.NEGATIVE_INFINITY ? m : m + Math.log(Math.exp(a3 - m) + Math.exp(a4 - m)));
+    }
+    return total;
+  }
+  function gammaGammaTextbook(p: { p: number; q: number; gamma: number }, cs: readonly { x: number; averageSpend: number }[]): number {
+    const constant = -gammaln(p.q) + p.q * Math.log(p.gamma);
+    let total = 0;
+    for (const { x, averageSpend: m } of cs) {
+      const px = p.p * x;
+      total += gammaln(px + p.q) - gammaln(px) + constant + (px - 1) * Math.log(m) + px * Math.log(x) - (px + p.q) * Math.log(p.gamma + m * x);
+    }
+    return total;
+  }
+  const positive = fc.double({ min: 0.05, max: 50, noNaN: true });
+  const summaryArb = fc
+    .record({ x: fc.integer({ min: 0, max: 30 }), T: fc.double({ min: 0.2, max: 80, noNaN: true }), share: fc.double({ min: 0, max: 1, noNaN: true }) })
+    .map(({ x, T, share }) => ({ x, T, tx: x === 0 ? 0 : T * share }));
+
+  it("give the textbook BG/NBD sum, to the last bit", () => {
+    fc.assert(
+      fc.property(fc.record({ r: positive, alpha: positive, a: positive, b: positive }), fc.array(summaryArb, { minLength: 1, maxLength: 60 }), (params, cs) => {
+        // Distinct summaries: the textbook sum has no weights to compress duplicates with.
+        const distinct = [...new Map(cs.map((c) => [`${c.x}|${c.tx}|${c.T}`, c])).values()];
+        expect(bgnbdLogLikelihood(params, distinct)).toBe(bgnbdTextbook(params, distinct));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("give the textbook Gamma-Gamma sum, to the last bit", () => {
+    const spendArb = fc.record({ x: fc.integer({ min: 1, max: 30 }), averageSpend: fc.double({ min: 0.01, max: 5_000, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.record({ p: positive, q: positive, gamma: positive }), fc.array(spendArb, { minLength: 1, maxLength: 60 }), (params, cs) => {
+        expect(gammaGammaLogLikelihood(params, cs)).toBe(gammaGammaTextbook(params, cs));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -45,8 +45,23 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+// Instants repeat a lot (a campaign's planned send time, a customer's earlier sends are checked by
+// every candidate of the batch) and formatting one costs microseconds, so results are memoized.
+const localTimes = new Map<string, LocalTime>();
+const MAX_MEMOIZED = 100_000;
+
 /** The wall-clock time at instant `t` (epoch ms) in `timeZone`. */
 export function localTime(t: number, timeZone: string): LocalTime {
+  const key = `${timeZone}|${t}`;
+  const known = localTimes.get(key);
+  if (known) return { ...known };
+  const computed = computeLocalTime(t, timeZone);
+  if (localTimes.size >= MAX_MEMOIZED) localTimes.clear();
+  localTimes.set(key, computed);
+  return { ...computed };
+}
+
+function computeLocalTime(t: number, timeZone: string): LocalTime {
   const parts: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(new Date(t))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);

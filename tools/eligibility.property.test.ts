@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CHANNELS, type Channel } from "../ingest/formats.js";
-import { checkEligibility, type CandidateContact, type CustomerContactData, type EligibilityConfigInput } from "./eligibility.js";
+import { checkEligibility, checkEligibilityUnchecked, eligibilityInputSchema, type CandidateContact, type CustomerContactData, type EligibilityConfigInput } from "./eligibility.js";
 
 const DAY = 86_400_000;
 const START = Date.parse("2024-03-01T00:00:00Z"); // spans the US DST change on 10 March
@@ -118,6 +118,36 @@ describe("eligibility (properties)", () => {
         assertCapsHold([...prior, ...stream.filter((_, i) => out.decisions[i].eligible)], timezone, config);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it("decides the same without validation, given the parsed shape", () => {
+    const consentArb = fc.record({
+      channel: fc.constantFrom(...CHANNELS),
+      purpose: fc.constantFrom("marketing" as const, "transactional" as const),
+      status: fc.constantFrom("granted" as const, "revoked" as const),
+      recordedAt: fc.integer({ min: 0, max: 20 }).map((d) => iso(START - d * DAY)),
+    });
+    const customerArb = (customerId: string) =>
+      fc.record({
+        customerId: fc.constant(customerId),
+        timezone: fc.constantFrom(...ZONES),
+        consents: fc.array(consentArb, { maxLength: 6 }),
+        sends: fc.array(fc.record({ channel: fc.constantFrom(...CHANNELS), at: timeArb.map(iso) }), { maxLength: 6 }),
+        lastConversionAt: fc.option(timeArb.map(iso), { nil: null }),
+        globalControl: fc.boolean(),
+      });
+    fc.assert(
+      fc.property(
+        fc.tuple(customerArb("c1"), customerArb("c2")),
+        fc.array(fc.record({ customerId: fc.constantFrom("c1", "c2", "c3"), channel: fc.constantFrom(...CHANNELS), plannedAt: timeArb.map(iso) }), { minLength: 1, maxLength: 12 }),
+        (customers, planned) => {
+          const input = eligibilityInputSchema.parse({ candidates: planned.map((p, i) => ({ candidateId: String(i), ...p })), customers, outOfStockCategories: [] });
+          const { config: _config, ...rest } = input;
+          expect(checkEligibilityUnchecked(rest)).toEqual(checkEligibility(input));
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

@@ -343,6 +343,18 @@ export function checkEligibility(input: EligibilityInput): EligibilityOutput {
   return eligibilityToolDefinition.run(input);
 }
 
+const DEFAULT_ELIGIBILITY_CONFIG: EligibilityConfig = eligibilityConfigSchema.parse({});
+
+/**
+ * The same decisions without schema validation, for the cycle's check of every planned contact
+ * (thousands of candidates built from the store's typed rows, where validating each timestamp and
+ * time zone through zod cost more than deciding). The input must already be in the parsed shape:
+ * every field given, times as ISO 8601 instants; `config` defaults to the schema's defaults.
+ */
+export function checkEligibilityUnchecked(input: Omit<z.infer<typeof eligibilityInputSchema>, "config"> & { config?: EligibilityConfig }): EligibilityOutput {
+  return decideParsed({ ...input, config: input.config ?? DEFAULT_ELIGIBILITY_CONFIG });
+}
+
 export interface EligibilityToolDeps {
   config?: EligibilityConfigInput;
   /** With a loader, the agent passes only the candidates; contact data never passes through the model. */

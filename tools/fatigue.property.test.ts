@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CHANNELS, RESPONSE_TYPES } from "../ingest/formats.js";
-import { assessFatigue, type EngagementEvent, type FatigueOutput } from "./fatigue.js";
+import { assessFatigue, assessFatigueUnchecked, fatigueConfigSchema, type EngagementEvent, type FatigueOutput } from "./fatigue.js";
 
 const AS_OF_MS = Date.parse("2024-06-01T12:00:00.000Z");
 const DAY = 86_400_000;
@@ -58,6 +58,22 @@ describe("fatigue (properties)", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("assesses the same without validation, from epoch-millisecond events", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(eventArb, { maxLength: 40 }), { minLength: 1, maxLength: 5 }), configArb, (histories, config) => {
+        const customers = histories.map((events, i) => ({ customerId: `c${i}`, events }));
+        const checked = assessFatigue({ asOf: new Date(AS_OF_MS).toISOString(), customers, config }).customers;
+        const unchecked = assessFatigueUnchecked({
+          asOf: AS_OF_MS,
+          customers: customers.map((c) => ({ customerId: c.customerId, events: c.events.map((e) => ({ channel: e.channel, type: e.type, at: Date.parse(e.at) })) })),
+          config: fatigueConfigSchema.parse(config),
+        });
+        expect(unchecked).toEqual(checked);
+      }),
+      { numRuns: 200 },
     );
   });
 });

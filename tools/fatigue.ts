@@ -193,11 +193,18 @@ function channelState(events: { type: EngagementEvent["type"]; at: number }[], a
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 const f2 = (x: number) => x.toFixed(2);
 
-function assessCustomer(customer: z.infer<typeof customerHistorySchema>, asOf: number, config: FatigueConfig): CustomerFatigue {
+/** An engagement event with its time as epoch milliseconds. */
+export interface TimedEngagementEvent {
+  channel: Channel;
+  type: EngagementEvent["type"];
+  at: number;
+}
+
+function assessCustomer(customer: { customerId: string; events: readonly TimedEngagementEvent[] }, asOf: number, config: FatigueConfig): CustomerFatigue {
   const byChannel = new Map<Channel, { type: EngagementEvent["type"]; at: number }[]>();
   const from = asOf - config.lookbackDays * DAY_MS;
   for (const e of customer.events) {
-    const at = Date.parse(e.at);
+    const at = e.at;
     if (at > asOf || at < from) continue;
     const list = byChannel.get(e.channel) ?? [];
     list.push({ type: e.type, at });
@@ -292,8 +299,20 @@ function assessParsed(input: z.infer<typeof fatigueInputSchema>): FatigueOutput 
   const asOf = Date.parse(input.asOf);
   return {
     asOf: new Date(asOf).toISOString(),
-    customers: input.customers.map((c) => assessCustomer(c, asOf, input.config)),
+    customers: input.customers.map((c) => assessCustomer({ customerId: c.customerId, events: c.events.map((e) => ({ channel: e.channel, type: e.type, at: Date.parse(e.at) })) }, asOf, input.config)),
   };
+}
+
+const DEFAULT_FATIGUE_CONFIG: FatigueConfig = fatigueConfigSchema.parse({});
+
+/**
+ * The same assessment without schema validation, for the cycle's loop over every customer's
+ * engagement events (already typed rows from the store; times as epoch milliseconds). Results are
+ * identical to assessFatigue's for the same events.
+ */
+export function assessFatigueUnchecked(input: { asOf: number; customers: readonly { customerId: string; events: readonly TimedEngagementEvent[] }[]; config?: FatigueConfig }): CustomerFatigue[] {
+  const config = input.config ?? DEFAULT_FATIGUE_CONFIG;
+  return input.customers.map((c) => assessCustomer(c, input.asOf, config));
 }
 
 export const fatigueToolDefinition = defineTool({

@@ -12,7 +12,7 @@ import { messageCounts, targetSummary } from "../store/cycle-repo.js";
 import type { Db } from "../store/db.js";
 import { rfmSummary, type RfmSummary } from "../store/rfm-repo.js";
 import { accountingFor } from "./cycle/deps.js";
-import { cycleProcessors } from "./cycle/processors.js";
+import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "./cycle/processors.js";
 import { createCycleService } from "./cycle/service.js";
 import type { CycleSettingsInput } from "./cycle/settings.js";
 import type { CycleState } from "./cycle/state.js";
@@ -83,7 +83,7 @@ export async function runDemo(options: { db: Db; config: Config; customers: numb
     };
     const deps = createCycleDeps({ db: options.db, config: options.config, runner, clock, connector, actor: "pulse" });
     const service = await createCycleService(deps);
-    inner = new InProcessRunner({ processors: cycleProcessors(deps, service), clock, sleep: async () => {}, concurrency: 16 });
+    inner = new InProcessRunner({ processors: cycleProcessors(deps, service), clock, sleep: async () => {}, ...IN_PROCESS_RUNNER_OPTIONS });
 
     say("Running the cycle: refresh → plan → compose → review → approve → activate ...");
     const started = await service.start({ requestedBy: "demo", asOf, settings: DEMO_SETTINGS });

@@ -5,7 +5,7 @@ import { BullmqRunner } from "../../workflows/jobs/bullmq-runner.js";
 import { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";
 import type { JobRunner } from "../../workflows/jobs/types.js";
 import type { CycleDeps } from "../../workflows/cycle/deps.js";
-import { cycleProcessors } from "../../workflows/cycle/processors.js";
+import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "../../workflows/cycle/processors.js";
 import { createCycleService, type CycleService } from "../../workflows/cycle/service.js";
 import { createCycleDeps } from "../../workflows/cycle/wiring.js";
 
@@ -29,7 +29,7 @@ export async function openCycleContext(db: Db, config: Config): Promise<CycleCon
     : { kind: "in-process", enqueue: (q, d, o) => inner!.enqueue(q, d, o), close: async () => inner?.close() };
   const deps = createCycleDeps({ db, config, runner });
   const service = await createCycleService(deps);
-  if (!config.REDIS_URL) inner = new InProcessRunner({ processors: cycleProcessors(deps, service), concurrency: 16 });
+  if (!config.REDIS_URL) inner = new InProcessRunner({ processors: cycleProcessors(deps, service), ...IN_PROCESS_RUNNER_OPTIONS });
   return {
     deps,
     service,

@@ -85,6 +85,9 @@ export function segmentSituation(
     engagement += e.length ? Math.max(...e) : 0;
     for (let d = 0; d < DAYPARTS.length; d++) dayparts[d] += data.features.values[i * FEATURE_COUNT + dp0 + d]!;
   }
+  // What targeting needs per member that no option changes, computed once per segment rather than
+  // once per member and option (tens of options × every member of the segment).
+  const reach = members.map((i) => targetingCustomer(data, i, 0, fallbackAov));
   const options: StrategyOption[] = [];
   for (const strategy of CONTACT_STRATEGIES) {
     const offers = OFFER_STRATEGIES.has(strategy) ? settings.offerDepths.filter((d) => d <= settings.maxDiscount) : [0];
@@ -93,18 +96,19 @@ export function segmentSituation(
         let contacts = 0;
         let margin = 0;
         let cost = 0;
-        for (const i of members) {
-          const f = data.fatigue[i]!;
+        members.forEach((i, k) => {
+          const c = reach[k]!;
           // Only customers the channel can lawfully reach count towards an option.
-          if (f.strategy === "cooldown" || !f.allowedChannels.includes(channel) || !data.consented[i]!.has(channel)) continue;
+          if (c.fatigueStrategy === "cooldown" || !c.allowedChannels.includes(channel as (typeof c.allowedChannels)[number]) || !data.consented[i]!.has(channel)) return;
           const u = uplift(i, strategy, channel, offerDepth);
-          if (u < 0) continue;
-          const ev = expectedContactValue({ ...targetingCustomer(data, i, u, fallbackAov) }, offerDepth, DEFAULT_MESSAGE_COST[channel]);
-          if (ev.value <= 0) continue;
+          if (u < 0) return;
+          c.predictedUplift = u;
+          const ev = expectedContactValue(c, offerDepth, DEFAULT_MESSAGE_COST[channel]);
+          if (ev.value <= 0) return;
           contacts++;
           margin += ev.incrementalMargin;
           cost += ev.cost;
-        }
+        });
         options.push({ optionId: `${strategy}.${channel}.${Math.round(offerDepth * 100)}`, strategy, channel, offerDepth, contacts, expectedIncrementalMargin: round2(margin), expectedCost: round2(cost) });
       }
     }
@@ -131,14 +135,29 @@ function localHour(t: number, tz: string): number {
   return Number(f.format(t));
 }
 
+// Every contact of a campaign in a time zone gets the same answer: memoized (planning asks for each
+// of tens of thousands of contacts, and each answer formats up to 49 instants).
+const nextLocalHours = new Map<string, number>();
+
 /** The first whole hour at or after `from` that is `hour` o'clock in the customer's time zone. */
 export function nextLocalHour(from: Date, tz: string, hour: number): Date {
+  const key = `${from.getTime()}|${tz}|${hour}`;
+  let t = nextLocalHours.get(key);
+  if (t === undefined) {
+    t = findNextLocalHour(from, tz, hour);
+    if (nextLocalHours.size >= 10_000) nextLocalHours.clear();
+    nextLocalHours.set(key, t);
+  }
+  return new Date(t);
+}
+
+function findNextLocalHour(from: Date, tz: string, hour: number): number {
   const start = Math.ceil(from.getTime() / 3_600_000) * 3_600_000;
   for (let h = 0; h < 49; h++) {
     const t = start + h * 3_600_000;
-    if (localHour(t, tz) === hour) return new Date(t);
+    if (localHour(t, tz) === hour) return t;
   }
-  return new Date(start);
+  return start;
 }
 
 function clamp01(x: number): number {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { chooseVariant, renderChecked } from "../../agents/copywriter/index.js";
 import type { OutboundMessage } from "../../connectors/connector.js";
 import { PulseError } from "../../core/errors.js";
-import { campaignsOf, consentInForce, getMessage, insertMessages, markSent, queuedMessagesFor, treatedTargetsForShard } from "../../store/cycle-repo.js";
+import { campaignsOf, consentsInForce, getMessages, insertMessages, markMessages, queuedMessagesFor, treatedTargetsForShard, type ConsentRecord, type MessageRow } from "../../store/cycle-repo.js";
 import type { ProcessorMap } from "../jobs/types.js";
 import { sendQueueFor } from "../jobs/types.js";
 import type { CycleDeps } from "./deps.js";
@@ -84,7 +84,7 @@ export async function activateShard(deps: CycleDeps, job: { cycleId: string; cam
   return { created: created.size, queued: queued.length };
 }
 
-function outbound(m: NonNullable<Awaited<ReturnType<typeof getMessage>>>, sentAt: Date): OutboundMessage {
+function outbound(m: MessageRow, sentAt: Date): OutboundMessage {
   const c = m.content as Record<string, string>;
   const base = { messageId: m.message_id, dedupeKey: m.dedupe_key, cycleId: m.cycle_id, campaignId: m.campaign_id, customerId: m.customer_id, sentAt: sentAt.toISOString() };
   const cta = (label?: string) => (label ? { label, url: `https://pulse.example/c/${m.message_id}` } : undefined);
@@ -100,30 +100,95 @@ function outbound(m: NonNullable<Awaited<ReturnType<typeof getMessage>>>, sentAt
   }
 }
 
+type SendOutcome = { ok: true; result: string } | { ok: false; error: unknown };
+
+/** Most messages one send transaction covers. */
+export const MAX_SEND_BATCH = 500;
+
 /**
- * Delivers one message, at most once per dedupe key: consent is checked again at send time, the
- * connector gets the dedupe key as its idempotency key, and a message already sent is skipped.
+ * How an in-process runner of the cycle runs jobs at once. Send jobs mostly wait on the database,
+ * and the sends running at the same moment are grouped into one transaction (SendGroups), so more
+ * of them at once means fewer, larger groups. Activation shards each hold a shard's messages in
+ * memory, so fewer of them run at once.
  */
-export async function sendMessage(deps: CycleDeps, job: { messageId: string }): Promise<string> {
-  const m = await getMessage(deps.db, job.messageId);
-  if (!m) throw new SendFailedError(`message ${job.messageId} not found`, false);
-  if (m.status !== "queued") return `already ${m.status}`;
-  const now = deps.clock.now();
-  const consent = await consentInForce(deps.db, m.customer_id, m.channel, "marketing", now);
-  if (consent?.status !== "granted") {
-    // The status change and its audit entry commit together: a crash between them would leave a
-    // suppression nobody can explain (a retried job sees the status and stops).
-    await deps.db.transaction(async (client) => {
-      const r = await client.query("UPDATE messages SET status = 'suppressed' WHERE message_id = $1 AND status = 'queued'", [m.message_id]);
-      if ((r.rowCount ?? 0) === 0) return;
-      await deps.audit.appendInTransaction(client, [{ kind: "suppression", actor: deps.actor, cycleId: m.cycle_id, customerId: m.customer_id, entry: { channel: m.channel as "email", reasonCode: "consent_revoked_before_send", reason: `no granted marketing consent for ${m.channel} at send time` } }]);
-    });
-    return "suppressed";
+export const IN_PROCESS_RUNNER_OPTIONS = { concurrency: 512, queueConcurrency: { activation: 16 } } as const;
+
+/**
+ * Delivers a group of messages, at most once per dedupe key: consent is checked again at send time,
+ * the connector gets the dedupe key as its idempotency key, and a message already sent is skipped.
+ * Each message gets its own outcome (a delivery failure fails only that message). The messages a
+ * group delivers are marked sent and audited, one send entry each, in one transaction: a worker
+ * killed between delivery and that commit leaves them queued, and the retried jobs deliver again
+ * (the connector knows the keys) and audit them once. If the transaction fails, every message of
+ * the group fails with its error and is retried the same way.
+ */
+export async function sendMessages(deps: CycleDeps, messageIds: readonly string[]): Promise<Map<string, SendOutcome>> {
+  const outcomes = new Map<string, SendOutcome>();
+  const ids = [...new Set(messageIds)];
+  const found = await getMessages(deps.db, ids);
+  const queued: MessageRow[] = [];
+  for (const id of ids) {
+    const m = found.get(id);
+    if (!m) outcomes.set(id, { ok: false, error: new SendFailedError(`message ${id} not found`, false) });
+    else if (m.status !== "queued") outcomes.set(id, { ok: true, result: `already ${m.status}` });
+    else queued.push(m);
   }
-  const result = await deps.connector.deliver(outbound(m, now));
-  if (result.status === "failed") throw new SendFailedError(`delivery of ${m.message_id} failed: ${result.error?.message ?? "unknown"}`, result.error?.retryable ?? true);
+  if (queued.length === 0) return outcomes;
+  const now = deps.clock.now();
+  const consents = await consentsInForce(deps.db, queued.map((m) => ({ customerId: m.customer_id, channel: m.channel })), "marketing", now);
+  const consentOf = (m: MessageRow) => consents.get(`${m.customer_id}|${m.channel}`);
+
+  // Consent withdrawn since planning: suppressed, never delivered. The status change and its audit
+  // entry commit together, so no suppression is left unexplained (a retried job sees the status).
+  const withdrawn = queued.filter((m) => consentOf(m)?.status !== "granted");
+  if (withdrawn.length > 0) {
+    await deps.db.transaction(async (client) => {
+      const changed = await markMessages(client, withdrawn.map((m) => ({ messageId: m.message_id, status: "suppressed" })), null);
+      await deps.audit.appendInTransaction(
+        client,
+        withdrawn
+          .filter((m) => changed.has(m.message_id))
+          .map((m) => ({ kind: "suppression" as const, actor: deps.actor, cycleId: m.cycle_id, customerId: m.customer_id, entry: { channel: m.channel as "email", reasonCode: "consent_revoked_before_send", reason: `no granted marketing consent for ${m.channel} at send time` } })),
+      );
+    });
+    for (const m of withdrawn) outcomes.set(m.message_id, { ok: true, result: "suppressed" });
+  }
+
+  const granted = queued.filter((m) => consentOf(m)?.status === "granted");
+  const delivered: { m: MessageRow; status: string }[] = [];
+  await Promise.all(
+    granted.map(async (m) => {
+      try {
+        const result = await deps.connector.deliver(outbound(m, now));
+        if (result.status === "failed") throw new SendFailedError(`delivery of ${m.message_id} failed: ${result.error?.message ?? "unknown"}`, result.error?.retryable ?? true);
+        delivered.push({ m, status: result.status });
+      } catch (error) {
+        outcomes.set(m.message_id, { ok: false, error });
+      }
+    }),
+  );
+  if (delivered.length === 0) return outcomes;
+  // Audit entries in the order the group was given, whatever order deliveries finished in.
+  const order = new Map(ids.map((id, i) => [id, i]));
+  delivered.sort((a, b) => order.get(a.m.message_id)! - order.get(b.m.message_id)!);
+  try {
+    // Marked sent and audited in one transaction: a worker killed between the two would otherwise
+    // leave a sent message without its send entry, and the retried job stops at "already sent".
+    const marked = await deps.db.transaction(async (client) => {
+      const changed = await markMessages(client, delivered.map((d) => ({ messageId: d.m.message_id, status: d.status === "dead_lettered" ? "dead_lettered" : "sent" })), now);
+      await deps.audit.appendInTransaction(client, delivered.filter((d) => changed.has(d.m.message_id)).map((d) => sendEntryOf(deps, d.m, consentOf(d.m)!)));
+      return changed;
+    });
+    for (const d of delivered) outcomes.set(d.m.message_id, { ok: true, result: marked.has(d.m.message_id) ? d.status : "already sent" });
+  } catch (error) {
+    for (const d of delivered) outcomes.set(d.m.message_id, { ok: false, error });
+  }
+  return outcomes;
+}
+
+function sendEntryOf(deps: CycleDeps, m: MessageRow, consent: ConsentRecord) {
   const prompt = (m.content as { prompt?: { id: string; version: number; hash: string } | null }).prompt ?? null;
-  const sendEntry = {
+  return {
     kind: "send" as const,
     actor: deps.actor,
     cycleId: m.cycle_id,
@@ -140,15 +205,61 @@ export async function sendMessage(deps: CycleDeps, job: { messageId: string }): 
       consentBasis: { channel: m.channel as "email", purpose: "marketing" as const, status: "granted" as const, source: consent.source, recordedAt: consent.recordedAt.toISOString() },
     },
   };
-  // Marked sent and audited in one transaction: a worker killed between the two would otherwise
-  // leave a sent message without its send entry, and the retried job stops at "already sent".
-  const marked = await deps.db.transaction(async (client) => {
-    if (!(await markSent(deps.db, m.message_id, now, result.status === "dead_lettered" ? "dead_lettered" : "sent", client))) return false;
-    await deps.audit.appendInTransaction(client, [sendEntry]);
-    return true;
-  });
-  if (!marked) return "already sent";
-  return result.status;
+}
+
+/**
+ * Group commit for sends: every send job running in this process at the same moment joins one
+ * group (up to MAX_SEND_BATCH), delivered and recorded by one call to sendMessages, so a run of
+ * thousands of send jobs costs a few queries and one audit transaction per group, not per message.
+ * Jobs stay one per message, so queue rate limits, job ids and retries work per message as before.
+ */
+class SendGroups {
+  readonly #deps: CycleDeps;
+  #waiting: { messageId: string; resolve: (r: string) => void; reject: (e: unknown) => void }[] = [];
+  #draining = false;
+
+  constructor(deps: CycleDeps) {
+    this.#deps = deps;
+  }
+
+  send(messageId: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      this.#waiting.push({ messageId, resolve, reject });
+      if (!this.#draining) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      // Let the jobs started in the same turn join the first group.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.#waiting.length > 0) {
+        const group = this.#waiting.splice(0, MAX_SEND_BATCH);
+        try {
+          const outcomes = await sendMessages(this.#deps, group.map((w) => w.messageId));
+          for (const w of group) {
+            const o = outcomes.get(w.messageId)!;
+            if (o.ok) w.resolve(o.result);
+            else w.reject(o.error);
+          }
+        } catch (err) {
+          for (const w of group) w.reject(err);
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+}
+
+const sendGroups = new WeakMap<CycleDeps, SendGroups>();
+
+/** Delivers one message (see sendMessages), grouped with the other sends running in this process. */
+export function sendMessage(deps: CycleDeps, job: { messageId: string }): Promise<string> {
+  let groups = sendGroups.get(deps);
+  if (!groups) sendGroups.set(deps, (groups = new SendGroups(deps)));
+  return groups.send(job.messageId);
 }
 
 /** The processors BullMQ workers and the in-process runner both call. */

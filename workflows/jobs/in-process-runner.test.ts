@@ -145,6 +145,35 @@ describe("InProcessRunner", () => {
     expect(peak).toBe(4);
   });
 
+  it("keeps a queue within its own limit, the others within the runner's, in FIFO order", async () => {
+    const active = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const started: string[] = [];
+    const track = (queue: string, id: string) => async () => {
+      started.push(id);
+      active.set(queue, (active.get(queue) ?? 0) + 1);
+      peak.set(queue, Math.max(peak.get(queue) ?? 0, active.get(queue)!));
+      await new Promise((r) => setTimeout(r, 5));
+      active.set(queue, active.get(queue)! - 1);
+    };
+    const runner = new InProcessRunner({
+      concurrency: 8,
+      queueConcurrency: { activation: 2 },
+      processors: {
+        activation: async (d) => track("activation", `a${d.shard}`)(),
+        "send-push": async (d) => track("send-push", d.customerId)(),
+      },
+    });
+    for (let shard = 0; shard < 5; shard++) await runner.enqueue("activation", { cycleId: "c1", campaignId: "k1", shard, shardCount: 5 });
+    for (let i = 0; i < 20; i++) await runner.enqueue("send-push", send(`u${i}`));
+    expect((await runner.drain()).completed).toBe(25);
+    expect(peak.get("activation")).toBe(2);
+    expect(peak.get("send-push")).toBeGreaterThan(2);
+    expect(peak.get("send-push")).toBeLessThanOrEqual(8);
+    // Jobs start in the order they were enqueued.
+    expect(started).toEqual([...[0, 1, 2, 3, 4].map((s) => `a${s}`), ...Array.from({ length: 20 }, (_, i) => `u${i}`)]);
+  });
+
   it("fails fast on bad data, unknown queues and after close", async () => {
     const { runner } = makeRunner({ "send-email": async () => {} });
     await expect(runner.enqueue("send-email", { ...send("u1"), customerId: "ann@example.com" })).rejects.toBeInstanceOf(JobDataError);

@@ -23,6 +23,11 @@ export interface InProcessRunnerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jobs run at once (default 1: strict FIFO, deterministic order). */
   concurrency?: number;
+  /**
+   * At most this many jobs of a queue at once, within `concurrency`. A job whose queue is at its
+   * limit waits at the head of the line (jobs still start in FIFO order).
+   */
+  queueConcurrency?: Partial<Record<QueueName, number>>;
   /** Called when a job has failed for good. */
   onFailed?: (job: FailedJob) => void;
 }
@@ -66,6 +71,9 @@ class Fifo<T> {
   push(item: T): void {
     this.#items.push(item);
   }
+  peek(): T | undefined {
+    return this.#head < this.#items.length ? this.#items[this.#head] : undefined;
+  }
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head++];
@@ -90,6 +98,8 @@ export class InProcessRunner implements JobRunner {
   readonly #clock: Clock;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #concurrency: number;
+  readonly #queueConcurrency: Partial<Record<QueueName, number>>;
+  readonly #activeByQueue = new Map<QueueName, number>();
   readonly #onFailed: ((job: FailedJob) => void) | undefined;
   readonly #ready = new Fifo<Entry>();
   /** Sorted by due time, then enqueue order. */
@@ -106,6 +116,7 @@ export class InProcessRunner implements JobRunner {
     this.#clock = options.clock ?? systemClock;
     this.#sleep = options.sleep ?? realSleep;
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
+    this.#queueConcurrency = Object.fromEntries(Object.entries(options.queueConcurrency ?? {}).map(([q, n]) => [q, Math.max(1, n)]));
     this.#onFailed = options.onFailed;
   }
 
@@ -174,6 +185,11 @@ export class InProcessRunner implements JobRunner {
     return next;
   }
 
+  #hasRoom(queue: QueueName): boolean {
+    const limit = this.#queueConcurrency[queue];
+    return limit === undefined || (this.#activeByQueue.get(queue) ?? 0) < limit;
+  }
+
   #insertDelayed(entry: Entry): void {
     let lo = 0;
     let hi = this.#delayed.length;
@@ -199,9 +215,14 @@ export class InProcessRunner implements JobRunner {
     let budget = untilIdle ? Number.POSITIVE_INFINITY : this.#ready.size;
     const active = new Set<Promise<void>>();
     for (;;) {
-      while (!this.#closing && budget > 0 && active.size < this.#concurrency && this.#ready.size > 0) {
+      while (!this.#closing && budget > 0 && active.size < this.#concurrency && this.#ready.size > 0 && this.#hasRoom(this.#ready.peek()!.queue)) {
         budget--;
-        const p: Promise<void> = this.#execute(this.#ready.shift()!, result).finally(() => active.delete(p));
+        const entry = this.#ready.shift()!;
+        this.#activeByQueue.set(entry.queue, (this.#activeByQueue.get(entry.queue) ?? 0) + 1);
+        const p: Promise<void> = this.#execute(entry, result).finally(() => {
+          active.delete(p);
+          this.#activeByQueue.set(entry.queue, this.#activeByQueue.get(entry.queue)! - 1);
+        });
         active.add(p);
       }
       if (active.size === 0) {

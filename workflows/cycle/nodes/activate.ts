@@ -1,3 +1,4 @@
+import { analyzeTables } from "../../../store/analyze.js";
 import { armCounts, saveAssignments, setCycleStatus } from "../../../store/cycle-repo.js";
 import { ensureExperiment } from "../../../store/experiments-repo.js";
 import { assignHoldout, checkSampleRatio } from "../../../tools/holdout.js";
@@ -47,6 +48,8 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
     ...globalControl.map((r) => ({ customerId: r.customer_id, segmentId: r.segment_id, arm: "global_control" as const, bucket: 0 })),
   ];
   await saveAssignments(deps.db, experimentId, assignments);
+  // Activation shards and measurement join the assignments: give the planner their size.
+  await analyzeTables(deps.db, ["holdout_assignments"]);
   const counts = await armCounts(deps.db, experimentId);
   const srm = checkSampleRatio({ observed: { treatment: counts.treatment ?? 0, holdout: counts.holdout ?? 0 }, expected: { treatment: 1 - settings.holdoutShare, holdout: settings.holdoutShare } });
   await auditToolCall(deps, cycleId, "holdout", { experimentId, contacts: contacts.length, holdoutShare: settings.holdoutShare }, counts, `${counts.treatment ?? 0} treated, ${counts.holdout ?? 0} held out, ${counts.global_control ?? 0} in the global control; SRM p = ${srm.pValue.toPrecision(3)}`);

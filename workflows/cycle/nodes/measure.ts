@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { interrupt } from "@langchain/langgraph";
 import { z } from "zod";
 import { writeReadout, type LiftLine } from "../../../agents/measurement-analyst/index.js";
+import { analyzeTables } from "../../../store/analyze.js";
 import { measureOutcomes, outcomeRecords, setCycleStatus } from "../../../store/cycle-repo.js";
 import { measureLift } from "../../../tools/lift.js";
 import { auditToolCall } from "../audit-helpers.js";
@@ -31,6 +32,9 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
   const from = new Date(state.asOf);
   const to = new Date(state.activation!.measureAt);
   await measureOutcomes(deps.db, experimentId, from, to);
+  // The outcomes are read next (here and by learn); the cycle's messages, all sent by now, are read
+  // by the next cycle's eligibility checks.
+  await analyzeTables(deps.db, ["experiment_outcomes", { table: "messages", columns: ["message_id", "cycle_id", "campaign_id", "customer_id", "channel", "status", "sent_at", "created_at"] }]);
   const records = await outcomeRecords(deps.db, cycleId, experimentId);
   const segName = new Map(state.refresh!.segments.map((s) => [s.segmentId, s.name]));
   const lift = measureLift({

@@ -1,8 +1,9 @@
 import { planSegments } from "../../../agents/strategist/index.js";
 import { CHANNELS } from "../../../ingest/formats.js";
+import { analyzeTables } from "../../../store/analyze.js";
 import { latestModel, saveTargets, type TargetRow } from "../../../store/cycle-repo.js";
 import { loadContactData, outOfStockCategories } from "../../../store/history-repo.js";
-import { checkEligibility } from "../../../tools/eligibility.js";
+import { checkEligibilityUnchecked } from "../../../tools/eligibility.js";
 import { FEATURE_COUNT } from "../../../tools/features.js";
 import { isInGlobalControl } from "../../../tools/holdout.js";
 import { planTargets, type Strategy } from "../../../tools/targeting.js";
@@ -98,6 +99,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
         expectedValue: d.expectedValue,
         reasons: d.reasons,
         features: feature,
+        topCategory: data.topCategory[i] ?? null,
       });
       if (d.decision === "contact") {
         contactIdx.push(targets.length - 1);
@@ -108,7 +110,8 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
 
   const contactCustomers = contactIdx.map((t) => targets[t]!.customerId);
   const contact = await loadContactData(deps.db, contactCustomers, asOf);
-  const eligibility = checkEligibility({
+  // Unchecked: candidates and contact data are built here from the store's typed rows.
+  const eligibility = checkEligibilityUnchecked({
     candidates: contactIdx.map((t) => ({
       candidateId: String(t),
       customerId: targets[t]!.customerId,
@@ -142,6 +145,8 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   }
   await auditToolCall(deps, cycleId, "eligibility", { candidates: contactIdx.length, outOfStock }, { eligible: eligibility.eligibleCount, blockedBy: eligibility.blockedBy }, `${eligibility.eligibleCount} of ${contactIdx.length} candidates eligible`);
   await saveTargets(deps.db, cycleId, targets);
+  // Review, activation and its shards, and measurement read the targets: give the planner their size.
+  await analyzeTables(deps.db, [{ table: "cycle_targets", columns: ["cycle_id", "customer_id", "campaign_id", "decision", "segment_id"] }]);
 
   // Audit: the plan, then every customer's verdict (eligibility for candidates, suppression for the rest).
   const eligibleByIdx = new Map(eligibility.decisions.map((d) => [Number(d.candidateId), d]));

@@ -2,10 +2,11 @@ import { createHash } from "node:crypto";
 import { explainSegments } from "../../../agents/segmentation-analyst/index.js";
 import { latestSegmentRun, saveScores, saveSegmentRun } from "../../../store/cycle-repo.js";
 import { signedLog1p } from "../../../tools/features-standardize.js";
-import { FEATURE_COUNT } from "../../../tools/features.js";
+import { startClvThread } from "../../../tools/clv-thread.js";
+import { FEATURE_COUNT, type FeatureMatrix } from "../../../tools/features.js";
 import { segmentMatrix } from "../../../tools/segment.js";
 import { auditToolCall } from "../audit-helpers.js";
-import { computeCycleData, featureIndex, type CycleData } from "../cycle-data.js";
+import { assembleCycleData, churnOf, clvInputOf, computeCycleData, featureIndex, loadCycleInputs, type CycleData } from "../cycle-data.js";
 import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
@@ -39,14 +40,34 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
   const started = Date.now();
   const { cycleId } = state;
   const asOf = new Date(state.asOf);
-  const data = await cycleData(deps, state);
-  const n = data.customers.length;
-  if (n === 0) throw new Error(`no customers signed up before ${state.asOf}: load data first (pulse ingest)`);
 
-  await auditToolCall(deps, cycleId, "features", { asOf: state.asOf, customers: n }, { digest: digestBuffer(data.features.values) }, `${FEATURE_COUNT} features for ${n} customers as of ${state.asOf}`);
-  await auditToolCall(deps, cycleId, "fatigue", { asOf: state.asOf, customers: n }, { cooldown: data.fatigue.filter((f) => f.strategy === "cooldown").length }, `fatigue and engagement per channel; ${data.fatigue.filter((f) => f.strategy === "cooldown").length} customers above the cool-down threshold`);
-  await auditToolCall(deps, cycleId, "clv", { asOf: state.asOf, customers: n }, { digest: digestBuffer(data.clv.map((c) => c.clv)) }, `BG/NBD + Gamma-Gamma CLV and P(alive) for ${n} customers`);
-  await auditToolCall(deps, cycleId, "churn", { asOf: state.asOf, horizonDays: 90 }, { auc: data.churnAuc }, `churn model on a 90-day time split, AUC ${data.churnAuc?.toFixed(3) ?? "n/a"}`);
+  // The cycle's data: cached by this process, else read now. Reading it, the CLV model is fitted on
+  // its own thread while this one trains churn, segments and the database stores the segment run.
+  let data = deps.cache.get(cycleId);
+  let finish: (() => Promise<CycleData>) | undefined;
+  let features: FeatureMatrix;
+  let fatigue: CycleData["fatigue"];
+  if (data) {
+    features = data.features;
+    fatigue = data.fatigue;
+  } else {
+    const clvThread = startClvThread();
+    try {
+      const inputs = await loadCycleInputs(deps.db, asOf);
+      if (inputs.customers.length === 0) throw new Error(`no customers signed up before ${state.asOf}: load data first (pulse ingest)`);
+      const clvPending = clvThread.compute(clvInputOf(inputs));
+      clvPending.catch(() => {});
+      const churn = churnOf(inputs);
+      finish = async () => assembleCycleData(inputs, await clvPending, churn, { attributionDays: state.settings.attributionDays });
+      features = inputs.features;
+      fatigue = inputs.fatigue;
+    } catch (err) {
+      await clvThread.close();
+      throw err;
+    }
+  }
+  const n = features.customer_ids.length;
+  if (n === 0) throw new Error(`no customers signed up before ${state.asOf}: load data first (pulse ingest)`);
 
   // Segmentation on the chosen features, with identities carried over from the previous run.
   const names = state.settings.segmentFeatures;
@@ -54,16 +75,16 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
   const matrix = new Float64Array(n * cols.length);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < cols.length; j++) {
-      const v = data.features.values[i * FEATURE_COUNT + cols[j]!]!;
+      const v = features.values[i * FEATURE_COUNT + cols[j]!]!;
       matrix[i * cols.length + j] = LOG_SCALE.has(names[j]!) ? signedLog1p(v) : v;
     }
   }
-  const monetary = Float64Array.from({ length: n }, (_, i) => data.features.values[i * FEATURE_COUNT + featureIndex("monetary")]!);
+  const monetary = Float64Array.from({ length: n }, (_, i) => features.values[i * FEATURE_COUNT + featureIndex("monetary")]!);
   const previous = await latestSegmentRun(deps.db, asOf, segmentRunId(cycleId));
   const prevReport = previous?.report as { features?: string[]; standardization?: { mean: number[]; std: number[] } | null; nextIdNumber?: number } | undefined;
   const segStarted = Date.now();
   const { labels, summary } = segmentMatrix(
-    { ids: data.customers.map((c) => c.customer_id), features: names, data: matrix, values: monetary },
+    { ids: features.customer_ids, features: names, data: matrix, values: monetary },
     { seed: state.settings.segmentation.seed, kMin: state.settings.segmentation.kMin, kMax: state.settings.segmentation.kMax, monetaryFeature: "monetary" },
     previous && prevReport?.features && JSON.stringify(prevReport.features) === JSON.stringify(names)
       ? {
@@ -75,15 +96,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
         }
       : null,
   );
-  await auditToolCall(
-    deps,
-    cycleId,
-    "segment",
-    { features: names, customers: n, previousRun: previous?.runId ?? null },
-    { k: summary.k, segments: summary.segments.map((s) => [s.id, s.name, s.size]) },
-    `k-means chose k=${summary.k} (silhouette ${summary.selection.candidates.find((c) => c.k === summary.k)?.silhouette?.toFixed(3) ?? "?"}); ${summary.identity.births.length} new, ${summary.identity.deaths.length} retired segments`,
-    Date.now() - segStarted,
-  );
+  const segmentMs = Date.now() - segStarted;
 
   const segIds = Array.from(labels, (l) => summary.segments[l]!.id);
   const outliers = new Set(summary.density.outliers.ids);
@@ -101,12 +114,33 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
       report: { features: names, standardization: summary.standardization, nextIdNumber: summary.identity.nextIdNumber, identity: { ...summary.identity, transitions: null }, density: { ...summary.density, outliers: { ...summary.density.outliers, ids: summary.density.outliers.ids.slice(0, 100) } } },
     },
     summary.segments.map((s) => ({ segmentId: s.id, name: s.name, size: s.size, centroid: s.centroid, profile: { share: s.share, valueShare: s.valueShare, meanZ: s.meanZ, topFeatures: s.topFeatures, archetype: s.archetype } })),
-    { customerIds: data.customers.map((c) => c.customer_id), segmentIds: segIds, outliers },
+    { customerIds: features.customer_ids, segmentIds: segIds, outliers },
   );
-  const ids = data.customers.map((c) => c.customer_id);
-  await saveScores(deps.db, { runId: `${cycleId}.clv`, model: "clv", version: "bgnbd-gg/1", asOf }, { customerIds: ids, values: data.clv.map((c) => c.clv), details: data.clv.map((c) => ({ pAlive: c.pAlive, expectedPurchases52w: c.expectedPurchases })) });
-  await saveScores(deps.db, { runId: `${cycleId}.churn`, model: "churn", version: "logit-90d/1", asOf, metrics: { auc: data.churnAuc } }, { customerIds: ids, values: data.churn });
-  await saveScores(deps.db, { runId: `${cycleId}.fatigue`, model: "fatigue", version: "fatigue/1", asOf }, { customerIds: ids, values: data.fatigue.map((f) => f.fatigue), details: data.fatigue.map((f) => ({ strategy: f.strategy, allowedChannels: f.allowedChannels, engagement: f.engagement })) });
+  await saveScores(deps.db, { runId: `${cycleId}.fatigue`, model: "fatigue", version: "fatigue/1", asOf }, { customerIds: features.customer_ids, values: fatigue.map((f) => f.fatigue), details: fatigue.map((f) => ({ strategy: f.strategy, allowedChannels: f.allowedChannels, engagement: f.engagement })) });
+
+  if (finish) {
+    data = await finish();
+    deps.cache.set(cycleId, data);
+  }
+  const cycle = data!;
+
+  // The tool calls in the order they were made.
+  await auditToolCall(deps, cycleId, "features", { asOf: state.asOf, customers: n }, { digest: digestBuffer(features.values) }, `${FEATURE_COUNT} features for ${n} customers as of ${state.asOf}`);
+  await auditToolCall(deps, cycleId, "fatigue", { asOf: state.asOf, customers: n }, { cooldown: fatigue.filter((f) => f.strategy === "cooldown").length }, `fatigue and engagement per channel; ${fatigue.filter((f) => f.strategy === "cooldown").length} customers above the cool-down threshold`);
+  await auditToolCall(deps, cycleId, "clv", { asOf: state.asOf, customers: n }, { digest: digestBuffer(cycle.clv.map((c) => c.clv)) }, `BG/NBD + Gamma-Gamma CLV and P(alive) for ${n} customers`);
+  await auditToolCall(deps, cycleId, "churn", { asOf: state.asOf, horizonDays: 90 }, { auc: cycle.churnAuc }, `churn model on a 90-day time split, AUC ${cycle.churnAuc?.toFixed(3) ?? "n/a"}`);
+  await auditToolCall(
+    deps,
+    cycleId,
+    "segment",
+    { features: names, customers: n, previousRun: previous?.runId ?? null },
+    { k: summary.k, segments: summary.segments.map((s) => [s.id, s.name, s.size]) },
+    `k-means chose k=${summary.k} (silhouette ${summary.selection.candidates.find((c) => c.k === summary.k)?.silhouette?.toFixed(3) ?? "?"}); ${summary.identity.births.length} new, ${summary.identity.deaths.length} retired segments`,
+    segmentMs,
+  );
+
+  await saveScores(deps.db, { runId: `${cycleId}.clv`, model: "clv", version: "bgnbd-gg/1", asOf }, { customerIds: features.customer_ids, values: cycle.clv.map((c) => c.clv), details: cycle.clv.map((c) => ({ pAlive: c.pAlive, expectedPurchases52w: c.expectedPurchases })) });
+  await saveScores(deps.db, { runId: `${cycleId}.churn`, model: "churn", version: "logit-90d/1", asOf, metrics: { auc: cycle.churnAuc } }, { customerIds: features.customer_ids, values: cycle.churn });
 
   const explained = await explainSegments(
     summary.segments.map((s) => ({ segmentId: s.id, name: s.name, size: s.size, share: s.share, valueShare: s.valueShare, topFeatures: s.topFeatures })),
@@ -115,7 +149,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
   const description = new Map(explained.segments.map((s) => [s.segmentId, s.description]));
 
   await deps.audit.appendMany(
-    data.customers.map((c, i) => ({
+    cycle.customers.map((c, i) => ({
       kind: "segment_assignment" as const,
       actor: deps.actor,
       cycleId,
@@ -125,7 +159,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
         segmentId: segIds[i]!,
         segmentName: summary.segments[labels[i]!]!.name,
         isOutlier: outliers.has(c.customer_id),
-        scores: { clv: round(data.clv[i]!.clv), churn: round(data.churn[i]!), fatigue: round(data.fatigue[i]!.fatigue) },
+        scores: { clv: round(cycle.clv[i]!.clv), churn: round(cycle.churn[i]!), fatigue: round(cycle.fatigue[i]!.fatigue) },
       },
     })),
   );
@@ -150,7 +184,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
       })),
       identity: { matched: summary.identity.matched.length, births: summary.identity.births, deaths: summary.identity.deaths.map((d) => d.id), stability: summary.identity.stability },
       outliers: summary.density.outliers.estimatedTotal,
-      churnAuc: data.churnAuc,
+      churnAuc: cycle.churnAuc,
       seconds: (Date.now() - started) / 1000,
     },
     llm: llmUsage(deps, cycleId),
