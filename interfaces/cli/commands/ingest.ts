@@ -35,7 +35,7 @@ export function registerIngestCommand(program: Command): void {
     .argument("<kind>", `what the file holds: ${[...INGEST_KINDS, ...ADAPTERS].join(", ")}`)
     .argument("<file>", "path of the file (.csv, .jsonl or .ndjson)")
     .addOption(new Option("--format <format>", "override the format guessed from the file name").choices(["csv", "jsonl"]))
-    .option("--batch-size <n>", "rows per database write", "5000")
+    .option("--batch-size <n>", "rows per database write", "10000")
     .option("--json", "print the summary as JSON")
     .addHelpText(
       "after",
