@@ -17,8 +17,11 @@ export interface Db {
   readonly pool: pg.Pool;
   readonly kind: "postgres" | "pglite";
   readonly schema: string;
-  /** Runs `fn` in a transaction on one connection; rolls back if it throws. */
-  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction on one connection; rolls back if it throws. `setup` (statements
+   * without parameters) runs in the same round trip as BEGIN.
+   */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, setup?: string): Promise<T>;
   /**
    * Runs `fn` in a transaction on a session made for bulk loads: `copyIn` streams COPY text into a
    * table (PostgreSQL's COPY FROM STDIN; PGlite's COPY from a blob, when this process owns the
@@ -75,11 +78,10 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
     pool,
     kind: embedded ? "pglite" : "postgres",
     schema,
-    async transaction(fn) {
+    async transaction(fn, setup) {
       const client = await pool.connect();
       try {
-        await client.query(`SET search_path TO "${schema}"`);
-        await client.query("BEGIN");
+        await client.query(`SET search_path TO "${schema}"; BEGIN${setup ? `; ${setup}` : ""}`);
         const result = await fn(client);
         await client.query("COMMIT");
         return result;
@@ -113,29 +115,22 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
       }
       // Few round trips: the parse of the next batch shares this thread with the socket, so every
       // round trip of this one can wait for a slice of it.
-      const client = await pool.connect();
-      try {
-        await client.query(`BEGIN; SET LOCAL search_path TO "${schema}"${setup ? `; ${setup}` : ""}`);
-        const result = await fn({
-          query: (sql, params) => client.query(sql, params),
-          copyIn: async (target, data) => {
-            if (db.kind === "postgres") {
-              await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
-              return;
-            }
-            // Another process owns the embedded database and its socket has no COPY FROM STDIN:
-            // the same rows go in as one INSERT of text arrays.
-            await insertCopyText(client, target, data);
-          },
-        });
-        await client.query("COMMIT");
-        return result;
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      return db.transaction(
+        (client) =>
+          fn({
+            query: (sql, params) => client.query(sql, params),
+            copyIn: async (target, data) => {
+              if (db.kind === "postgres") {
+                await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${target} FROM STDIN`)));
+                return;
+              }
+              // Another process owns the embedded database and its socket has no COPY FROM STDIN:
+              // the same rows go in as one INSERT of text arrays.
+              await insertCopyText(client, target, data);
+            },
+          }),
+        setup,
+      );
     },
     async close() {
       await pool.end().catch(() => {});

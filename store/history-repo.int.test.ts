@@ -1,16 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../core/config.js";
 import { loadCycleInputs } from "../workflows/cycle/cycle-data.js";
 import { outcomeRecords, packFeatures, saveTargets, unpackFeatures } from "./cycle-repo.js";
-import { openDb, type Db } from "./db.js";
+import type { Db } from "./db.js";
 import { loadHistories, type LoadedHistory } from "./history-repo.js";
-import { loadMigrations, migrate } from "./migrate.js";
-import { BACKENDS, createTestDb, type Backend, type TestDb } from "./test-db.js";
+import { migrate } from "./migrate.js";
+import { BACKENDS, createTestDb, type TestDb } from "./test-db.js";
 
 const AS_OF = new Date("2024-06-01T00:00:00Z");
 // A category that, packed, would read as its own line plus a made-up one if records were not counted.
@@ -122,40 +116,10 @@ for (const backend of BACKENDS) {
   });
 }
 
-/** A database migrated up to `version` only. */
-async function openAt(backend: Backend, version: number): Promise<{ db: Db; drop: () => Promise<void> }> {
-  const schema = `t_${randomBytes(6).toString("hex")}`;
-  if (backend === "postgres") {
-    const url = loadConfig().PULSE_TEST_DATABASE_URL;
-    const db = await openDb({ databaseUrl: url, dataDir: "", schema, migrate: false });
-    await migrate(db, loadMigrations().filter((m) => m.version <= version));
-    return {
-      db,
-      async drop() {
-        await db.close();
-        const admin = new pg.Client({ connectionString: url });
-        await admin.connect();
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await admin.end();
-      },
-    };
-  }
-  const dataDir = mkdtempSync(path.join(tmpdir(), "pulse-test-"));
-  const db = await openDb({ dataDir, schema, migrate: false });
-  await migrate(db, loadMigrations().filter((m) => m.version <= version));
-  return {
-    db,
-    async drop() {
-      await db.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 for (const backend of BACKENDS) {
   describe(`cycle targets' feature vectors (${backend})`, () => {
     it("migration 003 turns stored real[] vectors into packed float32, read back as the same float32 values", async () => {
-      const { db, drop } = await openAt(backend, 2);
+      const { db, drop } = await createTestDb(backend, { migrateTo: 2 });
       try {
         await db.pool.query("INSERT INTO cycles (cycle_id, status, requested_by, as_of) VALUES ('c', 'done', 'ann', now())");
         await db.pool.query(

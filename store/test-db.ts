@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { loadConfig } from "../core/config.js";
-import { openDb, type Db } from "./db.js";
+import { openDb, type Db, type OpenDbOptions } from "./db.js";
+import { loadMigrations, migrate } from "./migrate.js";
 
 /** Test support: a fresh, isolated database on the named back end, removed by `drop()`. */
 export interface TestDb {
@@ -15,11 +16,12 @@ export interface TestDb {
 export const BACKENDS = ["postgres", "pglite"] as const;
 export type Backend = (typeof BACKENDS)[number];
 
-export async function createTestDb(backend: Backend): Promise<TestDb> {
+/** `migrateTo`: apply migrations up to this version only (tests of a migration's data conversion). */
+export async function createTestDb(backend: Backend, options: { migrateTo?: number } = {}): Promise<TestDb> {
   const schema = `t_${randomBytes(6).toString("hex")}`;
   if (backend === "postgres") {
     const url = loadConfig().PULSE_TEST_DATABASE_URL;
-    const db = await openDb({ databaseUrl: url, dataDir: "", schema });
+    const db = await openAt({ databaseUrl: url, dataDir: "", schema }, options.migrateTo);
     return {
       db,
       async drop() {
@@ -32,7 +34,7 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
     };
   }
   const dataDir = mkdtempSync(path.join(tmpdir(), "pulse-test-"));
-  const db = await openDb({ dataDir, schema });
+  const db = await openAt({ dataDir, schema }, options.migrateTo);
   return {
     db,
     async drop() {
@@ -40,4 +42,11 @@ export async function createTestDb(backend: Backend): Promise<TestDb> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function openAt(options: OpenDbOptions, version: number | undefined): Promise<Db> {
+  if (version === undefined) return openDb(options);
+  const db = await openDb({ ...options, migrate: false });
+  await migrate(db, loadMigrations().filter((m) => m.version <= version));
+  return db;
 }
