@@ -106,7 +106,9 @@ const headsOf = (spec: TableSpec) => `pulse_stage_${spec.parent!.table}`;
 
 /**
  * One batch is staged with COPY into a temporary table, then merged by one statement:
- * - each staged row is looked up once by key: new keys are inserted (a plain insert: batches of one
+ * - each staged row is looked up once by key, by an index probe (a LATERAL subquery with LIMIT 1, so
+ *   the planner cannot turn it into a scan of the whole table, which a hash join would do per batch
+ *   and which made reloads quadratic in the table's size): new keys are inserted (a plain insert: batches of one
  *   kind are serialised by an advisory lock, so no other load inserts the key meanwhile); known keys
  *   are updated only where a value differs, else counted unchanged;
  * - a key this load already wrote is a duplicate line and is not written: its row's xmin is one of the
@@ -129,8 +131,9 @@ function buildMergeSql(spec: TableSpec): string {
     ? `,
     heads AS (
       SELECT DISTINCT ON (s.${parent.key}) ${parent.columns.map((c) => `s.${c}`).join(", ")},
-             (p.${parent.key} IS NOT NULL) AS known, ${differs("p", "s", parentData)} AS changed
-      FROM s LEFT JOIN ${parent.table} p ON p.${parent.key} = s.${parent.key}
+             (p.found IS NOT NULL) AS known, ${differs("p", "s", parentData)} AS changed
+      FROM s LEFT JOIN LATERAL (
+        SELECT true AS found, ${parentData.map((c) => `p.${c}`).join(", ")} FROM ${parent.table} p WHERE p.${parent.key} = s.${parent.key} LIMIT 1) p ON true
       WHERE s._key NOT IN (SELECT _key FROM cls WHERE dup)
       ORDER BY s.${parent.key}),
     head_ins AS (
@@ -143,11 +146,14 @@ function buildMergeSql(spec: TableSpec): string {
     prior AS (SELECT xids FROM ingest_loads WHERE load_id = $1),
     mark AS (UPDATE ingest_loads SET xids = xids || (txid_current() % 4294967296) WHERE load_id = $1),
     cls AS (
-      SELECT s.*, (t.${spec.key[0]} IS NOT NULL) AS known, ${differs("t", "s", data)} AS changed,
-             t.${spec.key[0]} IS NOT NULL AND (
-               t.xmin::text::bigint = ANY ((SELECT xids FROM prior)::bigint[])
-               OR EXISTS (SELECT 1 FROM ingest_seen n WHERE n.load_id = $1 AND n.key = s._key)) AS dup
-      FROM s LEFT JOIN ${spec.table} t ON ${joinOn("t", "s", spec.key)}),
+      SELECT s.*, (t.found IS NOT NULL) AS known, ${differs("t", "s", data)} AS changed,
+             t.found IS NOT NULL AND (t.xid IN (SELECT unnest(xids) FROM prior) OR n.seen IS NOT NULL) AS dup
+      FROM s
+      LEFT JOIN LATERAL (
+        SELECT true AS found, t.xmin::text::bigint AS xid${data.map((c) => `, t.${c}`).join("")}
+        FROM ${spec.table} t WHERE ${joinOn("t", "s", spec.key)} LIMIT 1) t ON true
+      LEFT JOIN LATERAL (
+        SELECT true AS seen FROM ingest_seen n WHERE t.found AND n.load_id = $1 AND n.key = s._key LIMIT 1) n ON true),
     ins AS (
       INSERT INTO ${spec.table} (${own.join(", ")}) SELECT ${own.join(", ")} FROM cls WHERE NOT known RETURNING 1),
     upd AS (
