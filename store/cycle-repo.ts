@@ -487,14 +487,17 @@ export async function outcomeRecords(db: Db, cycleId: string, experimentId: stri
   }));
 }
 
-/** Treated contacts of one campaign in one shard (customers split by a hash of their id), with the category the plan found they spend most on. */
+/**
+ * Treated contacts of one campaign in one shard (customers split by a hash of their id, shifted into
+ * 0..2^32-1: abs() of the smallest int4 overflows), with the category the plan found they spend most on.
+ */
 export async function treatedTargetsForShard(db: Db, cycleId: string, experimentId: string, campaignId: string, shard: number, shardCount: number) {
   const { rows } = await db.pool.query(
     `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, c.first_name, c.timezone
      FROM cycle_targets t
      JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
      JOIN customers c ON c.customer_id = t.customer_id
-     WHERE t.cycle_id = $1 AND t.campaign_id = $3 AND t.decision = 'contact' AND mod(abs(hashtext(t.customer_id)), $5) = $4
+     WHERE t.cycle_id = $1 AND t.campaign_id = $3 AND t.decision = 'contact' AND mod(hashtext(t.customer_id)::bigint + 2147483648, $5) = $4
      ORDER BY t.customer_id`,
     [cycleId, experimentId, campaignId, shard, shardCount],
   );
