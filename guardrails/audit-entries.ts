@@ -150,7 +150,7 @@ export const measurementEntrySchema = z.strictObject({
 });
 
 export const cycleEntrySchema = z.strictObject({
-  event: z.enum(["started", "finished", "failed"]),
+  event: z.enum(["started", "resumed", "finished", "failed"]),
   status: z.string().optional(),
   error: text(2_000).optional(),
   summary: z.record(z.string(), z.unknown()).optional(),

@@ -113,6 +113,15 @@ export async function countAuditEntries(db: Db): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+/** Whether the cycle's log already holds a call of this tool (a step re-run after a crash audits once). */
+export async function hasToolCallEntry(db: Db, cycleId: string, tool: string): Promise<boolean> {
+  const { rows } = await db.pool.query<{ found: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM audit_log WHERE cycle_id = $1 AND kind = 'tool_call' AND entry->>'tool' = $2) AS found",
+    [cycleId, tool],
+  );
+  return rows[0]!.found;
+}
+
 /** Every entry about one customer (optionally in one cycle), in seq order. */
 export async function readCustomerEntries(db: Db, customerId: string, cycleId?: string): Promise<AuditRow[]> {
   const { rows } = await db.pool.query<DbAuditRow>(

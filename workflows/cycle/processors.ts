@@ -262,13 +262,19 @@ export function sendMessage(deps: CycleDeps, job: { messageId: string }): Promis
   return groups.send(job.messageId);
 }
 
+/** The cycle a cycle job without a cycle id starts: derived from the job id, so each retry finds the same cycle. */
+export function cycleIdForJob(jobId: string): string {
+  return `c-job-${createHash("sha256").update(jobId).digest("hex").slice(0, 12)}`;
+}
+
 /** The processors BullMQ workers and the in-process runner both call. */
 export function cycleProcessors(deps: CycleDeps, service: CycleService): ProcessorMap {
   const send = async (data: { messageId: string }) => sendMessage(deps, data);
   return {
-    cycle: async (data) => {
-      if (data.kind === "resume") return (await service.get(data.cycleId!)).state.status;
-      const { cycleId, state } = await service.start({ requestedBy: `scheduler:${data.trigger}`, ...(data.cycleId ? { cycleId: data.cycleId } : {}) });
+    cycle: async (data, ctx) => {
+      if (data.kind === "resume") return `${data.cycleId}: ${(await service.resume(data.cycleId!)).state.status}`;
+      // A retried job (the worker died, or a step failed) must not start a second cycle for the same tick.
+      const { cycleId, state } = await service.start({ requestedBy: `scheduler:${data.trigger}`, cycleId: data.cycleId ?? cycleIdForJob(ctx.jobId) });
       return `${cycleId}: ${state.status}`;
     },
     activation: (data) => activateShard(deps, data),

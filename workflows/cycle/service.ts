@@ -19,7 +19,16 @@ export class CycleStateError extends PulseError {
 export type CycleWait = { kind: "approval"; approvalId: string; expiresAt: string } | { kind: "attribution_window"; windowEndsAt: string } | null;
 
 export interface CycleService {
+  /**
+   * Starts a cycle. Given the id of a cycle that exists already (a retried job), it starts nothing new:
+   * the existing cycle is resumed (see resume).
+   */
   start(options: { requestedBy: string; asOf?: Date; settings?: CycleSettingsInput; cycleId?: string }): Promise<{ cycleId: string; state: CycleState; waiting: CycleWait }>;
+  /**
+   * Continues a cycle that stopped between steps (its process died, or a step failed) from its last
+   * checkpoint. A cycle that waits for a decision or its window, or has finished, is returned as it is.
+   */
+  resume(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
   /** A human decision on a cycle waiting for approval: recorded, audited, then the graph resumes. */
   decide(cycleId: string, answer: ApprovalAnswer): Promise<{ state: CycleState; waiting: CycleWait }>;
   /** The attribution window has closed: measure and learn. */
@@ -66,8 +75,20 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     return snapshot(cycleId);
   }
 
+  async function resume(cycleId: string) {
+    const current = await snapshot(cycleId);
+    const { next } = await graph.getState(config(cycleId));
+    if (current.waiting || next.length === 0) return current;
+    await setCycleStatus(deps.db, cycleId, "running");
+    await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next: [...next] } } });
+    return run(cycleId, null);
+  }
+
+  const exists = async (cycleId: string) => Object.keys((await graph.getState(config(cycleId))).values ?? {}).length > 0;
+
   return {
     async start({ requestedBy, asOf, settings, cycleId }) {
+      if (cycleId !== undefined && (await exists(cycleId))) return { cycleId, ...(await resume(cycleId)) };
       const at = asOf ?? deps.clock.now();
       const id = cycleId ?? newCycleId(deps.clock.now());
       await createCycle(deps.db, { cycleId: id, requestedBy, asOf: at });
@@ -90,6 +111,7 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       if (current.waiting?.kind !== "attribution_window") throw new CycleStateError(`cycle ${cycleId} is not waiting for its attribution window (status ${current.state.status})`);
       return run(cycleId, new Command({ resume: { windowClosedAt: deps.clock.now().toISOString() } }));
     },
+    resume,
     get: snapshot,
     async close() {
       // The saver shares Pulse's pool, which its owner closes.

@@ -108,6 +108,22 @@ export function registerCycleCommands(program: Command): void {
     );
 
   cycle
+    .command("resume")
+    .argument("<cycle>", "cycle id")
+    .description("Continue a cycle that stopped part-way (a process died, or a step failed: see pulse cycle list) from its last checkpoint; steps already done are not repeated")
+    .option("--json", "print as JSON")
+    .action(
+      runAction(async (cycleId: string, opts: { json?: boolean }) => {
+        await withCycle(async (ctx) => {
+          await ctx.service.resume(cycleId);
+          await ctx.drain();
+          const r = await ctx.service.get(cycleId);
+          printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
+        });
+      }),
+    );
+
+  cycle
     .command("close-window")
     .argument("<cycle>", "cycle id")
     .description("Measure a cycle whose attribution window has closed (the measure job does this under pulse worker)")

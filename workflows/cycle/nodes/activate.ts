@@ -1,8 +1,9 @@
 import { analyzeTables } from "../../../store/analyze.js";
+import { hasToolCallEntry } from "../../../store/audit-repo.js";
 import { armCounts, saveAssignments, setCycleStatus } from "../../../store/cycle-repo.js";
 import { ensureExperiment } from "../../../store/experiments-repo.js";
 import { assignHoldout, checkSampleRatio } from "../../../tools/holdout.js";
-import { auditToolCall } from "../audit-helpers.js";
+import { toolCallEntry } from "../audit-helpers.js";
 import type { CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
@@ -52,10 +53,14 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
   await analyzeTables(deps.db, ["holdout_assignments"]);
   const counts = await armCounts(deps.db, experimentId);
   const srm = checkSampleRatio({ observed: { treatment: counts.treatment ?? 0, holdout: counts.holdout ?? 0 }, expected: { treatment: 1 - settings.holdoutShare, holdout: settings.holdoutShare } });
-  await auditToolCall(deps, cycleId, "holdout", { experimentId, contacts: contacts.length, holdoutShare: settings.holdoutShare }, counts, `${counts.treatment ?? 0} treated, ${counts.holdout ?? 0} held out, ${counts.global_control ?? 0} in the global control; SRM p = ${srm.pValue.toPrecision(3)}`);
-  await deps.audit.appendMany(
-    assignments.map((a) => ({ kind: "holdout" as const, actor: deps.actor, cycleId, customerId: a.customerId, entry: { experimentId, arm: a.arm, bucket: a.arm === "global_control" ? null : a.bucket, segmentId: a.segmentId } })),
-  );
+  // The assignments are audited in one append, once: a re-run of this node (its process
+  // died, or enqueueing failed) finds the same assignments already audited and does not log them twice.
+  if (!(await hasToolCallEntry(deps.db, cycleId, "holdout"))) {
+    await deps.audit.appendMany([
+      toolCallEntry(deps.actor, cycleId, "holdout", { experimentId, contacts: contacts.length, holdoutShare: settings.holdoutShare }, counts, `${counts.treatment ?? 0} treated, ${counts.holdout ?? 0} held out, ${counts.global_control ?? 0} in the global control; SRM p = ${srm.pValue.toPrecision(3)}`),
+      ...assignments.map((a) => ({ kind: "holdout" as const, actor: deps.actor, cycleId, customerId: a.customerId, entry: { experimentId, arm: a.arm, bucket: a.arm === "global_control" ? null : a.bucket, segmentId: a.segmentId } })),
+    ]);
+  }
 
   // Activation shards per campaign, then the measurement when the window closes.
   const treatedByCampaign = new Map<string, number>();

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileOutboxConnector } from "../../connectors/file-outbox.js";
+import { ManualClock } from "../../core/clock.js";
+import { verifyAuditLog } from "../../guardrails/audit-verify.js";
+import { createTestDb, type TestDb } from "../../store/test-db.js";
+import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
+import { cycleIdForJob, cycleProcessors } from "./processors.js";
+import { createCycleService } from "./service.js";
+import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
+import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
+import { createCycleDeps } from "./wiring.js";
+
+/** Records jobs like RecordingRunner, but the first enqueue on `failQueue` fails, as when Redis drops. */
+class FailOnceRunner extends RecordingRunner {
+  failed = false;
+  constructor(readonly failQueue: QueueName) {
+    super();
+  }
+
+  override async enqueue<Q extends QueueName>(queue: Q, data: JobInput<Q>, options?: EnqueueOptions): Promise<EnqueuedJob> {
+    if (queue === this.failQueue && !this.failed) {
+      this.failed = true;
+      throw new Error("connection to the queue lost");
+    }
+    return super.enqueue(queue, data, options);
+  }
+}
+
+describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real PostgreSQL)", () => {
+  let testDb: TestDb;
+  let sim: SimulatedWorld;
+  let outDir: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDb("postgres");
+    outDir = await mkdtemp(path.join(tmpdir(), "pulse-cycle-scheduled-"));
+    sim = await loadSimulatedWorld(testDb.db, { customers: 400, seed: 57, months: 6 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await sim?.cleanup();
+    await testDb?.drop();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("a retried tick finds its cycle instead of starting a second; a cycle stopped by a failed step resumes from its checkpoint", async () => {
+    const db = testDb.db;
+    const runner = new FailOnceRunner("activation");
+    const connector = new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") });
+    const clock = new ManualClock(sim.asOf);
+    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector });
+    const service = await createCycleService(deps);
+    const processors = cycleProcessors(deps, service);
+    const tick: JobContext<"cycle"> = { jobId: "repeat:autonomous-cycle:1735722000000", attempt: 1, attempts: 3, queue: "cycle" };
+
+    // The scheduled tick runs the graph up to the human gate (a first cycle's copy has never been approved).
+    const first = await processors.cycle({ kind: "run", trigger: "schedule" }, tick);
+    const cycleId = cycleIdForJob(tick.jobId);
+    expect(first).toBe(`${cycleId}: awaiting_approval`);
+    expect((await service.get(cycleId)).waiting?.kind).toBe("approval");
+
+    // The same tick again (BullMQ retries a job whose worker died before it was marked done): same cycle, nothing new.
+    expect(await processors.cycle({ kind: "run", trigger: "schedule" }, { ...tick, attempt: 2 })).toBe(first);
+    const { rows: cycles } = await db.pool.query<{ cycle_id: string; requested_by: string; status: string }>("SELECT cycle_id, requested_by, status FROM cycles");
+    expect(cycles).toEqual([{ cycle_id: cycleId, requested_by: "scheduler:schedule", status: "awaiting_approval" }]);
+    expect((await auditEntries(db, cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started"]);
+    expect(await db.pool.query("SELECT 1 FROM approvals WHERE cycle_id = $1", [cycleId]).then((r) => r.rowCount)).toBe(1);
+
+    // Approved; activation assigns the holdouts, then cannot hand its first shard to the queue: the cycle stops as failed.
+    const approvalId = ((await service.get(cycleId)).waiting as { approvalId: string }).approvalId;
+    clock.set(sim.asOf.getTime() + 3_600_000);
+    await expect(service.decide(cycleId, { decision: "approved", by: "bob" })).rejects.toThrow(/connection to the queue lost/);
+    expect(runner.failed).toBe(true);
+    const { rows: failed } = await db.pool.query<{ status: string }>("SELECT status FROM cycles WHERE cycle_id = $1", [cycleId]);
+    expect(failed[0]!.status).toBe("failed");
+    const holdoutsBefore = (await auditEntries(db, cycleId, ["holdout"])).length;
+    expect(holdoutsBefore).toBeGreaterThan(0);
+
+    // A resume job continues from the checkpoint: activation runs again, idempotently, and the cycle goes on.
+    const resumed = await processors.cycle({ kind: "resume", cycleId, trigger: "manual" }, { ...tick, jobId: `resume.${cycleId}` });
+    expect(resumed).toBe(`${cycleId}: activated`);
+    const state = await service.get(cycleId);
+    expect(state.waiting?.kind).toBe("attribution_window");
+    expect(state.state.approval).toMatchObject({ decision: "approved", by: "bob" });
+    const { rows: decisions } = await db.pool.query<{ decision: string; decided_by: string }>("SELECT decision, decided_by FROM approvals WHERE approval_id = $1", [approvalId]);
+    expect(decisions).toEqual([{ decision: "approved", decided_by: "bob" }]);
+    const activation = state.state.activation!;
+    expect(activation.treated).toBeGreaterThan(0);
+    expect(runner.jobs.filter((j) => j.queue === "activation")).toHaveLength(activation.shards);
+    expect(runner.jobs.filter((j) => j.queue === "measure")).toHaveLength(1);
+
+    // Each assignment is audited once, however many times the node ran; the log tells the story.
+    const holdouts = await auditEntries(db, cycleId, ["holdout"]);
+    expect(holdouts).toHaveLength(holdoutsBefore);
+    expect(new Set(holdouts.map((h) => h.customerId)).size).toBe(holdouts.length);
+    expect(holdouts).toHaveLength(activation.treated + activation.holdout + activation.globalControl);
+    const holdoutCalls = (await auditEntries(db, cycleId, ["tool_call"])).filter((e) => (e.entry as { tool: string }).tool === "holdout");
+    expect(holdoutCalls).toHaveLength(1);
+    const events = (await auditEntries(db, cycleId, ["cycle"])).map((e) => e.entry as { event: string; error?: string });
+    expect(events.map((e) => e.event)).toEqual(["started", "failed", "resumed"]);
+    expect(events[1]!.error).toMatch(/connection to the queue lost/);
+    const { rows: after } = await db.pool.query<{ status: string }>("SELECT status FROM cycles WHERE cycle_id = $1", [cycleId]);
+    expect(after[0]!.status).toBe("activated");
+
+    // Resuming a cycle that waits for its window changes nothing.
+    expect(await processors.cycle({ kind: "resume", cycleId, trigger: "manual" }, { ...tick, jobId: `resume.${cycleId}.2` })).toBe(`${cycleId}: activated`);
+    expect((await auditEntries(db, cycleId, ["cycle"])).length).toBe(3);
+    expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
+  }, 180_000);
+});
