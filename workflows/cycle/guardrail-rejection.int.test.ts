@@ -1,37 +1,20 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { whyCustomer } from "../../guardrails/audit-why.js";
-import { createTestDb, type TestDb } from "../../store/test-db.js";
 import { InvalidApprovalError } from "./nodes/approve.js";
 import { createCycleService, CycleStateError } from "./service.js";
 import { auditEntries, messagesOf, readOutbox, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
-import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
+import { useSimulatedWorld } from "./testing/world-fixture.js";
 import { createCycleDeps } from "./wiring.js";
 
 describe("a plan flagged by a guardrail and rejected by a person (real PostgreSQL)", () => {
-  let testDb: TestDb;
-  let sim: SimulatedWorld;
-  let outDir: string;
-
-  beforeAll(async () => {
-    testDb = await createTestDb("postgres");
-    outDir = await mkdtemp(path.join(tmpdir(), "pulse-cycle-reject-"));
-    sim = await loadSimulatedWorld(testDb.db, { customers: 500, seed: 41, months: 6 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await sim?.cleanup();
-    await testDb?.drop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  }, 60_000);
+  const world = useSimulatedWorld({ customers: 500, seed: 41 });
 
   it("sends nothing, and the audit log says which check flagged it and why the plan was rejected", async () => {
-    const db = testDb.db;
+    const { db, sim, outDir } = world;
     const runner = new RecordingRunner();
     const connector = new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") });
     const deps = createCycleDeps({ db, config: testConfig(), runner, clock: new ManualClock(sim.asOf), connector });

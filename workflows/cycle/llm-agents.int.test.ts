@@ -1,57 +1,43 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { startTestLlmServer, type TestLlmServer, type TestLlmServerScript } from "../../evals/llm-test-server/server.js";
-import { createTestDb, type TestDb } from "../../store/test-db.js";
 import { createCycleService } from "./service.js";
 import type { CycleState } from "./state.js";
 import { agentOf, agentResponder, LLM_DESCRIPTION_PREFIX, requestText } from "./testing/agent-responder.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
-import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
+import { useSimulatedWorld } from "./testing/world-fixture.js";
 import { createCycleDeps } from "./wiring.js";
 
 const AGENTS = ["segmentation-analyst", "strategist", "copywriter"] as const;
 
 describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, local test LLM server)", () => {
-  let testDb: TestDb;
-  let sim: SimulatedWorld;
-  let outDir: string;
+  const world = useSimulatedWorld({ customers: 500, seed: 51 });
   let server: TestLlmServer | undefined;
   let pii: { ids: Set<string>; hashes: Set<string> };
 
   beforeAll(async () => {
-    testDb = await createTestDb("postgres");
-    outDir = await mkdtemp(path.join(tmpdir(), "pulse-cycle-llm-"));
-    sim = await loadSimulatedWorld(testDb.db, { customers: 500, seed: 51, months: 6 });
-    const { rows } = await testDb.db.pool.query<{ customer_id: string; email_hash: string | null; phone_hash: string | null }>("SELECT customer_id, email_hash, phone_hash FROM customers");
+    const { rows } = await world.db.pool.query<{ customer_id: string; email_hash: string | null; phone_hash: string | null }>("SELECT customer_id, email_hash, phone_hash FROM customers");
     pii = { ids: new Set(rows.map((r) => r.customer_id)), hashes: new Set(rows.flatMap((r) => [r.email_hash, r.phone_hash]).filter((h): h is string => !!h)) };
-  }, 120_000);
+  });
 
   afterEach(async () => {
     await server?.close();
     server = undefined;
   });
 
-  afterAll(async () => {
-    await sim?.cleanup();
-    await testDb?.drop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  }, 60_000);
-
   /** Runs refresh → plan → compose → review with the configured LLM client pointing at the test server. */
   async function runCycle(script: TestLlmServerScript): Promise<{ state: CycleState; cycleId: string; server: TestLlmServer }> {
     server = await startTestLlmServer(script);
     // Wired through configuration, as `pulse` does: the real openai client, its retries and repairs.
     const config = testConfig({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.url, PULSE_MODEL: "gpt-4o-mini", PULSE_LLM_TIMEOUT_MS: 20_000 });
-    const deps = createCycleDeps({ db: testDb.db, config, runner: new RecordingRunner(), clock: new ManualClock(sim.asOf), connector: new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") }) });
+    const deps = createCycleDeps({ db: world.db, config, runner: new RecordingRunner(), clock: new ManualClock(world.sim.asOf), connector: new FileOutboxConnector({ path: path.join(world.outDir, "outbox.jsonl") }) });
     expect(deps.makeLlm).toBeDefined();
     const service = await createCycleService(deps);
     // The default policy wants a person for new content: the graph stops at the human gate, after compose.
-    const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: sim.asOf });
+    const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: world.sim.asOf });
     expect(state.status).toBe("awaiting_approval");
     return { state, cycleId, server };
   }
@@ -102,7 +88,7 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(state.llm.costUsd).toBeGreaterThan(0);
 
     // Every call is in the audit log with its agent, prompt version and tokens.
-    const calls = await auditEntries(testDb.db, cycleId, ["llm_call"]);
+    const calls = await auditEntries(world.db, cycleId, ["llm_call"]);
     expect(calls).toHaveLength(chats.length);
     expect(new Set(calls.map((c) => c.entry.agent))).toEqual(new Set(AGENTS));
     expect(calls.every((c) => c.entry.ok === true && c.entry.model === "gpt-4o-mini")).toBe(true);
@@ -114,7 +100,7 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     // The strategist's prompt lists every option of every segment: longer than the audit keeps, so clipped, not refused.
     const strategistPrompt = String(calls.find((c) => c.entry.agent === "strategist")!.entry.redactedPrompt);
     expect(strategistPrompt.length).toBeLessThanOrEqual(20_000);
-    expect(await verifyAuditLog(testDb.db)).toMatchObject({ ok: true });
+    expect(await verifyAuditLog(world.db)).toMatchObject({ ok: true });
 
     expectNoCustomerData(srv);
   }, 120_000);
@@ -137,10 +123,10 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(chats).toHaveLength(expectedCalls * 3);
     const usage = srv.usageTotals();
     expect(state.llm).toMatchObject({ calls: expectedCalls, failures: expectedCalls, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
-    const calls = await auditEntries(testDb.db, cycleId, ["llm_call"]);
+    const calls = await auditEntries(world.db, cycleId, ["llm_call"]);
     expect(calls).toHaveLength(expectedCalls);
     expect(calls.every((c) => c.entry.ok === false && typeof c.entry.error === "string" && c.entry.attempts === 3)).toBe(true);
-    expect(await verifyAuditLog(testDb.db)).toMatchObject({ ok: true });
+    expect(await verifyAuditLog(world.db)).toMatchObject({ ok: true });
 
     expectNoCustomerData(srv);
   }, 120_000);

@@ -1,16 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
-import { createTestDb, type TestDb } from "../../store/test-db.js";
 import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
 import { cycleIdForJob, cycleProcessors } from "./processors.js";
 import { createCycleService } from "./service.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
-import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
+import { useSimulatedWorld } from "./testing/world-fixture.js";
 import { createCycleDeps } from "./wiring.js";
 
 /** Records jobs like RecordingRunner, but the first enqueue on `failQueue` fails, as when Redis drops. */
@@ -30,24 +27,10 @@ class FailOnceRunner extends RecordingRunner {
 }
 
 describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real PostgreSQL)", () => {
-  let testDb: TestDb;
-  let sim: SimulatedWorld;
-  let outDir: string;
-
-  beforeAll(async () => {
-    testDb = await createTestDb("postgres");
-    outDir = await mkdtemp(path.join(tmpdir(), "pulse-cycle-scheduled-"));
-    sim = await loadSimulatedWorld(testDb.db, { customers: 400, seed: 57, months: 6 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await sim?.cleanup();
-    await testDb?.drop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  }, 60_000);
+  const world = useSimulatedWorld({ customers: 400, seed: 57 });
 
   it("a retried tick finds its cycle instead of starting a second; a cycle stopped by a failed step resumes from its checkpoint", async () => {
-    const db = testDb.db;
+    const { db, sim, outDir } = world;
     const runner = new FailOnceRunner("activation");
     const connector = new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") });
     const clock = new ManualClock(sim.asOf);
