@@ -5,6 +5,7 @@ import { InputError } from "../core/errors.js";
 import { DAY_MS, FEATURE_NAMES, toMs, type Timestamp } from "./features.js";
 import { fitStandardizer, standardizeRow, standardizerModelSchema, DEFAULT_LOG1P_FEATURES } from "./features-standardize.js";
 import { defineTool, toLangChainTool } from "./define-tool.js";
+import { createRandom, sampleIndices } from "./segment-sample.js";
 
 /**
  * Churn = no purchase in the next `horizonDays` (default 90). A supervised model is trained on
@@ -115,18 +116,6 @@ function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pAliveColumn(pAlive: ArrayLike<number | null | undefined>, impute: number, i: number): number {
   const v = pAlive[i];
   return v === null || v === undefined || !Number.isFinite(v) ? impute : logit(v);
@@ -145,16 +134,8 @@ export function trainChurnModel(input: TrainChurnInput): ChurnModel {
   const maxIter = input.maxIter ?? 30;
 
   // Seeded subsample (partial Fisher-Yates) above maxRows, so cost stays bounded and reproducible.
-  let idx = Array.from({ length: n0 }, (_, i) => i);
   const maxRows = input.maxRows ?? 200_000;
-  if (n0 > maxRows) {
-    const next = rng(seed);
-    for (let i = 0; i < maxRows; i++) {
-      const j = i + Math.floor(next() * (n0 - i));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
-    idx = idx.slice(0, maxRows).sort((a, b) => a - b);
-  }
+  const idx = n0 > maxRows ? Array.from(sampleIndices(n0, maxRows, createRandom(seed))).sort((a, b) => a - b) : Array.from({ length: n0 }, (_, i) => i);
   const n = idx.length;
 
   let impute = 0;

@@ -1,17 +1,12 @@
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { describe, expect, it } from "vitest";
+import { createRandom } from "./segment-sample.js";
 import { createLiftTool, cupedAdjust, measureLift, newcombeInterval, welchInterval, wilsonInterval, type LiftRecord } from "./lift.js";
 
-/** mulberry32: a tiny seeded PRNG, so the simulations are deterministic. */
+/** A seeded uniform source, so the simulations are deterministic. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.float();
 }
 const gaussian = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
