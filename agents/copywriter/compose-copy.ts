@@ -108,7 +108,7 @@ type ParsedInput = z.infer<typeof composeCopyInputSchema>;
 /**
  * Writes copy for each segment on one channel and strategy. LLM calls scale with segments and
  * regenerations, never with customers: one call per segment returns all its variants, and
- * identical prompts are answered from the cache.
+ * identical prompts are answered from the cache (which keeps only answers that passed content QA).
  */
 export async function composeCopy(raw: ComposeCopyInput): Promise<ComposeCopyResult> {
   const parsed = composeCopyInputSchema.safeParse(raw);
@@ -266,8 +266,10 @@ async function composeWithLlm(
       variants: open.length,
       feedback,
     });
-    const answer = await ask(input, prompt, open.length, deps, out);
-    if (answer === null) break;
+    const asked = await ask(input, prompt, open.length, deps, out);
+    if (asked === null) break;
+    const { answer } = asked;
+    let allPassed = true;
     open.forEach((slot, k) => {
       const raw = answer.variants[k];
       const fields = normalizeFields(input.channel, raw ?? {});
@@ -282,10 +284,14 @@ async function composeWithLlm(
         seen.add(id);
         slots[slot] = makeVariant(input, strategy, id, "llm", fields, qa, prompt.ref);
       } else {
+        allPassed = false;
         lastIssues.set(slot, { fields, issues });
         out.rejected.push({ attempt, slot, fields, issues });
       }
     });
+    // Only answers that passed are kept for identical prompts: a cached failure would come back
+    // word for word at the next regeneration with the same feedback, and the retry would be wasted.
+    if (allPassed && !asked.cached) deps.cache?.set(asked.key, answer);
   }
 
   // Whatever the model could not get right is taken from the library, each library variant once.
@@ -322,14 +328,14 @@ async function ask(
   count: number,
   deps: LlmDeps,
   out: SegmentCopy,
-): Promise<LlmCopyAnswer | null> {
+): Promise<{ answer: LlmCopyAnswer; key: string; cached: boolean } | null> {
   out.attempts += 1;
   const key = createHash("sha256").update(JSON.stringify([deps.llm.model, prompt.system, prompt.user])).digest("hex");
   const cached = deps.cache?.get(key);
   if (cached) {
     out.cacheHits += 1;
     deps.totals.cacheHits += 1;
-    return cached;
+    return { answer: cached, key, cached: true };
   }
   deps.totals.calls += 1;
   let reply: LlmJsonResult<z.infer<ReturnType<typeof answerSchema>>>;
@@ -350,9 +356,7 @@ async function ask(
   const { value, record } = reply;
   deps.totals.records.push(record);
   await deps.onCall?.(record);
-  const answer: LlmCopyAnswer = { variants: value.variants.slice(0, count) as Record<string, string>[] };
-  deps.cache?.set(key, answer);
-  return answer;
+  return { answer: { variants: value.variants.slice(0, count) as Record<string, string>[] }, key, cached: false };
 }
 
 function hashIndex(key: string, n: number): number {

@@ -3,7 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
-import { startTestLlmServer, type TestLlmServer, type TestLlmServerScript } from "../../evals/llm-test-server/server.js";
+import { startTestLlmServer, type Responder, type TestLlmServer, type TestLlmServerScript } from "../../evals/llm-test-server/server.js";
+import { DEFAULT_MAX_REGENERATIONS } from "../../agents/copywriter/index.js";
 import { createCycleService } from "./service.js";
 import type { CycleState } from "./state.js";
 import { agentOf, agentResponder, LLM_DESCRIPTION_PREFIX, requestText } from "./testing/agent-responder.js";
@@ -103,6 +104,41 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(await verifyAuditLog(world.db)).toMatchObject({ ok: true });
 
     expectNoCustomerData(srv);
+  }, 120_000);
+
+  it("regenerates copy that fails content QA a bounded number of times, then fills the slots from the library, and audits each verdict", async () => {
+    // The copywriter keeps promising a discount nobody approved; the other agents answer well.
+    const honest = agentResponder();
+    const overpromising: Responder = async (request, index) => {
+      const reply = await honest(request, index);
+      if (agentOf(request) !== "copywriter" || reply.kind !== "json") return reply;
+      const { variants } = reply.value as { variants: Record<string, string>[] };
+      return { kind: "json", value: { variants: variants.map((v) => Object.fromEntries(Object.entries(v).map(([k, text], i) => [k, i === 0 ? `${text} 90% off` : text]))) } };
+    };
+    const { state, cycleId, server: srv } = await runCycle({ responder: overpromising });
+
+    const campaigns = state.copy!.campaigns;
+    expect(campaigns.length).toBeGreaterThan(0);
+    for (const c of campaigns) {
+      expect(c.variants.length, c.campaignId).toBe(state.settings.variants);
+      expect(c.variants.every((v) => !v.variantId.startsWith("llm.")), c.campaignId).toBe(true);
+    }
+    // The first draft and each bounded regeneration were asked for, no more.
+    const copyRequests = srv.requests.filter((r) => r.body && agentOf(r.body) === "copywriter");
+    expect(copyRequests).toHaveLength(campaigns.length * (1 + DEFAULT_MAX_REGENERATIONS));
+
+    // Every draft turned down is a failed content-QA verdict with its reasons; every slot filled from the library says so.
+    const verdicts = await auditEntries(world.db, cycleId, ["guardrail_verdict"]);
+    const drafts = verdicts.filter((v) => v.entry.check === "content_qa" && String(v.entry.subject).includes("model draft"));
+    expect(drafts).toHaveLength(campaigns.length * state.settings.variants * (1 + DEFAULT_MAX_REGENERATIONS));
+    expect(drafts.every((d) => d.entry.passed === false && (d.entry.reasons as string[]).some((r) => /90%/.test(r)))).toBe(true);
+    const replacements = verdicts.filter((v) => v.entry.check === "copy_replacement");
+    expect(replacements).toHaveLength(campaigns.length * state.settings.variants);
+    for (const c of campaigns) {
+      const mine = replacements.filter((r) => String(r.entry.subject).startsWith(`${c.campaignId} `));
+      expect(new Set(mine.map((r) => (r.entry.details as { replacementId: string }).replacementId))).toEqual(new Set(c.variants.map((v) => v.variantId)));
+    }
+    expect(await verifyAuditLog(world.db)).toMatchObject({ ok: true });
   }, 120_000);
 
   it("falls back to each agent's offline policy, and says why, when the model never answers in JSON", async () => {
