@@ -96,7 +96,7 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
       const worker = embedded?.worker;
       if (worker) {
         // The owner talks to PGlite's thread directly: COPY from a blob, no socket round trips.
-        // PGlite runs one transaction at a time, so the socket's clients wait until this one ends.
+        // The database's thread makes the socket's clients wait until this one ends (pglite-worker.mjs).
         const sid = worker.nextSession();
         await worker.call({ op: "begin", sid, schema, setup });
         try {

@@ -18,30 +18,90 @@ const sessions = new Map();
 const reply = (id, result) => parentPort.postMessage({ id, result });
 const fail = (id, err) => parentPort.postMessage({ id, error: { message: err?.message ?? String(err), code: err?.code } });
 
+// PGlite is one PostgreSQL session. A bulk transaction and the socket's clients must therefore take
+// turns: a socket message sent while a bulk transaction is open would run inside it (and vanish if
+// it rolls back), and a bulk transaction begun while a socket client is in a transaction would join
+// that one. So socket messages wait while bulk transactions are open, and a bulk transaction begins
+// only when no socket message is running and no socket transaction is open.
+let bulkOpen = 0;
+let socketRunning = 0;
+let bulkDone = [];
+let socketQuiet = [];
+const wake = (list) => list.splice(0).forEach((resolve) => resolve());
+const SOCKET_TRANSACTION_WAIT_MS = 60_000;
+
+async function socketTurn(fn) {
+  while (bulkOpen > 0) await new Promise((resolve) => bulkDone.push(resolve));
+  socketRunning++;
+  try {
+    return await fn();
+  } finally {
+    socketRunning--;
+    wake(socketQuiet);
+  }
+}
+
+async function bulkTurn() {
+  const deadline = Date.now() + SOCKET_TRANSACTION_WAIT_MS;
+  while (socketRunning > 0 || pglite.isInTransaction()) {
+    if (Date.now() > deadline) throw new Error(`a client of the embedded database has kept a transaction open for over ${SOCKET_TRANSACTION_WAIT_MS / 1000} s; the bulk load cannot start`);
+    await new Promise((resolve) => {
+      socketQuiet.push(resolve);
+      setTimeout(resolve, 1_000);
+    });
+  }
+  bulkOpen++;
+}
+
+function bulkEnded() {
+  bulkOpen--;
+  if (bulkOpen === 0) wake(bulkDone);
+}
+
+/** What the socket server sees of PGlite: the same database, taking turns with bulk transactions. */
+function socketView(db) {
+  return {
+    waitReady: db.waitReady,
+    runExclusive: (fn) => socketTurn(() => db.runExclusive(fn)),
+    execProtocolRawStream: (message, options) => db.execProtocolRawStream(message, options),
+    exec: (sql, options) => socketTurn(() => db.exec(sql, options)),
+    // While a bulk transaction holds the session, the socket's clients are in none of their own.
+    isInTransaction: () => bulkOpen === 0 && db.isInTransaction(),
+  };
+}
+
 let pglite;
 let server;
 try {
   pglite = await PGlite.create(dataDir);
-  server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections });
+  server = new PGLiteSocketServer({ db: socketView(pglite), host: "127.0.0.1", port: 0, maxConnections });
   await server.start();
   parentPort.postMessage({ ready: true, port: Number(server.getServerConn().split(":").pop()) });
 } catch (err) {
   parentPort.postMessage({ ready: false, error: { message: err?.message ?? String(err) } });
 }
 
-function begin(id, sid, schema, setup) {
+async function begin(id, sid, schema, setup) {
   const session = { tx: undefined, finish: undefined, done: undefined };
   const ended = new Promise((resolve, reject) => (session.finish = { resolve, reject }));
   ended.catch(() => {});
   let opened = false;
-  session.done = pglite.transaction(async (tx) => {
-    await tx.exec(`SET LOCAL search_path TO "${schema}"${setup ? `; ${setup}` : ""}`);
-    session.tx = tx;
-    opened = true;
-    sessions.set(sid, session);
-    reply(id, null);
-    await ended;
-  });
+  try {
+    await bulkTurn();
+  } catch (err) {
+    fail(id, err);
+    return;
+  }
+  session.done = pglite
+    .transaction(async (tx) => {
+      await tx.exec(`SET LOCAL search_path TO "${schema}"${setup ? `; ${setup}` : ""}`);
+      session.tx = tx;
+      opened = true;
+      sessions.set(sid, session);
+      reply(id, null);
+      await ended;
+    })
+    .finally(bulkEnded);
   // A failure before the session opened answers "begin"; later ones answer "end".
   session.done.catch((err) => !opened && fail(id, err));
 }
@@ -50,7 +110,7 @@ parentPort.on("message", async (msg) => {
   const { id, op, sid } = msg;
   try {
     if (op === "begin") {
-      begin(id, sid, msg.schema, msg.setup);
+      await begin(id, sid, msg.schema, msg.setup);
       return;
     }
     if (op === "stop") {
