@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { Command } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { NotFoundError, PulseError } from "../../core/errors.js";
+import { ApprovalAlreadyDecidedError } from "../../guardrails/approval-errors.js";
 import { createCycle, setCycleStatus } from "../../store/cycle-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
-import { approvalAnswerSchema, validateDecision, type ApprovalAnswer } from "./nodes/approve.js";
+import { approvalAnswerSchema, validateDecision, type ApprovalAnswer, type ResumeAnswer } from "./nodes/approve.js";
 import { cycleSettingsSchema, type CycleSettingsInput } from "./settings.js";
 import type { CycleState } from "./state.js";
 
@@ -75,9 +76,23 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     return snapshot(cycleId);
   }
 
+  /** The decision already recorded for the approval a cycle waits on, as the graph takes it; null if none. */
+  async function recordedAnswer(approvalId: string): Promise<ResumeAnswer | null> {
+    const row = await deps.approvals.get(approvalId);
+    if ((row.decision !== "approved" && row.decision !== "rejected") || !row.decidedBy) return null;
+    return { decision: row.decision, by: row.decidedBy, ...(row.reason ? { reason: row.reason } : {}), ...(row.decidedAt ? { decidedAt: row.decidedAt.toISOString() } : {}) };
+  }
+
   async function resume(cycleId: string) {
     const current = await snapshot(cycleId);
     const { next } = await graph.getState(config(cycleId));
+    if (current.waiting?.kind === "approval") {
+      // Decided, but the process that recorded it died before the graph moved on: carry it out.
+      const recorded = await recordedAnswer(current.waiting.approvalId);
+      if (!recorded) return current;
+      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next: [...next], recordedDecision: recorded.decision } } });
+      return run(cycleId, new Command({ resume: recorded }));
+    }
     if (current.waiting || next.length === 0) return current;
     await setCycleStatus(deps.db, cycleId, "running");
     await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next: [...next] } } });
@@ -102,7 +117,17 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       if (current.waiting?.kind !== "approval") throw new CycleStateError(`cycle ${cycleId} is not waiting for approval (status ${current.state.status})`);
       validateDecision(current.state, answer, deps.clock.now());
       // The decision is the approver's act: recorded (and audited) before the graph moves on.
-      await deps.approvals.decide({ approvalId: current.waiting.approvalId }, { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) });
+      try {
+        await deps.approvals.decide({ approvalId: current.waiting.approvalId }, { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) });
+      } catch (err) {
+        // Recorded by an earlier attempt that died before the graph moved on: that decision is
+        // carried out. A caller asking for something else is still told it was decided already.
+        const recorded = err instanceof ApprovalAlreadyDecidedError ? await recordedAnswer(current.waiting.approvalId) : null;
+        if (!recorded) throw err;
+        const done = await run(cycleId, new Command({ resume: recorded }));
+        if (recorded.decision !== answer.decision || recorded.by !== answer.by) throw err;
+        return done;
+      }
       return run(cycleId, new Command({ resume: answer }));
     },
     async closeWindow(cycleId) {

@@ -11,6 +11,14 @@ export const approvalAnswerSchema = z.object({
 });
 export type ApprovalAnswer = z.infer<typeof approvalAnswerSchema>;
 
+/**
+ * What the graph resumes with: the answer, and when it was recorded when that was earlier (a
+ * decision recorded by a process that died before the graph moved on is checked against its own
+ * time, not the time of the retry). Only the cycle service builds it, from the approvals table.
+ */
+export const resumeAnswerSchema = approvalAnswerSchema.extend({ decidedAt: z.iso.datetime().optional() });
+export type ResumeAnswer = z.infer<typeof resumeAnswerSchema>;
+
 export class InvalidApprovalError extends PulseError {
   constructor(message: string) {
     super("APPROVAL_INVALID", message);
@@ -39,6 +47,8 @@ export function approveNode(state: CycleState, deps: CycleDeps): Partial<CycleSt
     risk: state.review!.risk,
     expiresAt: state.review!.expiresAt,
   });
-  const answer = validateDecision(state, approvalAnswerSchema.parse(raw), deps.clock.now());
-  return { approval: { ...answer, at: deps.clock.now().toISOString() } };
+  const { decidedAt, ...answer } = resumeAnswerSchema.parse(raw);
+  const at = decidedAt ? new Date(decidedAt) : deps.clock.now();
+  validateDecision(state, answer, at);
+  return { approval: { ...answer, at: at.toISOString() } };
 }

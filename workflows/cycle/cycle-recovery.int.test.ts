@@ -5,7 +5,8 @@ import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
 import { cycleIdForJob, cycleProcessors } from "./processors.js";
-import { createCycleService } from "./service.js";
+import { ApprovalAlreadyDecidedError } from "../../guardrails/approval-errors.js";
+import { createCycleService, type CycleWait } from "./service.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "./testing/world-fixture.js";
 import { createCycleDeps } from "./wiring.js";
@@ -91,6 +92,56 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
     // Resuming a cycle that waits for its window changes nothing.
     expect(await processors.cycle({ kind: "resume", cycleId, trigger: "manual" }, { ...tick, jobId: `resume.${cycleId}.2` })).toBe(`${cycleId}: activated`);
     expect((await auditEntries(db, cycleId, ["cycle"])).length).toBe(3);
+    expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
+  }, 180_000);
+});
+
+describe("a decision recorded by a process that died before the graph moved on (real PostgreSQL)", () => {
+  const world = useSimulatedWorld({ customers: 400, seed: 58 });
+
+  it("is carried out when the cycle is resumed, even past the request's expiry, or when anyone decides again", async () => {
+    const { db, sim, outDir } = world;
+    const runner = new RecordingRunner();
+    const clock = new ManualClock(sim.asOf);
+    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector: new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") }) });
+    const service = await createCycleService(deps);
+    const a = await service.start({ requestedBy: "ann", asOf: sim.asOf });
+    const b = await service.start({ requestedBy: "ann", asOf: sim.asOf });
+    const approvalOf = (w: CycleWait) => {
+      if (w?.kind !== "approval") throw new Error(`expected to wait for approval, waits for ${JSON.stringify(w)}`);
+      return w;
+    };
+    const gateA = approvalOf(a.waiting);
+    const gateB = approvalOf(b.waiting);
+
+    // Both decisions are recorded, then the process dies: the graphs still wait at the human gate.
+    clock.set(sim.asOf.getTime() + 3_600_000);
+    await deps.approvals.decide({ approvalId: gateA.approvalId }, { decision: "approved", by: "bob" });
+    await deps.approvals.decide({ approvalId: gateB.approvalId }, { decision: "rejected", by: "bob", reason: "too aggressive" });
+    expect((await service.get(a.cycleId)).waiting?.kind).toBe("approval");
+    expect((await service.get(b.cycleId)).waiting?.kind).toBe("approval");
+
+    // Someone else tries to approve b: told it was decided already, and bob's rejection is carried out.
+    await expect(service.decide(b.cycleId, { decision: "approved", by: "carol" })).rejects.toBeInstanceOf(ApprovalAlreadyDecidedError);
+    const rejected = await service.get(b.cycleId);
+    expect(rejected.state.status).toBe("rejected");
+    expect(rejected.waiting).toBeNull();
+    expect(rejected.state.approval).toMatchObject({ decision: "rejected", by: "bob", reason: "too aggressive" });
+
+    // a is resumed only after its request would have expired: bob's approval was recorded in time, so it stands.
+    clock.set(new Date(gateA.expiresAt).getTime() + 3_600_000);
+    const resumed = await service.resume(a.cycleId);
+    expect(resumed.state.status).toBe("activated");
+    expect(resumed.state.approval).toMatchObject({ decision: "approved", by: "bob", at: new Date(sim.asOf.getTime() + 3_600_000).toISOString() });
+    expect(runner.jobs.filter((j) => j.queue === "activation").length).toBe(resumed.state.activation!.shards);
+    expect(runner.jobs.filter((j) => j.data && (j.data as { cycleId?: string }).cycleId === b.cycleId)).toEqual([]);
+
+    // One decision each in the log; the resume is recorded too.
+    const decisionsOf = async (cycleId: string) =>
+      (await auditEntries(db, cycleId, ["approval"])).map((e) => (e.entry as { event: string }).event).filter((e) => e !== "requested");
+    expect(await decisionsOf(a.cycleId)).toEqual(["approved"]);
+    expect(await decisionsOf(b.cycleId)).toEqual(["rejected"]);
+    expect((await auditEntries(db, a.cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started", "resumed"]);
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
   }, 180_000);
 });
