@@ -113,11 +113,14 @@ export async function countAuditEntries(db: Db): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Whether the cycle's log already holds a call of this tool (a step re-run after a crash audits once). */
-export async function hasToolCallEntry(db: Db, cycleId: string, tool: string): Promise<boolean> {
+/**
+ * Whether the cycle's log already holds an entry of this kind whose entry contains `match` (JSON
+ * containment): a step re-run after a crash uses it to audit its work once.
+ */
+export async function hasCycleEntry(db: Db, cycleId: string, kind: string, match: Record<string, unknown> = {}): Promise<boolean> {
   const { rows } = await db.pool.query<{ found: boolean }>(
-    "SELECT EXISTS (SELECT 1 FROM audit_log WHERE cycle_id = $1 AND kind = 'tool_call' AND entry->>'tool' = $2) AS found",
-    [cycleId, tool],
+    "SELECT EXISTS (SELECT 1 FROM audit_log WHERE cycle_id = $1 AND kind = $2 AND entry @> $3::jsonb) AS found",
+    [cycleId, kind, JSON.stringify(match)],
   );
   return rows[0]!.found;
 }

@@ -6,6 +6,8 @@ import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
 import { cycleIdForJob, cycleProcessors } from "./processors.js";
 import { ApprovalAlreadyDecidedError } from "../../guardrails/approval-errors.js";
+import { learnNode } from "./nodes/learn.js";
+import { measureNode } from "./nodes/measure.js";
 import { createCycleService, type CycleWait } from "./service.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "./testing/world-fixture.js";
@@ -99,7 +101,7 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
 describe("a decision recorded by a process that died before the graph moved on (real PostgreSQL)", () => {
   const world = useSimulatedWorld({ customers: 400, seed: 58 });
 
-  it("is carried out when the cycle is resumed, even past the request's expiry, or when anyone decides again", async () => {
+  it("is carried out when the cycle is resumed, even past the request's expiry, or when anyone decides again; steps run twice log once", async () => {
     const { db, sim, outDir } = world;
     const runner = new RecordingRunner();
     const clock = new ManualClock(sim.asOf);
@@ -142,6 +144,17 @@ describe("a decision recorded by a process that died before the graph moved on (
     expect(await decisionsOf(a.cycleId)).toEqual(["approved"]);
     expect(await decisionsOf(b.cycleId)).toEqual(["rejected"]);
     expect((await auditEntries(db, a.cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started", "resumed"]);
+
+    // The window closes: measure and learn. Run again from the checkpoint before them (a process that
+    // died before saving it): the outcomes are measured again, nothing is logged twice.
+    clock.set(new Date(resumed.state.activation!.measureAt).getTime() + 1_000);
+    expect((await service.closeWindow(a.cycleId)).state.status).toBe("done");
+    await measureNode(resumed.state, deps);
+    await learnNode(resumed.state, deps);
+    expect(await auditEntries(db, a.cycleId, ["measurement"])).toHaveLength(1);
+    const tools = (await auditEntries(db, a.cycleId, ["tool_call"])).map((e) => (e.entry as { tool: string }).tool);
+    expect(tools.filter((t) => t === "lift")).toHaveLength(1);
+    expect((await auditEntries(db, a.cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started", "resumed", "finished"]);
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
   }, 180_000);
 });

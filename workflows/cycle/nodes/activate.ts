@@ -1,5 +1,5 @@
 import { analyzeTables } from "../../../store/analyze.js";
-import { hasToolCallEntry } from "../../../store/audit-repo.js";
+import { hasCycleEntry } from "../../../store/audit-repo.js";
 import { armCounts, saveAssignments, setCycleStatus } from "../../../store/cycle-repo.js";
 import { ensureExperiment } from "../../../store/experiments-repo.js";
 import { assignHoldout, checkSampleRatio } from "../../../tools/holdout.js";
@@ -55,7 +55,7 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
   const srm = checkSampleRatio({ observed: { treatment: counts.treatment ?? 0, holdout: counts.holdout ?? 0 }, expected: { treatment: 1 - settings.holdoutShare, holdout: settings.holdoutShare } });
   // The assignments are audited in one append, once: a re-run of this node (its process
   // died, or enqueueing failed) finds the same assignments already audited and does not log them twice.
-  if (!(await hasToolCallEntry(deps.db, cycleId, "holdout"))) {
+  if (!(await hasCycleEntry(deps.db, cycleId, "tool_call", { tool: "holdout" }))) {
     await deps.audit.appendMany([
       toolCallEntry(deps.actor, cycleId, "holdout", { experimentId, contacts: contacts.length, holdoutShare: settings.holdoutShare }, counts, `${counts.treatment ?? 0} treated, ${counts.holdout ?? 0} held out, ${counts.global_control ?? 0} in the global control; SRM p = ${srm.pValue.toPrecision(3)}`),
       ...assignments.map((a) => ({ kind: "holdout" as const, actor: deps.actor, cycleId, customerId: a.customerId, entry: { experimentId, arm: a.arm, bucket: a.arm === "global_control" ? null : a.bucket, segmentId: a.segmentId } })),

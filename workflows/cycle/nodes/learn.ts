@@ -1,6 +1,8 @@
+import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
+import { hasCycleEntry } from "../../../store/audit-repo.js";
 import { outcomeRecords, saveScores, setCycleStatus } from "../../../store/cycle-repo.js";
 import { trainUplift } from "../../../tools/uplift.js";
-import { auditToolCall } from "../audit-helpers.js";
+import { toolCallEntry } from "../audit-helpers.js";
 import type { CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 import type { LearnedUplift } from "./plan.js";
@@ -15,6 +17,7 @@ export async function learnNode(state: CycleState, deps: CycleDeps): Promise<Par
   const records = (await outcomeRecords(deps.db, cycleId, state.activation!.experimentId)).filter((r) => r.arm !== "global_control" && r.features);
   const models: { strategy: string; runId: string; treated: number; holdout: number }[] = [];
   const skipped: string[] = [];
+  const entries: NewAuditEntry[] = [];
   const byStrategy = new Map<string, typeof records>();
   for (const r of records) byStrategy.set(r.strategy, [...(byStrategy.get(r.strategy) ?? []), r]);
   for (const [strategy, rs] of byStrategy) {
@@ -29,10 +32,13 @@ export async function learnNode(state: CycleState, deps: CycleDeps): Promise<Par
     const runId = `${cycleId}.uplift.${strategy}`;
     const params: LearnedUplift = { model, channel: plan?.channel ?? "email", offerDepth: plan?.offerDepth ?? 0, treated, holdout };
     await saveScores(deps.db, { runId, model: `uplift:${strategy}`, version: "t-learner/1", asOf: new Date(state.activation!.measureAt), params, metrics: { treated, holdout } }, { customerIds: [], values: [] });
-    await auditToolCall(deps, cycleId, "uplift", { strategy, treated, holdout, method: "t-learner" }, { runId }, `trained the ${strategy} uplift model on this cycle's holdout (${treated} treated, ${holdout} held out)`);
+    entries.push(toolCallEntry(deps.actor, cycleId, "uplift", { strategy, treated, holdout, method: "t-learner" }, { runId }, `trained the ${strategy} uplift model on this cycle's holdout (${treated} treated, ${holdout} held out)`));
     models.push({ strategy, runId, treated, holdout });
   }
   await setCycleStatus(deps.db, cycleId, "done", { summary: { learned: models.map((m) => m.strategy), skipped } });
-  await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "finished", status: "done", summary: { learned: models.map((m) => m.strategy), skipped } } });
+  // Audited once, in one append: a re-run of this node (its process died before the checkpoint) logs nothing twice.
+  if (!(await hasCycleEntry(deps.db, cycleId, "cycle", { event: "finished" }))) {
+    await deps.audit.appendMany([...entries, { kind: "cycle", actor: deps.actor, cycleId, entry: { event: "finished", status: "done", summary: { learned: models.map((m) => m.strategy), skipped } } }]);
+  }
   return { status: "done", learn: { models, skipped } };
 }

@@ -3,9 +3,10 @@ import { interrupt } from "@langchain/langgraph";
 import { z } from "zod";
 import { writeReadout, type LiftLine } from "../../../agents/measurement-analyst/index.js";
 import { analyzeTables } from "../../../store/analyze.js";
+import { hasCycleEntry } from "../../../store/audit-repo.js";
 import { measureOutcomes, outcomeRecords, setCycleStatus } from "../../../store/cycle-repo.js";
 import { measureLift } from "../../../tools/lift.js";
-import { auditToolCall } from "../audit-helpers.js";
+import { toolCallEntry } from "../audit-helpers.js";
 import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
@@ -69,9 +70,14 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
     srmFlagged: g.srm.mismatch,
   }));
   const { readout, provenance } = await writeReadout(lines, { llm: cycleLlm(deps, cycleId) });
-  await auditToolCall(deps, cycleId, "lift", { experimentId, records: records.length, from: from.toISOString(), to: to.toISOString() }, groups, `lift for ${lift.groups.length} segment × strategy groups`);
   const digest = createHash("sha256").update(JSON.stringify(groups)).digest("hex");
-  await deps.audit.append({ kind: "measurement", actor: deps.actor, cycleId, entry: { experimentId, readoutDigest: digest, summary: [readout.headline, ...readout.lines].join("\n").slice(0, 2000) } });
+  // Audited once, in one append: a re-run of this node (its process died before the checkpoint) measures again but logs nothing twice.
+  if (!(await hasCycleEntry(deps.db, cycleId, "measurement"))) {
+    await deps.audit.appendMany([
+      toolCallEntry(deps.actor, cycleId, "lift", { experimentId, records: records.length, from: from.toISOString(), to: to.toISOString() }, groups, `lift for ${lift.groups.length} segment × strategy groups`),
+      { kind: "measurement", actor: deps.actor, cycleId, entry: { experimentId, readoutDigest: digest, summary: [readout.headline, ...readout.lines].join("\n").slice(0, 2000) } },
+    ]);
+  }
   await setCycleStatus(deps.db, cycleId, "measured", { summary: { lift: groups.map((g) => ({ group: g.group, conversionDiff: g.conversion.difference, ci: g.conversion.ci, significant: g.significant })) } });
   return {
     status: "measured",
