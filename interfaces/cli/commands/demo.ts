@@ -50,7 +50,7 @@ export function renderDemo(r: DemoReport): string {
   out.push(`  learned: ${s.learn!.models.map((m) => `${m.strategy} (${m.treated}/${m.holdout})`).join(", ") || "nothing"}${s.learn!.skipped.length ? `; skipped: ${s.learn!.skipped.join("; ")}` : ""}`);
 
   h("LLM use");
-  const agents = Object.entries(s.agents).map(([k, v]) => `${k}: ${v.source}`).join(", ");
+  const agents = Object.entries(s.agents).map(([k, v]) => `${k}: ${v.source}${v.fallbackReason ? ` (fell back: ${v.fallbackReason})` : ""}`).join(", ");
   out.push(r.llm.mode === "offline" ? `  none: no OPENAI_API_KEY, every agent ran its offline policy (${agents})` : `  ${r.llm.calls} calls, ${r.llm.promptTokens} prompt + ${r.llm.completionTokens} completion tokens, about $${r.llm.costUsd.toFixed(4)} (${agents})`);
 
   out.push("", `audit verify: ${r.audit.ok ? "OK" : `BROKEN ${r.audit.problem}`} (${r.audit.entries} entries)`);

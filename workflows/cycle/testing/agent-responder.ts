@@ -6,7 +6,8 @@ import { lastUserMessage, type ChatRequest, type Responder } from "../../../eval
  * Test support: a responder for the local OpenAI-compatible test server that answers the cycle's
  * agents the way a well-behaved model would, from their prompts alone: the segmentation analyst
  * with a description per segment id, the strategist with the best paying listed option id per
- * segment, the copywriter with QA-clean copy for the channel, strategy and offer it was asked for.
+ * segment, the copywriter with QA-clean copy for the channel, strategy and offer it was asked for,
+ * the measurement analyst with a headline.
  */
 export type AgentName = "segmentation-analyst" | "strategist" | "copywriter" | "measurement-analyst" | "unknown";
 
@@ -91,6 +92,8 @@ export function agentResponder(): Responder {
         return { kind: "json", value: chooseOptions(user) };
       case "copywriter":
         return { kind: "json", value: writeCopy(system, user) };
+      case "measurement-analyst":
+        return { kind: "json", value: { headline: `${LLM_DESCRIPTION_PREFIX} the lift readout, summed up.`, commentary: [] } };
       default:
         return { kind: "error", status: 400, message: "the test responder does not know this agent" };
     }
