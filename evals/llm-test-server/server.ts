@@ -70,6 +70,8 @@ export interface TestLlmServerScript {
   rejectJsonMode?: boolean;
   /** Model id reported by GET /v1/models and in completions. */
   model?: string;
+  /** Port on 127.0.0.1 (default: any free one). */
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -273,7 +275,7 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
