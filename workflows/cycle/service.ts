@@ -53,16 +53,23 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
   const graph: CycleGraph = compileCycleGraph(deps, checkpointer);
   const config = (cycleId: string) => ({ configurable: { thread_id: cycleId }, recursionLimit: 50 });
 
-  async function snapshot(cycleId: string) {
+  /** The cycle's last checkpoint: its state, what it waits for, and the steps due next; null if there is none. */
+  async function inspect(cycleId: string) {
     const snap = await graph.getState(config(cycleId));
-    if (!snap.values || Object.keys(snap.values).length === 0) throw new NotFoundError(`cycle ${cycleId}`);
+    if (!snap.values || Object.keys(snap.values).length === 0) return null;
     const pending = snap.tasks.flatMap((t) => t.interrupts).map((i) => i.value as Record<string, unknown>)[0];
     const waiting: CycleWait = !pending
       ? null
       : pending.kind === "approval"
         ? { kind: "approval", approvalId: String(pending.approvalId), expiresAt: String(pending.expiresAt) }
         : { kind: "attribution_window", windowEndsAt: String(pending.windowEndsAt) };
-    return { state: snap.values as CycleState, waiting };
+    return { state: snap.values as CycleState, waiting, next: [...snap.next] };
+  }
+
+  async function snapshot(cycleId: string) {
+    const found = await inspect(cycleId);
+    if (!found) throw new NotFoundError(`cycle ${cycleId}`);
+    return { state: found.state, waiting: found.waiting };
   }
 
   async function run(cycleId: string, input: Parameters<CycleGraph["invoke"]>[0]) {
@@ -84,26 +91,25 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
   }
 
   async function resume(cycleId: string) {
-    const current = await snapshot(cycleId);
-    const { next } = await graph.getState(config(cycleId));
+    const found = await inspect(cycleId);
+    if (!found) throw new NotFoundError(`cycle ${cycleId}`);
+    const { next, ...current } = found;
     if (current.waiting?.kind === "approval") {
       // Decided, but the process that recorded it died before the graph moved on: carry it out.
       const recorded = await recordedAnswer(current.waiting.approvalId);
       if (!recorded) return current;
-      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next: [...next], recordedDecision: recorded.decision } } });
+      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next, recordedDecision: recorded.decision } } });
       return run(cycleId, new Command({ resume: recorded }));
     }
     if (current.waiting || next.length === 0) return current;
     await setCycleStatus(deps.db, cycleId, "running");
-    await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next: [...next] } } });
+    await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next } } });
     return run(cycleId, null);
   }
 
-  const exists = async (cycleId: string) => Object.keys((await graph.getState(config(cycleId))).values ?? {}).length > 0;
-
   return {
     async start({ requestedBy, asOf, settings, cycleId }) {
-      if (cycleId !== undefined && (await exists(cycleId))) return { cycleId, ...(await resume(cycleId)) };
+      if (cycleId !== undefined && (await inspect(cycleId))) return { cycleId, ...(await resume(cycleId)) };
       const at = asOf ?? deps.clock.now();
       const id = cycleId ?? newCycleId(deps.clock.now());
       await createCycle(deps.db, { cycleId: id, requestedBy, asOf: at });
