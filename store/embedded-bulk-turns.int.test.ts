@@ -44,6 +44,23 @@ describe("the embedded database: bulk transactions and socket clients take turns
     expect(await values()).toEqual([2]);
   });
 
+  it("two bulk transactions at once run one after the other, each committing or rolling back only its own rows", async () => {
+    await db.pool.query("TRUNCATE turns");
+    const order: string[] = [];
+    const bulk = (v: number, fail: boolean) =>
+      db.bulkTransaction(async (session) => {
+        order.push(`begin ${v}`);
+        await session.query(`INSERT INTO turns VALUES (${v})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        order.push(`end ${v}`);
+        if (fail) throw new Error(`batch ${v} fails`);
+      });
+    const outcomes = await Promise.allSettled([bulk(6, false), bulk(7, true), db.pool.query("INSERT INTO turns VALUES (8)")]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(order).toEqual(["begin 6", "end 6", "begin 7", "end 7"]);
+    expect(await values()).toEqual([6, 8]);
+  });
+
   it("a bulk transaction waits for a socket client's open transaction instead of joining it", async () => {
     await db.pool.query("TRUNCATE turns");
     const other = new pg.Client({ connectionString: db.pool.options.connectionString, options: `-c search_path=${db.schema}` });

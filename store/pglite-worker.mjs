@@ -41,9 +41,12 @@ async function socketTurn(fn) {
   }
 }
 
+// While a bulk transaction is open, the session's transaction is that one, never a socket client's.
+const socketInTransaction = () => bulkOpen === 0 && pglite.isInTransaction();
+
 async function bulkTurn() {
   const deadline = Date.now() + SOCKET_TRANSACTION_WAIT_MS;
-  while (socketRunning > 0 || pglite.isInTransaction()) {
+  while (socketRunning > 0 || socketInTransaction()) {
     if (Date.now() > deadline) throw new Error(`a client of the embedded database has kept a transaction open for over ${SOCKET_TRANSACTION_WAIT_MS / 1000} s; the bulk load cannot start`);
     await new Promise((resolve) => {
       socketQuiet.push(resolve);
@@ -65,8 +68,7 @@ function socketView(db) {
     runExclusive: (fn) => socketTurn(() => db.runExclusive(fn)),
     execProtocolRawStream: (message, options) => db.execProtocolRawStream(message, options),
     exec: (sql, options) => socketTurn(() => db.exec(sql, options)),
-    // While a bulk transaction holds the session, the socket's clients are in none of their own.
-    isInTransaction: () => bulkOpen === 0 && db.isInTransaction(),
+    isInTransaction: socketInTransaction,
   };
 }
 
