@@ -5,7 +5,8 @@ import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
 import { cycleIdForJob, cycleProcessors } from "./processors.js";
-import { ApprovalAlreadyDecidedError } from "../../guardrails/approval-errors.js";
+import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
+import { APPROVAL_EXPIRY_ACTOR } from "./nodes/approve.js";
 import { learnNode } from "./nodes/learn.js";
 import { measureNode } from "./nodes/measure.js";
 import { createCycleService, type CycleWait } from "./service.js";
@@ -155,6 +156,45 @@ describe("a decision recorded by a process that died before the graph moved on (
     const tools = (await auditEntries(db, a.cycleId, ["tool_call"])).map((e) => (e.entry as { tool: string }).tool);
     expect(tools.filter((t) => t === "lift")).toHaveLength(1);
     expect((await auditEntries(db, a.cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started", "resumed", "finished"]);
+    expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
+  }, 180_000);
+
+  it("an approval request that expires undecided ends its cycle: nothing is sent, and the log says why", async () => {
+    const { db, sim, outDir } = world;
+    const runner = new RecordingRunner();
+    const clock = new ManualClock(sim.asOf);
+    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector: new FileOutboxConnector({ path: path.join(outDir, "outbox-expiry.jsonl") }) });
+    const service = await createCycleService(deps);
+    // Any audience needs a person under this policy, whatever was approved before.
+    const settings = { approvalPolicy: { version: "strict/1", maxAutoAudience: 0 } };
+    const c = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings });
+    const d = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings });
+    expect(c.waiting?.kind).toBe("approval");
+    expect(d.waiting?.kind).toBe("approval");
+    clock.set(new Date((c.waiting as { expiresAt: string }).expiresAt).getTime() + 60_000);
+
+    // A late approval is refused, and the cycle it came for is closed as expired.
+    await expect(service.decide(c.cycleId, { decision: "approved", by: "bob" })).rejects.toBeInstanceOf(ApprovalExpiredError);
+    // Nobody answered d at all: resuming it finds the request overdue and closes it the same way.
+    await service.resume(d.cycleId);
+
+    for (const cycle of [c, d]) {
+      const closed = await service.get(cycle.cycleId);
+      expect(closed.state.status, cycle.cycleId).toBe("rejected");
+      expect(closed.waiting).toBeNull();
+      expect(closed.state.approval).toMatchObject({ decision: "rejected", by: APPROVAL_EXPIRY_ACTOR, reason: expect.stringMatching(/expired at .* before anyone decided/) });
+      expect(closed.state.activation).toBeUndefined();
+      const { rows } = await db.pool.query<{ status: string; decision: string }>(
+        "SELECT c.status, a.decision FROM cycles c JOIN approvals a USING (cycle_id) WHERE c.cycle_id = $1",
+        [cycle.cycleId],
+      );
+      expect(rows).toEqual([{ status: "rejected", decision: "expired" }]);
+      const approvalEvents = (await auditEntries(db, cycle.cycleId, ["approval"])).map((e) => (e.entry as { event: string }).event);
+      expect(approvalEvents).toEqual(["requested", "expired"]);
+      const finished = (await auditEntries(db, cycle.cycleId, ["cycle"])).map((e) => e.entry as { event: string; status?: string }).at(-1);
+      expect(finished).toMatchObject({ event: "finished", status: "rejected" });
+    }
+    expect(runner.jobs).toEqual([]);
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
   }, 180_000);
 });

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { Command } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { NotFoundError, PulseError } from "../../core/errors.js";
-import { ApprovalAlreadyDecidedError } from "../../guardrails/approval-errors.js";
+import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
 import { createCycle, setCycleStatus } from "../../store/cycle-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
-import { approvalAnswerSchema, validateDecision, type ApprovalAnswer, type ResumeAnswer } from "./nodes/approve.js";
+import { APPROVAL_EXPIRY_ACTOR, approvalAnswerSchema, checkDecider, type ApprovalAnswer, type ResumeAnswer } from "./nodes/approve.js";
 import { cycleSettingsSchema, type CycleSettingsInput } from "./settings.js";
 import type { CycleState } from "./state.js";
 
@@ -83,9 +83,15 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     return snapshot(cycleId);
   }
 
-  /** The decision already recorded for the approval a cycle waits on, as the graph takes it; null if none. */
+  /**
+   * The outcome already recorded for the approval a cycle waits on, as the graph takes it; null if
+   * none. An expired request turns the plan down: nothing is sent, and the cycle ends.
+   */
   async function recordedAnswer(approvalId: string): Promise<ResumeAnswer | null> {
     const row = await deps.approvals.get(approvalId);
+    if (row.decision === "expired") {
+      return { decision: "rejected", by: APPROVAL_EXPIRY_ACTOR, reason: `the approval request expired at ${row.expiresAt.toISOString()} before anyone decided` };
+    }
     if ((row.decision !== "approved" && row.decision !== "rejected") || !row.decidedBy) return null;
     return { decision: row.decision, by: row.decidedBy, ...(row.reason ? { reason: row.reason } : {}), ...(row.decidedAt ? { decidedAt: row.decidedAt.toISOString() } : {}) };
   }
@@ -95,10 +101,11 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     if (!found) throw new NotFoundError(`cycle ${cycleId}`);
     const { next, ...current } = found;
     if (current.waiting?.kind === "approval") {
-      // Decided, but the process that recorded it died before the graph moved on: carry it out.
+      // Decided (or expired), but the graph has not moved on yet: carry it out.
+      await deps.approvals.expireOverdue();
       const recorded = await recordedAnswer(current.waiting.approvalId);
       if (!recorded) return current;
-      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next, recordedDecision: recorded.decision } } });
+      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next, recorded: recorded.by === APPROVAL_EXPIRY_ACTOR ? "expired" : recorded.decision } } });
       return run(cycleId, new Command({ resume: recorded }));
     }
     if (current.waiting || next.length === 0) return current;
@@ -121,14 +128,15 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       const answer = approvalAnswerSchema.parse(raw);
       const current = await snapshot(cycleId);
       if (current.waiting?.kind !== "approval") throw new CycleStateError(`cycle ${cycleId} is not waiting for approval (status ${current.state.status})`);
-      validateDecision(current.state, answer, deps.clock.now());
-      // The decision is the approver's act: recorded (and audited) before the graph moves on.
+      checkDecider(current.state, answer);
+      // The decision is the approver's act: recorded (and audited) before the graph moves on. The
+      // approvals store decides whether it came in time, and records the expiry when it did not.
       try {
         await deps.approvals.decide({ approvalId: current.waiting.approvalId }, { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) });
       } catch (err) {
-        // Recorded by an earlier attempt that died before the graph moved on: that decision is
-        // carried out. A caller asking for something else is still told it was decided already.
-        const recorded = err instanceof ApprovalAlreadyDecidedError ? await recordedAnswer(current.waiting.approvalId) : null;
+        // Recorded by an earlier attempt that died before the graph moved on, or expired: that
+        // outcome is carried out. A caller who asked for something else is still told why not.
+        const recorded = err instanceof ApprovalAlreadyDecidedError || err instanceof ApprovalExpiredError ? await recordedAnswer(current.waiting.approvalId) : null;
         if (!recorded) throw err;
         const done = await run(cycleId, new Command({ resume: recorded }));
         if (recorded.decision !== answer.decision || recorded.by !== answer.by) throw err;

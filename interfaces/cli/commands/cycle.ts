@@ -110,7 +110,7 @@ export function registerCycleCommands(program: Command): void {
   cycle
     .command("resume")
     .argument("<cycle>", "cycle id")
-    .description("Continue a cycle that stopped part-way (a process died, or a step failed: see pulse cycle list) from its last checkpoint; steps already done are not repeated. A cycle whose approval was recorded but not yet acted on goes on with that decision")
+    .description("Continue a cycle that stopped part-way (a process died, or a step failed: see pulse cycle list) from its last checkpoint; steps already done are not repeated. A cycle whose approval was recorded but not yet acted on goes on with that decision; one whose approval request expired undecided is closed, nothing sent")
     .option("--json", "print as JSON")
     .action(
       runAction(async (cycleId: string, opts: { json?: boolean }) => {

@@ -25,13 +25,25 @@ export class InvalidApprovalError extends PulseError {
   }
 }
 
-/** Pure checks of a human decision against the cycle (also run by the CLI before resuming). */
-export function validateDecision(state: Pick<CycleState, "requestedBy" | "review">, answer: ApprovalAnswer, now: Date): ApprovalAnswer {
+/** Who decides and why: the requester cannot decide their own plan, and a rejection says why. */
+export function checkDecider(state: Pick<CycleState, "requestedBy">, answer: ApprovalAnswer): ApprovalAnswer {
   if (answer.by === state.requestedBy) throw new InvalidApprovalError(`${answer.by} requested this plan and cannot approve or reject it`);
   if (answer.decision === "rejected" && !answer.reason?.trim()) throw new InvalidApprovalError("a rejection needs a reason");
-  if (state.review && now > new Date(state.review.expiresAt)) throw new InvalidApprovalError(`the approval request expired at ${state.review.expiresAt}`);
   return answer;
 }
+
+/**
+ * Pure checks of a decision against the cycle, at the time it was made: checkDecider, and an
+ * approval must come before the request expires (a plan can always be turned down: nothing is sent).
+ */
+export function validateDecision(state: Pick<CycleState, "requestedBy" | "review">, answer: ApprovalAnswer, decidedAt: Date): ApprovalAnswer {
+  checkDecider(state, answer);
+  if (answer.decision === "approved" && state.review && decidedAt > new Date(state.review.expiresAt)) throw new InvalidApprovalError(`the approval request expired at ${state.review.expiresAt}`);
+  return answer;
+}
+
+/** Who closes a cycle whose approval request expired before anyone decided. */
+export const APPROVAL_EXPIRY_ACTOR = "system:approval-expiry";
 
 /**
  * The human gate. It does nothing but interrupt() and validate the answer: a resumed node re-runs
