@@ -1,18 +1,14 @@
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FileOutboxConnector } from "../../connectors/file-outbox.js";
-import { ManualClock } from "../../core/clock.js";
+import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
-import { cycleIdForJob, cycleProcessors } from "./processors.js";
-import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
 import { APPROVAL_EXPIRY_ACTOR } from "./nodes/approve.js";
 import { learnNode } from "./nodes/learn.js";
 import { measureNode } from "./nodes/measure.js";
-import { createCycleService, type CycleWait } from "./service.js";
-import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
-import { useSimulatedWorld } from "./testing/world-fixture.js";
-import { createCycleDeps } from "./wiring.js";
+import { cycleIdForJob, cycleProcessors } from "./processors.js";
+import type { CycleWait } from "./service.js";
+import { auditEntries, RecordingRunner } from "./testing/cycle-test-kit.js";
+import { useSimulatedWorld, worldCycleService } from "./testing/world-fixture.js";
 
 /** Records jobs like RecordingRunner, but the first enqueue on `failQueue` fails, as when Redis drops. */
 class FailOnceRunner extends RecordingRunner {
@@ -34,12 +30,9 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
   const world = useSimulatedWorld({ customers: 400, seed: 57 });
 
   it("a retried tick finds its cycle instead of starting a second; a cycle stopped by a failed step resumes from its checkpoint", async () => {
-    const { db, sim, outDir } = world;
+    const { db, sim } = world;
     const runner = new FailOnceRunner("activation");
-    const connector = new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") });
-    const clock = new ManualClock(sim.asOf);
-    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector });
-    const service = await createCycleService(deps);
+    const { clock, deps, service } = await worldCycleService(world, { runner });
     const processors = cycleProcessors(deps, service);
     const tick: JobContext<"cycle"> = { jobId: "repeat:autonomous-cycle:1735722000000", attempt: 1, attempts: 3, queue: "cycle" };
 
@@ -103,11 +96,8 @@ describe("a decision recorded by a process that died before the graph moved on (
   const world = useSimulatedWorld({ customers: 400, seed: 58 });
 
   it("is carried out when the cycle is resumed, even past the request's expiry, or when anyone decides again; steps run twice log once", async () => {
-    const { db, sim, outDir } = world;
-    const runner = new RecordingRunner();
-    const clock = new ManualClock(sim.asOf);
-    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector: new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") }) });
-    const service = await createCycleService(deps);
+    const { db, sim } = world;
+    const { runner, clock, deps, service } = await worldCycleService(world);
     const a = await service.start({ requestedBy: "ann", asOf: sim.asOf });
     const b = await service.start({ requestedBy: "ann", asOf: sim.asOf });
     const approvalOf = (w: CycleWait) => {
@@ -160,11 +150,8 @@ describe("a decision recorded by a process that died before the graph moved on (
   }, 180_000);
 
   it("an approval request that expires undecided ends its cycle: nothing is sent, and the log says why", async () => {
-    const { db, sim, outDir } = world;
-    const runner = new RecordingRunner();
-    const clock = new ManualClock(sim.asOf);
-    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector: new FileOutboxConnector({ path: path.join(outDir, "outbox-expiry.jsonl") }) });
-    const service = await createCycleService(deps);
+    const { db, sim } = world;
+    const { runner, clock, service } = await worldCycleService(world, { outbox: "outbox-expiry.jsonl" });
     // Any audience needs a person under this policy, whatever was approved before.
     const settings = { approvalPolicy: { version: "strict/1", maxAutoAudience: 0 } };
     const c = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings });

@@ -1,24 +1,17 @@
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { FileOutboxConnector } from "../../connectors/file-outbox.js";
-import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { whyCustomer } from "../../guardrails/audit-why.js";
 import { InvalidApprovalError } from "./nodes/approve.js";
-import { createCycleService, CycleStateError } from "./service.js";
-import { auditEntries, messagesOf, readOutbox, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
-import { useSimulatedWorld } from "./testing/world-fixture.js";
-import { createCycleDeps } from "./wiring.js";
+import { CycleStateError } from "./service.js";
+import { auditEntries, messagesOf, readOutbox } from "./testing/cycle-test-kit.js";
+import { useSimulatedWorld, worldCycleService } from "./testing/world-fixture.js";
 
 describe("a plan flagged by a guardrail and rejected by a person (real PostgreSQL)", () => {
   const world = useSimulatedWorld({ customers: 500, seed: 41 });
 
   it("sends nothing, and the audit log says which check flagged it and why the plan was rejected", async () => {
-    const { db, sim, outDir } = world;
-    const runner = new RecordingRunner();
-    const connector = new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") });
-    const deps = createCycleDeps({ db, config: testConfig(), runner, clock: new ManualClock(sim.asOf), connector });
-    const service = await createCycleService(deps);
+    const { db, sim } = world;
+    const { runner, connector, service } = await worldCycleService(world);
 
     // Legal has banned a phrase every library e-mail uses: no e-mail copy passes content QA. New
     // content alone would not need a person under this policy; a flagged check does.

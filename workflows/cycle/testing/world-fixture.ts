@@ -2,8 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll } from "vitest";
+import { FileOutboxConnector } from "../../../connectors/file-outbox.js";
+import { ManualClock } from "../../../core/clock.js";
 import type { Db } from "../../../store/db.js";
 import { createTestDb, type Backend, type TestDb } from "../../../store/test-db.js";
+import type { JobRunner } from "../../jobs/types.js";
+import { createCycleService } from "../service.js";
+import { createCycleDeps } from "../wiring.js";
+import { RecordingRunner, testConfig } from "./cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./simulated-world.js";
 
 export interface WorldFixture {
@@ -47,4 +53,16 @@ export function useSimulatedWorld(options: { customers: number; seed: number; mo
       return ready(outDir, "directory");
     },
   };
+}
+
+/**
+ * A cycle service on the world's database, offline (no LLM key), with a manual clock at the end of
+ * the world's history, jobs handed to `runner` (recorded, by default) and sends to a JSONL outbox.
+ */
+export async function worldCycleService<R extends JobRunner = RecordingRunner>(world: WorldFixture, options: { runner?: R; outbox?: string } = {}) {
+  const runner = options.runner ?? (new RecordingRunner() as JobRunner as R);
+  const clock = new ManualClock(world.sim.asOf);
+  const connector = new FileOutboxConnector({ path: path.join(world.outDir, options.outbox ?? "outbox.jsonl") });
+  const deps = createCycleDeps({ db: world.db, config: testConfig(), runner, clock, connector });
+  return { runner, clock, connector, deps, service: await createCycleService(deps) };
 }
