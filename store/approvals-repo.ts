@@ -118,6 +118,20 @@ export async function listCycleApprovals(db: Db, cycleId: string): Promise<Appro
   return rows.map(toRow);
 }
 
+/**
+ * Cycles still waiting at the human gate whose request has an outcome the graph has not acted on:
+ * decided (by a process that died before the graph moved on), expired, or past its expiry.
+ */
+export async function cyclesWithSettledApprovals(db: Db, now: Date): Promise<string[]> {
+  const { rows } = await db.pool.query<{ cycle_id: string }>(
+    `SELECT DISTINCT c.cycle_id FROM cycles c JOIN approvals a ON a.cycle_id = c.cycle_id
+     WHERE c.status = 'awaiting_approval' AND (a.decision IS NOT NULL OR a.expires_at <= $1)
+     ORDER BY c.cycle_id`,
+    [now],
+  );
+  return rows.map((r) => r.cycle_id);
+}
+
 /** Of the content version keys given, those that some approved plan used (approvals.risk->'contentVersions'). */
 export async function listApprovedContentVersions(db: Db, keys: readonly string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();

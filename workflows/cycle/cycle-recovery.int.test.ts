@@ -94,6 +94,8 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
 
 describe("a decision recorded by a process that died before the graph moved on (real PostgreSQL)", () => {
   const world = useSimulatedWorld({ customers: 400, seed: 58 });
+  // Any audience needs a person under this policy, whatever was approved before.
+  const STRICT = { approvalPolicy: { version: "strict/1", maxAutoAudience: 0 } };
 
   it("is carried out when the cycle is resumed, even past the request's expiry, or when anyone decides again; steps run twice log once", async () => {
     const { db, sim } = world;
@@ -152,8 +154,7 @@ describe("a decision recorded by a process that died before the graph moved on (
   it("an approval request that expires undecided ends its cycle: nothing is sent, and the log says why", async () => {
     const { db, sim } = world;
     const { runner, clock, service } = await worldCycleService(world, { outbox: "outbox-expiry.jsonl" });
-    // Any audience needs a person under this policy, whatever was approved before.
-    const settings = { approvalPolicy: { version: "strict/1", maxAutoAudience: 0 } };
+    const settings = STRICT;
     const c = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings });
     const d = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings });
     expect(c.waiting?.kind).toBe("approval");
@@ -183,5 +184,20 @@ describe("a decision recorded by a process that died before the graph moved on (
     }
     expect(runner.jobs).toEqual([]);
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
+  }, 180_000);
+
+  it("a scheduled tick first settles the gate: a cycle whose request expired unanswered is closed before the next starts", async () => {
+    const { sim } = world;
+    const { clock, deps, service } = await worldCycleService(world, { outbox: "outbox-tick.jsonl" });
+    const waiting = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: STRICT });
+    expect(waiting.waiting?.kind).toBe("approval");
+    clock.set(new Date((waiting.waiting as { expiresAt: string }).expiresAt).getTime() + 60_000);
+
+    const tick: JobContext<"cycle"> = { jobId: "repeat:autonomous-cycle:1735808400000", attempt: 1, attempts: 3, queue: "cycle" };
+    const out = await cycleProcessors(deps, service).cycle({ kind: "run", trigger: "schedule" }, tick);
+    expect(out).toMatch(new RegExp(`^${cycleIdForJob(tick.jobId)}: \\w+; settled the approvals of ${waiting.cycleId}$`));
+    expect((await service.get(waiting.cycleId)).state).toMatchObject({ status: "rejected", approval: { decision: "rejected", by: APPROVAL_EXPIRY_ACTOR } });
+    // Nothing is left waiting with an outcome; a second look settles nothing.
+    expect(await service.settleApprovals()).toEqual([]);
   }, 180_000);
 });

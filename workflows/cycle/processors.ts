@@ -273,9 +273,11 @@ export function cycleProcessors(deps: CycleDeps, service: CycleService): Process
   return {
     cycle: async (data, ctx) => {
       if (data.kind === "resume") return `${data.cycleId}: ${(await service.resume(data.cycleId!)).state.status}`;
+      // Each tick first settles the human gate: decisions not yet carried out, requests that expired.
+      const settled = data.trigger === "schedule" ? await service.settleApprovals() : [];
       // A retried job (the worker died, or a step failed) must not start a second cycle for the same tick.
       const { cycleId, state } = await service.start({ requestedBy: `scheduler:${data.trigger}`, cycleId: data.cycleId ?? cycleIdForJob(ctx.jobId) });
-      return `${cycleId}: ${state.status}`;
+      return `${cycleId}: ${state.status}${settled.length ? `; settled the approvals of ${settled.join(", ")}` : ""}`;
     },
     activation: (data) => activateShard(deps, data),
     "send-email": send,

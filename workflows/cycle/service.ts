@@ -3,6 +3,7 @@ import { Command } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { NotFoundError, PulseError } from "../../core/errors.js";
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
+import { cyclesWithSettledApprovals } from "../../store/approvals-repo.js";
 import { createCycle, setCycleStatus } from "../../store/cycle-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
@@ -32,6 +33,11 @@ export interface CycleService {
   resume(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
   /** A human decision on a cycle waiting for approval: recorded, audited, then the graph resumes. */
   decide(cycleId: string, answer: ApprovalAnswer): Promise<{ state: CycleState; waiting: CycleWait }>;
+  /**
+   * Carries out every approval outcome the graph has not acted on yet (a decision recorded by a
+   * process that died, or a request that expired undecided); returns the cycles it moved on.
+   */
+  settleApprovals(): Promise<string[]>;
   /** The attribution window has closed: measure and learn. */
   closeWindow(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
   get(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
@@ -151,6 +157,16 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       return run(cycleId, new Command({ resume: { windowClosedAt: deps.clock.now().toISOString() } }));
     },
     resume,
+    async settleApprovals() {
+      await deps.approvals.expireOverdue();
+      const settled: string[] = [];
+      for (const cycleId of await cyclesWithSettledApprovals(deps.db, deps.clock.now())) {
+        // One cycle that cannot move on (its failure is audited by run) does not hold up the others.
+        const after = await resume(cycleId).catch(() => null);
+        if (after && after.waiting?.kind !== "approval") settled.push(cycleId);
+      }
+      return settled;
+    },
     get: snapshot,
     async close() {
       // The saver shares Pulse's pool, which its owner closes.
