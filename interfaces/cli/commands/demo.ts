@@ -62,7 +62,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
     .description("Simulate a retailer, load it, run one full cycle on it (auto-approved by the demo's policy), let the simulated customers respond, then measure lift. Uses a fresh embedded database unless DATABASE_URL is set.")
-    .option("--customers <n>", "simulated customers (about 120 rows of history each; on the embedded database 20,000 take about 2.5 minutes, 5,000 about 1 minute)", "20000")
+    .option("--customers <n>", "simulated customers (about 120 rows of history each; on the embedded database of a 2-core machine 20,000 take about 1 minute, 5,000 about 25 seconds)", "20000")
     .option("--seed <n>", "simulation seed", "42")
     .option("--json", "print the report as JSON")
     .action(
