@@ -26,7 +26,9 @@ export interface Db {
    * Runs `fn` in a transaction on a session made for bulk loads: `copyIn` streams COPY text into a
    * table (PostgreSQL's COPY FROM STDIN; PGlite's COPY from a blob, when this process owns the
    * embedded database), and `query` runs statements in the same transaction. `setup` (statements
-   * without parameters) runs in the same round trip as BEGIN.
+   * without parameters) runs in the same round trip as BEGIN. `fn` must use only its session: on
+   * the embedded database every other query (through `pool`, from any process) waits until this
+   * transaction ends, so awaiting one inside `fn` would never return.
    */
   bulkTransaction<T>(fn: (session: BulkSession) => Promise<T>, setup?: string): Promise<T>;
   close(): Promise<void>;
