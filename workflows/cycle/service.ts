@@ -137,8 +137,9 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       checkDecider(current.state, answer);
       // The decision is the approver's act: recorded (and audited) before the graph moves on. The
       // approvals store decides whether it came in time, and records the expiry when it did not.
+      let decidedAt: Date | null;
       try {
-        await deps.approvals.decide({ approvalId: current.waiting.approvalId }, { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) });
+        ({ decidedAt } = await deps.approvals.decide({ approvalId: current.waiting.approvalId }, { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) }));
       } catch (err) {
         // Recorded by an earlier attempt that died before the graph moved on, or expired: that
         // outcome is carried out. A caller who asked for something else is still told why not.
@@ -148,7 +149,9 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
         if (recorded.decision !== answer.decision || recorded.by !== answer.by) throw err;
         return done;
       }
-      return run(cycleId, new Command({ resume: answer }));
+      // Checked against the time it was recorded, as a later resume would be.
+      const recorded: ResumeAnswer = { ...answer, ...(decidedAt ? { decidedAt: decidedAt.toISOString() } : {}) };
+      return run(cycleId, new Command({ resume: recorded }));
     },
     async closeWindow(cycleId) {
       const current = await snapshot(cycleId);
