@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { parse as parseCsvSync } from "csv-parse/sync";
 
@@ -19,8 +20,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 const lossy = new TextDecoder("utf-8");
 
 /**
- * Splits a byte stream into lines (yielded a chunk at a time) without decoding the whole stream, so one bad byte sequence
- * costs one line, not the file. Memory stays bounded by the longest line.
+ * Splits a file into lines, yielded a read chunk at a time. A chunk's complete lines are decoded in
+ * one go when they are all valid UTF-8, else line by line, so one bad byte sequence costs one line,
+ * not the file. Memory stays bounded by the chunk size and the longest line.
  */
 export async function* readLines(path: string): AsyncGenerator<Line[]> {
   let carry: Buffer | undefined;
@@ -30,15 +32,32 @@ export async function* readLines(path: string): AsyncGenerator<Line[]> {
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
     const out: Line[] = [];
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      lineNo++;
-      out.push(decodeLine(buf.subarray(start, nl), lineNo));
-      start = nl + 1;
+    const end = buf.lastIndexOf(10) + 1;
+    if (end > 0 && isUtf8(buf.subarray(0, end))) {
+      // The usual case: every complete line of the chunk is valid UTF-8, decoded in one go.
+      const text = buf.toString("utf8", 0, end);
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf("\n", start);
+        if (nl < 0) break;
+        lineNo++;
+        let line = text.slice(start, text.charCodeAt(nl - 1) === 13 && nl > start ? nl - 1 : nl);
+        if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+        out.push({ lineNo, text: line });
+        start = nl + 1;
+      }
+    } else {
+      // Some line is not valid UTF-8: decode line by line, so one bad line costs that line only.
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl < 0 || nl >= end) break;
+        lineNo++;
+        out.push(decodeLine(buf.subarray(start, nl), lineNo));
+        start = nl + 1;
+      }
     }
-    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+    carry = end < buf.length ? Buffer.from(buf.subarray(end)) : undefined;
     if (out.length > 0) yield out;
   }
   if (carry && carry.length > 0) {
