@@ -36,6 +36,8 @@ export interface DemoReport {
   targets: { decision: string; code: string; customers: number }[];
   messages: { channel: string; status: string; n: number }[];
   samples: { channel: string; segment: string; variantId: string; content: Record<string, unknown> }[];
+  /** A customer who was sent a message and one who was not (with the first reason), to look up with `pulse audit why`. */
+  examples: { sent: string | null; skipped: { customerId: string; code: string } | null };
   stepLoads: IngestSummary[];
   audit: { ok: boolean; entries: number; problem?: string };
   llm: { mode: "llm" | "offline"; calls: number; promptTokens: number; completionTokens: number; costUsd: number };
@@ -134,6 +136,14 @@ export async function runDemo(options: { db: Db; config: Config; customers: numb
     );
     const segName = new Map(final.state.refresh!.segments.map((s) => [s.segmentId, s.name]));
     const campaigns = new Map(final.state.copy!.campaigns.map((c) => [c.campaignId, c]));
+    const { rows: sentRows } = await options.db.pool.query<{ customer_id: string }>(
+      "SELECT customer_id FROM messages WHERE cycle_id = $1 AND status = 'sent' ORDER BY customer_id LIMIT 1",
+      [cycleId],
+    );
+    const { rows: skippedRows } = await options.db.pool.query<{ customer_id: string; code: string }>(
+      "SELECT customer_id, reasons->0->>'code' AS code FROM cycle_targets WHERE cycle_id = $1 AND decision = 'skip' ORDER BY customer_id LIMIT 1",
+      [cycleId],
+    );
     const audit = await verifyAuditLog(options.db);
     lap("report");
     timings.total = (Date.now() - t0) / 1000;
@@ -150,6 +160,7 @@ export async function runDemo(options: { db: Db; config: Config; customers: numb
       targets: await targetSummary(options.db, cycleId),
       messages: await messageCounts(options.db, cycleId),
       samples: sampleRows.map((r) => ({ channel: r.channel, segment: segName.get(campaigns.get(r.campaign_id)?.segmentId ?? "") ?? "", variantId: r.variant_id, content: r.content })),
+      examples: { sent: sentRows[0]?.customer_id ?? null, skipped: skippedRows[0] ? { customerId: skippedRows[0].customer_id, code: skippedRows[0].code } : null },
       stepLoads,
       audit: { ok: audit.ok, entries: audit.entries, ...(audit.break ? { problem: `seq ${audit.break.seq}: ${audit.break.message}` } : {}) },
       llm: { mode: deps.makeLlm ? "llm" : "offline", calls: acc.calls, promptTokens: acc.promptTokens, completionTokens: acc.completionTokens, costUsd: acc.costUsd },

@@ -9,7 +9,7 @@ import { renderDemo } from "./demo.js";
 const AGENTS = ["segmentation-analyst", "strategist", "copywriter", "measurement-analyst"];
 
 /** What every demo run must show, LLM or not: the loop closed, and its numbers agree with each other. */
-function expectWholeLoop(r: DemoReport, customers: number): void {
+async function expectWholeLoop(t: TestDb, r: DemoReport, customers: number): Promise<void> {
   expect(r.loads.map((l) => l.kind)).toEqual(["customers", "consents", "orders", "events", "responses"]);
   for (const l of r.loads) expect(l, l.kind).toMatchObject({ quarantined: 0, inserted: l.rowsRead });
   expect(r.loads[0]!.rowsRead).toBe(customers);
@@ -38,7 +38,19 @@ function expectWholeLoop(r: DemoReport, customers: number): void {
   expect(r.audit).toMatchObject({ ok: true });
   expect(r.audit.entries).toBeGreaterThan(customers);
 
-  const text = renderDemo(r);
+  // The customers it suggests looking up are one who got a message and one who did not, with the reason.
+  expect(r.examples.sent).toMatch(/\S/);
+  expect(r.examples.skipped).toMatchObject({ customerId: expect.stringMatching(/\S/), code: expect.stringMatching(/^[a-z_]+$/) });
+  expect(r.targets.some((t) => t.decision === "skip" && t.code === r.examples.skipped!.code)).toBe(true);
+  const statusOf = async (customerId: string) =>
+    (await t.db.pool.query<{ status: string }>("SELECT status FROM messages WHERE cycle_id = $1 AND customer_id = $2", [r.cycleId, customerId])).rows.map((m) => m.status);
+  expect(await statusOf(r.examples.sent!)).toEqual(["sent"]);
+  expect(await statusOf(r.examples.skipped!.customerId)).toEqual([]);
+
+  const text = renderDemo(r, "PULSE_DATA_DIR=.pulse/demo");
+  expect(text).toContain(`PULSE_DATA_DIR=.pulse/demo npx pulse audit why ${r.examples.sent}`);
+  expect(text).toContain(`PULSE_DATA_DIR=.pulse/demo npx pulse cycle status ${r.cycleId}`);
+  expect(renderDemo(r)).not.toContain("npx pulse audit why");
   expect(text).toContain(`considered ${customers}`);
   expect(text).toContain("auto-approved by the demo's policy");
   expect(text).toMatch(/Lift against the holdouts/);
@@ -59,7 +71,7 @@ describe("the demo: a simulated retailer through the whole loop on the embedded 
   it("runs offline without a key, and says every agent ran its offline policy", async () => {
     db = await createTestDb("pglite");
     const r = await runDemo({ db: db.db, config: testConfig(), customers: 1_500, seed: 5 });
-    expectWholeLoop(r, 1_500);
+    await expectWholeLoop(db, r, 1_500);
     expect(r.llm).toMatchObject({ mode: "offline", calls: 0, promptTokens: 0, completionTokens: 0 });
     for (const agent of AGENTS) expect(r.state.agents[agent], agent).toMatchObject({ source: "offline" });
     expect(renderDemo(r)).toContain("none: no OPENAI_API_KEY, every agent ran its offline policy");
@@ -70,7 +82,7 @@ describe("the demo: a simulated retailer through the whole loop on the embedded 
     db = await createTestDb("pglite");
     const config = testConfig({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.url, PULSE_MODEL: "gpt-4o-mini" });
     const r = await runDemo({ db: db.db, config, customers: 1_500, seed: 5 });
-    expectWholeLoop(r, 1_500);
+    await expectWholeLoop(db, r, 1_500);
     for (const agent of AGENTS) expect(r.state.agents[agent], agent).toMatchObject({ source: "llm" });
     const chats = server.requests.filter((q) => q.body);
     const usage = server.usageTotals();

@@ -10,7 +10,11 @@ import { printResult, runAction } from "../run-action.js";
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const money = (x: number) => x.toLocaleString("en", { maximumFractionDigits: 0 });
 
-export function renderDemo(r: DemoReport): string {
+/**
+ * The demo's report as text. `explore` is how later commands reach the demo's data (for instance
+ * `PULSE_DATA_DIR=.pulse/demo`); with it, the report ends with commands to look around.
+ */
+export function renderDemo(r: DemoReport, explore?: string): string {
   const s = r.state;
   const out: string[] = [];
   const h = (t: string) => out.push("", t, "-".repeat(t.length));
@@ -55,6 +59,14 @@ export function renderDemo(r: DemoReport): string {
 
   out.push("", `audit verify: ${r.audit.ok ? "OK" : `BROKEN ${r.audit.problem}`} (${r.audit.entries} entries)`);
   out.push(`timings: ${Object.entries(r.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ")}`);
+  if (explore) {
+    h("Look around");
+    const cmd = (args: string, what: string) => out.push(`  ${`${explore} npx pulse ${args}`.padEnd(explore.length + 48)}  # ${what}`);
+    if (r.examples.sent) cmd(`audit why ${r.examples.sent}`, "why this customer got a message");
+    if (r.examples.skipped) cmd(`audit why ${r.examples.skipped.customerId}`, `why this one did not (${r.examples.skipped.code})`);
+    cmd(`cycle status ${r.cycleId}`, "the cycle: plan, review, approval, lift");
+    cmd("audit verify", "the hash chain, entry by entry");
+  }
   return out.join("\n");
 }
 
@@ -79,7 +91,8 @@ export function registerDemoCommand(program: Command): void {
         try {
           const report = await runDemo({ db, config, customers, seed, progress: (line) => process.stderr.write(`${line}\n`) });
           if (config.DATABASE_URL) process.stderr.write(`(demo data kept in schema ${schema})\n`);
-          printResult(report, opts.json, renderDemo);
+          const explore = config.DATABASE_URL ? `PULSE_DB_SCHEMA=${schema}` : `PULSE_DATA_DIR=${path.relative(process.cwd(), dataDir) || "."}`;
+          printResult(report, opts.json, (r) => renderDemo(r, explore));
           return report.audit.ok ? 0 : 1;
         } finally {
           await db.close();
