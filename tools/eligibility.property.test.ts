@@ -8,16 +8,16 @@ const START = Date.parse("2024-03-01T00:00:00Z"); // spans the US DST change on 
 const ZONES = ["UTC", "America/New_York", "Asia/Tokyo", "Asia/Kolkata", "Australia/Adelaide", "America/Los_Angeles"] as const;
 const iso = (t: number) => new Date(t).toISOString();
 const timeArb = fc.integer({ min: START, max: START + 21 * DAY });
+const consentArb = fc.record({
+  channel: fc.constantFrom(...CHANNELS),
+  purpose: fc.constantFrom("marketing" as const, "transactional" as const),
+  status: fc.constantFrom("granted" as const, "revoked" as const),
+  // A small range of times, so equal timestamps occur.
+  recordedAt: fc.integer({ min: 0, max: 20 }).map((d) => iso(START - d * DAY)),
+});
 
 describe("eligibility (properties)", () => {
   it("never makes anyone without a current marketing grant for the channel eligible", () => {
-    const consentArb = fc.record({
-      channel: fc.constantFrom(...CHANNELS),
-      purpose: fc.constantFrom("marketing" as const, "transactional" as const),
-      status: fc.constantFrom("granted" as const, "revoked" as const),
-      // A small range of times, so equal timestamps occur.
-      recordedAt: fc.integer({ min: 0, max: 20 }).map((d) => iso(START - d * DAY)),
-    });
     fc.assert(
       fc.property(
         fc.array(consentArb, { maxLength: 8 }),
@@ -122,12 +122,6 @@ describe("eligibility (properties)", () => {
   });
 
   it("decides the same without validation, given the parsed shape", () => {
-    const consentArb = fc.record({
-      channel: fc.constantFrom(...CHANNELS),
-      purpose: fc.constantFrom("marketing" as const, "transactional" as const),
-      status: fc.constantFrom("granted" as const, "revoked" as const),
-      recordedAt: fc.integer({ min: 0, max: 20 }).map((d) => iso(START - d * DAY)),
-    });
     const customerArb = (customerId: string) =>
       fc.record({
         customerId: fc.constant(customerId),
