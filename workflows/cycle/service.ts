@@ -161,7 +161,7 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     },
     resume,
     async settleApprovals() {
-      await deps.approvals.expireOverdue();
+      // Overdue requests are listed by their expiry time; resume records the expiry itself.
       const settled: string[] = [];
       for (const cycleId of await cyclesWithSettledApprovals(deps.db, deps.clock.now())) {
         // One cycle that cannot move on (its failure is audited by run) does not hold up the others.
