@@ -28,7 +28,13 @@ export async function runAgent<S extends z.ZodType, T>(options: {
   let prompt: RenderedPrompt | undefined;
   try {
     prompt = options.prompt();
-    const { value } = await options.llm.completeJson({ agent: options.agent, prompt: prompt.ref, system: prompt.system, user: prompt.user, schema: options.schema });
+    const { value } = await options.llm.completeJson({
+      agent: options.agent,
+      prompt: prompt.ref,
+      system: prompt.system,
+      user: prompt.user,
+      schema: options.schema,
+    });
     return { output: options.accept(value), provenance: { source: "llm", prompt: prompt.ref } };
   } catch (err) {
     return {

@@ -51,7 +51,15 @@ for (const lines of [Math.round(total / 4), total]) {
     const r = await ingestFile(t.db, "orders", file);
     const reload = (performance.now() - again) / 1000;
     results.push(
-      `${String(lines).padStart(9)} lines  ${(statSync(file).size / 1e6).toFixed(0).padStart(4)} MB  first load ${seconds.toFixed(1).padStart(5)} s ${Math.round(lines / seconds).toLocaleString("en").padStart(7)} rows/s  reload ${reload.toFixed(1).padStart(5)} s ${Math.round(lines / reload).toLocaleString("en").padStart(7)} rows/s  peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB  (inserted ${s.inserted}, then unchanged ${r.unchanged}; quarantined ${s.quarantined + r.quarantined})`,
+      `${String(lines).padStart(9)} lines  ${(statSync(file).size / 1e6).toFixed(0).padStart(4)} MB  first load ${seconds.toFixed(1).padStart(5)} s ${Math.round(
+        lines / seconds,
+      )
+        .toLocaleString("en")
+        .padStart(7)} rows/s  reload ${reload.toFixed(1).padStart(5)} s ${Math.round(lines / reload)
+        .toLocaleString("en")
+        .padStart(
+          7,
+        )} rows/s  peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB  (inserted ${s.inserted}, then unchanged ${r.unchanged}; quarantined ${s.quarantined + r.quarantined})`,
     );
   } finally {
     await t.drop();

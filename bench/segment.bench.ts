@@ -20,7 +20,18 @@ const repeats = Number(process.argv[3] ?? 3);
 const d = 10;
 const trueK = 8;
 const python = process.argv[4] ?? "/usr/bin/python3";
-const features = ["recency_days", "frequency", "monetary", "aov", "tenure_days", "discount_share", "overdue_ratio", "margin_rate", "engagement", "return_rate"];
+const features = [
+  "recency_days",
+  "frequency",
+  "monetary",
+  "aov",
+  "tenure_days",
+  "discount_share",
+  "overdue_ratio",
+  "margin_rate",
+  "engagement",
+  "return_rate",
+];
 
 interface SklearnRun {
   wall: number[];

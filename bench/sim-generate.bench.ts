@@ -11,7 +11,11 @@ import { generateWorld } from "../sim/generate-world.js";
 
 async function run(): Promise<void> {
   const { values } = parseArgs({
-    options: { customers: { type: "string", default: "100000" }, seed: { type: "string", default: "1" }, keep: { type: "boolean", default: false } },
+    options: {
+      customers: { type: "string", default: "100000" },
+      seed: { type: "string", default: "1" },
+      keep: { type: "boolean", default: false },
+    },
   });
   const customers = Number(values.customers);
   const seed = Number(values.seed);
@@ -37,7 +41,14 @@ async function run(): Promise<void> {
     const stepStarted = performance.now();
     const step = world.step({
       to: new Date(world.now.getTime() + 7 * 86_400_000),
-      messages: ids.map((customerId) => ({ messageId: `bench-${customerId}`, customerId, channel: "email" as const, strategy: "targeted_promo" as const, offerDepth: 0.15, sentAt })),
+      messages: ids.map((customerId) => ({
+        messageId: `bench-${customerId}`,
+        customerId,
+        channel: "email" as const,
+        strategy: "targeted_promo" as const,
+        offerDepth: 0.15,
+        sentAt,
+      })),
     });
     const stepSeconds = (performance.now() - stepStarted) / 1000;
     console.log(

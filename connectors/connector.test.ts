@@ -5,7 +5,14 @@ import { InvalidOutboundMessageError } from "./delivery-errors.js";
 
 describe("outboundMessageSchema", () => {
   it("accepts a message for each channel", () => {
-    const base = { messageId: "m1", dedupeKey: "k1", cycleId: "c1", campaignId: "p1", customerId: "u1", sentAt: "2024-05-01T10:00:00+02:00" };
+    const base = {
+      messageId: "m1",
+      dedupeKey: "k1",
+      cycleId: "c1",
+      campaignId: "p1",
+      customerId: "u1",
+      sentAt: "2024-05-01T10:00:00+02:00",
+    };
     const ok = [
       emailMessage(),
       smsMessage(),
@@ -23,8 +30,12 @@ describe("outboundMessageSchema", () => {
 
   it("requires an unsubscribe URL on email and a header-safe dedupe key", () => {
     const e = emailMessage();
-    expect(() => parseOutboundMessage({ ...e, content: { ...e.content, unsubscribeUrl: "javascript:alert(1)" } })).toThrow(/unsubscribeUrl/);
-    expect(() => parseOutboundMessage({ ...e, content: { ...e.content, cta: { label: "Go", url: "javascript:alert(1)" } } })).toThrow(/cta\.url/);
+    expect(() => parseOutboundMessage({ ...e, content: { ...e.content, unsubscribeUrl: "javascript:alert(1)" } })).toThrow(
+      /unsubscribeUrl/,
+    );
+    expect(() => parseOutboundMessage({ ...e, content: { ...e.content, cta: { label: "Go", url: "javascript:alert(1)" } } })).toThrow(
+      /cta\.url/,
+    );
     expect(() => parseOutboundMessage({ ...e, dedupeKey: "has space" })).toThrow(/dedupeKey/);
     expect(() => parseOutboundMessage({ ...e, dedupeKey: "line\r\nbreak" })).toThrow(/dedupeKey/);
     expect(() => parseOutboundMessage({ ...e, sentAt: "yesterday" })).toThrow(/sentAt/);

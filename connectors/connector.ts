@@ -22,14 +22,17 @@ const urlField = (protocols?: readonly string[]) =>
   z
     .string()
     .max(2048)
-    .refine((v) => {
-      try {
-        const url = new URL(v);
-        return protocols === undefined ? !UNSAFE_PROTOCOLS.has(url.protocol) : protocols.includes(url.protocol);
-      } catch {
-        return false;
-      }
-    }, protocols === undefined ? "not a safe URL" : `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+    .refine(
+      (v) => {
+        try {
+          const url = new URL(v);
+          return protocols === undefined ? !UNSAFE_PROTOCOLS.has(url.protocol) : protocols.includes(url.protocol);
+        } catch {
+          return false;
+        }
+      },
+      protocols === undefined ? "not a safe URL" : `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+    );
 
 const text = (max: number) => z.string().min(1, "missing").max(max, `longer than ${max} characters`);
 

@@ -58,7 +58,8 @@ export function createConnector(config: unknown, deps: ConnectorDeps = {}): Conn
       return new FileOutboxConnector(c);
     case "webhook": {
       const { kind: _kind, deadLetterPath, deadLetterFsync, ...options } = c;
-      const deadLetter = deadLetterPath === undefined ? undefined : new DeadLetterFile(deadLetterPath, { fsync: deadLetterFsync, clock: deps.clock });
+      const deadLetter =
+        deadLetterPath === undefined ? undefined : new DeadLetterFile(deadLetterPath, { fsync: deadLetterFsync, clock: deps.clock });
       const connector = new WebhookConnector(options, { ...deps, deadLetter, closeDeadLetter: true });
       return connector;
     }

@@ -2,7 +2,13 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { parseOutboundMessage, type Connector, type DeliveryResult, type OutboundMessage } from "./connector.js";
-import { ConnectorClosedError, ConnectorConfigError, DeliveryError, PermanentDeliveryError, type DeliveryFailure } from "./delivery-errors.js";
+import {
+  ConnectorClosedError,
+  ConnectorConfigError,
+  DeliveryError,
+  PermanentDeliveryError,
+  type DeliveryFailure,
+} from "./delivery-errors.js";
 import { JsonlAppendFile } from "./jsonl-append-file.js";
 import { SerialQueue } from "./serial-queue.js";
 

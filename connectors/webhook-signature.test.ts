@@ -36,7 +36,17 @@ describe("webhook signatures", () => {
   });
 
   it("returns false for malformed headers instead of throwing", () => {
-    for (const header of [undefined, null, "", "garbage", `t=${t}`, "v1=abc", `t=abc,v1=${"0".repeat(64)}`, `t=${t},v1=zz`, "x".repeat(5000)]) {
+    for (const header of [
+      undefined,
+      null,
+      "",
+      "garbage",
+      `t=${t}`,
+      "v1=abc",
+      `t=abc,v1=${"0".repeat(64)}`,
+      `t=${t},v1=zz`,
+      "x".repeat(5000),
+    ]) {
       expect(verifyWebhookSignature(secret, header, body, 300, t)).toBe(false);
     }
   });

@@ -141,7 +141,8 @@ export class WebhookConnector implements Connector {
     while (attempts < maxAttempts) {
       attempts += 1;
       const outcome = await this.#attempt(message, body, attempts);
-      if (outcome.ok) return { status: "delivered", attempts, ...(outcome.providerId === undefined ? {} : { providerId: outcome.providerId }) };
+      if (outcome.ok)
+        return { status: "delivered", attempts, ...(outcome.providerId === undefined ? {} : { providerId: outcome.providerId }) };
       lastError = outcome.error;
       if (!lastError.retryable || this.#closing.signal.aborted) return { status: "failed", attempts, error: lastError };
       if (attempts >= maxAttempts) break;

@@ -11,13 +11,16 @@ const optionalUrl = (protocols: string[]) =>
     emptyAsUndefined,
     z
       .string()
-      .refine((v) => {
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`)
+      .refine(
+        (v) => {
+          try {
+            return protocols.includes(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        },
+        `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+      )
       .optional(),
   );
 
@@ -32,7 +35,13 @@ export const configSchema = z.object({
   ),
   PULSE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./.pulse")),
   REDIS_URL: optionalUrl(["redis:", "rediss:"]),
-  PULSE_QUEUE_PREFIX: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9_-]+$/).default("pulse")),
+  PULSE_QUEUE_PREFIX: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default("pulse"),
+  ),
   OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   OPENAI_BASE_URL: optionalUrl(["http:", "https:"]),
   PULSE_MODEL: z.preprocess(emptyAsUndefined, z.string().default("gpt-4o-mini")),
@@ -43,10 +52,7 @@ export const configSchema = z.object({
   PULSE_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
   /** Cron pattern for autonomous cycles (pulse worker --schedule overrides it). */
   PULSE_CYCLE_CRON: z.preprocess(emptyAsUndefined, z.string().optional()),
-  PULSE_LOG_LEVEL: z.preprocess(
-    emptyAsUndefined,
-    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
-  ),
+  PULSE_LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn")),
   /** Used by integration tests and benchmarks only; defaults match the CI machine. */
   PULSE_TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default("postgres://postgres@127.0.0.1:5432/test")),
   PULSE_TEST_REDIS_URL: z.preprocess(emptyAsUndefined, z.string().default("redis://127.0.0.1:6379")),
@@ -55,8 +61,10 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 
 function checkCrossField(c: Config): void {
-  if (c.PULSE_CONNECTOR === "webhook" && !c.PULSE_WEBHOOK_URL) throw new ConfigError("PULSE_WEBHOOK_URL", "required when PULSE_CONNECTOR=webhook");
-  if (c.PULSE_CONNECTOR === "webhook" && !c.PULSE_WEBHOOK_SECRET) throw new ConfigError("PULSE_WEBHOOK_SECRET", "required when PULSE_CONNECTOR=webhook");
+  if (c.PULSE_CONNECTOR === "webhook" && !c.PULSE_WEBHOOK_URL)
+    throw new ConfigError("PULSE_WEBHOOK_URL", "required when PULSE_CONNECTOR=webhook");
+  if (c.PULSE_CONNECTOR === "webhook" && !c.PULSE_WEBHOOK_SECRET)
+    throw new ConfigError("PULSE_WEBHOOK_SECRET", "required when PULSE_CONNECTOR=webhook");
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {

@@ -41,7 +41,9 @@ describe("parseCdnowTransactions", () => {
   });
 
   it("names the line of a bad date, count or amount", () => {
-    expect(errorOf(() => parseCdnowTransactions("1 19970101 1 1.00\n\n1 19970230 1 1.00", "f.txt")).message).toBe('f.txt: line 3: date "19970230" is not a valid YYYYMMDD date');
+    expect(errorOf(() => parseCdnowTransactions("1 19970101 1 1.00\n\n1 19970230 1 1.00", "f.txt")).message).toBe(
+      'f.txt: line 3: date "19970230" is not a valid YYYYMMDD date',
+    );
     expect(errorOf(() => parseCdnowTransactions("1 19970101 x 1.00")).message).toMatch(/line 1: number of CDs "x"/);
     expect(errorOf(() => parseCdnowTransactions("1 19970101 1 -2")).message).toMatch(/line 1: dollar value "-2"/);
     expect(errorOf(() => parseCdnowTransactions("1 A 19970101 1 2.00")).message).toMatch(/line 1: sample id "A"/);
@@ -49,7 +51,9 @@ describe("parseCdnowTransactions", () => {
   });
 
   it("refuses a line whose column count differs from the layout, an unknown layout and an empty file", () => {
-    expect(errorOf(() => parseCdnowTransactions("1 0001 19970101 1 1.00\n1 19970101 1 1.00")).message).toMatch(/line 2: 4 columns, but the file's first line set the sample layout \(5 columns\)/);
+    expect(errorOf(() => parseCdnowTransactions("1 0001 19970101 1 1.00\n1 19970101 1 1.00")).message).toMatch(
+      /line 2: 4 columns, but the file's first line set the sample layout \(5 columns\)/,
+    );
     expect(errorOf(() => parseCdnowTransactions("1,19970101,1,1.00")).message).toMatch(/line 1: 1 columns; expected 5 columns/);
     expect(errorOf(() => parseCdnowTransactions(" \n\n")).message).toMatch(/no transactions/);
   });

@@ -61,7 +61,8 @@ export function parseCdnowTransactions(text: string, source = "input"): ParsedCd
       else fail(lineNo, `${cols.length} columns; ${LAYOUT_HELP}`);
     }
     const l = layout as CdnowLayout;
-    if (cols.length !== COLUMNS[l]) fail(lineNo, `${cols.length} columns, but the file's first line set the ${l} layout (${COLUMNS[l]} columns)`);
+    if (cols.length !== COLUMNS[l])
+      fail(lineNo, `${cols.length} columns, but the file's first line set the ${l} layout (${COLUMNS[l]} columns)`);
     const [customerId, dateText, cdsText, dollarsText] = l === "sample" ? [cols[0], cols[2], cols[3], cols[4]] : cols;
     if (l === "sample" && !/^\d+$/.test(cols[1])) fail(lineNo, `sample id "${cols[1]}" is not a whole number`);
     const day = parseDay(dateText);
@@ -115,7 +116,8 @@ export interface CdnowSummary {
 export function summarizeCdnow(transactions: readonly CdnowTransaction[], options: CdnowSummaryOptions): CdnowSummary {
   const calEnd = parseDay(options.calibrationEnd);
   if (calEnd === undefined) throw new InputError(`calibration end "${options.calibrationEnd}" is not a valid date (YYYY-MM-DD)`);
-  if (!(options.holdoutWeeks >= 0) || !Number.isFinite(options.holdoutWeeks)) throw new InputError(`holdout weeks must be a non-negative number, got ${options.holdoutWeeks}`);
+  if (!(options.holdoutWeeks >= 0) || !Number.isFinite(options.holdoutWeeks))
+    throw new InputError(`holdout weeks must be a non-negative number, got ${options.holdoutWeeks}`);
   const holdoutEnd = calEnd + Math.round(options.holdoutWeeks * 7);
 
   const spendByCustomerDay = new Map<string, Map<number, number>>();
@@ -150,6 +152,10 @@ export function summarizeCdnow(transactions: readonly CdnowTransaction[], option
       holdoutSpend: holdout.reduce((s, d) => s + (spendByDay.get(d) ?? 0), 0),
     });
   }
-  customers.sort((u, v) => (firstDay.get(u.customerId) ?? 0) - (firstDay.get(v.customerId) ?? 0) || (u.customerId < v.customerId ? -1 : u.customerId > v.customerId ? 1 : 0));
+  customers.sort(
+    (u, v) =>
+      (firstDay.get(u.customerId) ?? 0) - (firstDay.get(v.customerId) ?? 0) ||
+      (u.customerId < v.customerId ? -1 : u.customerId > v.customerId ? 1 : 0),
+  );
   return { calibrationEnd: formatDay(calEnd), holdoutEnd: formatDay(holdoutEnd), customers, excludedCustomers };
 }

@@ -83,7 +83,17 @@ export function evaluateClvOnCdnowText(text: string, options: ClvCdnowOptions = 
 
   const rows: ClvCdnowRow[] = summary.customers.map((c, i) => {
     const scored = result.customers[i];
-    return { id: c.customerId, x: c.x, tx: c.tx, T: c.T, expectedPurchases: scored.expectedPurchases, pAlive: scored.pAlive, expectedSpend: scored.expectedSpend, clv: scored.clv, actualHoldoutPurchases: c.holdoutPurchases };
+    return {
+      id: c.customerId,
+      x: c.x,
+      tx: c.tx,
+      T: c.T,
+      expectedPurchases: scored.expectedPurchases,
+      pAlive: scored.pAlive,
+      expectedSpend: scored.expectedSpend,
+      clv: scored.clv,
+      actualHoldoutPurchases: c.holdoutPurchases,
+    };
   });
 
   const n = rows.length;
@@ -118,7 +128,12 @@ export function evaluateClvOnCdnowText(text: string, options: ClvCdnowOptions = 
       rootMeanSquaredError: Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / n),
       byCalibrationPurchases: [...buckets.entries()]
         .sort(([u], [v]) => u - v)
-        .map(([x, b]) => ({ x: x === 7 ? "7+" : String(x), customers: b.customers, predictedMean: b.predicted / b.customers, actualMean: b.actual / b.customers })),
+        .map(([x, b]) => ({
+          x: x === 7 ? "7+" : String(x),
+          customers: b.customers,
+          predictedMean: b.predicted / b.customers,
+          actualMean: b.actual / b.customers,
+        })),
     },
     totalClv: result.totals.clv,
     rows,

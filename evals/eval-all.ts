@@ -20,7 +20,14 @@ export const FAST_SIM_CUSTOMERS = 5_000;
 export const DEFAULT_SIM_SEED = 7;
 
 /** Fader, Hardie & Lee (2005) on the CDNOW sample. */
-export const PUBLISHED_CDNOW = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426, logLikelihood: -9582.4, conditionalExpectation: 1.226 } as const;
+export const PUBLISHED_CDNOW = {
+  r: 0.243,
+  alpha: 4.414,
+  a: 0.793,
+  b: 2.426,
+  logLikelihood: -9582.4,
+  conditionalExpectation: 1.226,
+} as const;
 
 export interface EvalAllOptions {
   fast?: boolean;
@@ -87,13 +94,22 @@ export async function runEvalAll(options: EvalAllOptions = {}): Promise<EvalAllR
   options.onSection?.(`simulator (${customers} customers, seed ${seed})`);
   const simulator = await evaluateSimulator({ customers, seed });
 
-  return { mode: fast ? "fast" : "full", clv, hillstrom, simulator, rows: tableRows(clv, hillstrom, simulator), totalSeconds: (performance.now() - started) / 1000 };
+  return {
+    mode: fast ? "fast" : "full",
+    clv,
+    hillstrom,
+    simulator,
+    rows: tableRows(clv, hillstrom, simulator),
+    totalSeconds: (performance.now() - started) / 1000,
+  };
 }
 
 function tableRows(clv: EvalAllReport["clv"], hs: EvalAllReport["hillstrom"], sim: SimulatorEvaluation): EvalAllRow[] {
   const rows: EvalAllRow[] = [];
   const section = (tool: string, data: string, seconds: number, items: [string, string, string][]) =>
-    items.forEach(([metric, value, reference], i) => rows.push({ tool, data, metric, value, reference, seconds: i === 0 ? seconds : null }));
+    items.forEach(([metric, value, reference], i) =>
+      rows.push({ tool, data, metric, value, reference, seconds: i === 0 ? seconds : null }),
+    );
 
   const p = clv.bgnbd.params;
   const P = PUBLISHED_CDNOW;
@@ -101,7 +117,11 @@ function tableRows(clv: EvalAllReport["clv"], hs: EvalAllReport["hillstrom"], si
     ["r / alpha / a / b", `${f(p.r)} / ${f(p.alpha)} / ${f(p.a)} / ${f(p.b)}`, `${P.r} / ${P.alpha} / ${P.a} / ${P.b}`],
     ["log-likelihood", f(clv.bgnbd.logLikelihood, 1), String(P.logLikelihood)],
     ["E[X(39) | x=2, t_x=30.43, T=38.86]", f(clv.conditionalExpectation), String(P.conditionalExpectation)],
-    ["holdout repeat purchases pred / actual", `${f(clv.holdout.predictedPurchases, 0)} / ${clv.holdout.actualPurchases}`, `${clv.horizonWeeks}-week holdout`],
+    [
+      "holdout repeat purchases pred / actual",
+      `${f(clv.holdout.predictedPurchases, 0)} / ${clv.holdout.actualPurchases}`,
+      `${clv.horizonWeeks}-week holdout`,
+    ],
     ["holdout MAE per customer", f(clv.holdout.meanAbsoluteError), `RMSE ${f(clv.holdout.rootMeanSquaredError)}`],
   ]);
 
@@ -110,11 +130,29 @@ function tableRows(clv: EvalAllReport["clv"], hs: EvalAllReport["hillstrom"], si
   const response = by("response");
   const hsItems: [string, string, string][] = [];
   for (const m of hs.methods.filter((x) => x.name !== "random" && x.name !== "response")) {
-    hsItems.push([`${m.name}: Qini / kept@30 / kept@50`, `${f(m.qini, 4)} / ${pct(m.kept.top30)} / ${pct(m.kept.top50)}`, `response ${f(response?.qini ?? Number.NaN, 4)}`]);
+    hsItems.push([
+      `${m.name}: Qini / kept@30 / kept@50`,
+      `${f(m.qini, 4)} / ${pct(m.kept.top30)} / ${pct(m.kept.top50)}`,
+      `response ${f(response?.qini ?? Number.NaN, 4)}`,
+    ]);
   }
-  if (response) hsItems.push(["response-only: Qini / kept@30 / kept@50", `${f(response.qini, 4)} / ${pct(response.kept.top30)} / ${pct(response.kept.top50)}`, "baseline"]);
-  if (random) hsItems.push(["random (20 draws): Qini / kept@30 / kept@50", `${f(random.qini, 4)} / ${pct(random.kept.top30)} / ${pct(random.kept.top50)}`, `sd ${f(random.qiniSd ?? Number.NaN, 4)}`]);
-  hsItems.push(["held-out avg effect (any e-mail, visit)", `${(hs.testAverageEffect * 100).toFixed(2)} pp`, `${hs.trainRows} train / ${hs.testRows} test`]);
+  if (response)
+    hsItems.push([
+      "response-only: Qini / kept@30 / kept@50",
+      `${f(response.qini, 4)} / ${pct(response.kept.top30)} / ${pct(response.kept.top50)}`,
+      "baseline",
+    ]);
+  if (random)
+    hsItems.push([
+      "random (20 draws): Qini / kept@30 / kept@50",
+      `${f(random.qini, 4)} / ${pct(random.kept.top30)} / ${pct(random.kept.top50)}`,
+      `sd ${f(random.qiniSd ?? Number.NaN, 4)}`,
+    ]);
+  hsItems.push([
+    "held-out avg effect (any e-mail, visit)",
+    `${(hs.testAverageEffect * 100).toFixed(2)} pp`,
+    `${hs.trainRows} train / ${hs.testRows} test`,
+  ]);
   section("Uplift", `Hillstrom ${hs.trainRows + hs.testRows} rows`, hs.seconds, hsItems);
 
   const data = `sim ${sim.customers} cust. seed ${sim.seed}`;
@@ -133,21 +171,47 @@ function tableRows(clv: EvalAllReport["clv"], hs: EvalAllReport["hillstrom"], si
   const u = sim.uplift;
   const t = u.treatment;
   const uItems: [string, string, string][] = [
-    [`${t.strategy}/${t.channel}/${Math.round(t.offerDepth * 100)}%: mean true / observed effect`, `${(u.meanTrueEffect * 100).toFixed(2)} / ${(u.observedEffect * 100).toFixed(2)} pp`, `${u.treated} treated, ${pct(u.harmedShare)} harmed`],
+    [
+      `${t.strategy}/${t.channel}/${Math.round(t.offerDepth * 100)}%: mean true / observed effect`,
+      `${(u.meanTrueEffect * 100).toFixed(2)} / ${(u.observedEffect * 100).toFixed(2)} pp`,
+      `${u.treated} treated, ${pct(u.harmedShare)} harmed`,
+    ],
   ];
   for (const m of u.methods) {
-    uItems.push([`${m.name}: Spearman vs truth / true kept@30`, `${f(m.spearmanTruth)} / ${pct(m.trueEffectKeptTop30)}`, `Qini obs. ${f(m.qini, 4)}, kept@30 ${pct(m.keptTop30)}`]);
+    uItems.push([
+      `${m.name}: Spearman vs truth / true kept@30`,
+      `${f(m.spearmanTruth)} / ${pct(m.trueEffectKeptTop30)}`,
+      `Qini obs. ${f(m.qini, 4)}, kept@30 ${pct(m.keptTop30)}`,
+    ]);
   }
   section("Uplift vs truth", data, u.ms / 1000, uItems);
   return rows;
 }
 
 export function formatEvalAll(report: EvalAllReport): string {
-  const header: EvalAllRow = { tool: "tool", data: "data", metric: "metric", value: "value", reference: "reference / target", seconds: null };
-  const cells = (r: EvalAllRow) => [r.tool, r.data, r.metric, r.value, r.reference, r === header ? "time" : r.seconds === null ? "" : `${r.seconds.toFixed(1)} s`];
+  const header: EvalAllRow = {
+    tool: "tool",
+    data: "data",
+    metric: "metric",
+    value: "value",
+    reference: "reference / target",
+    seconds: null,
+  };
+  const cells = (r: EvalAllRow) => [
+    r.tool,
+    r.data,
+    r.metric,
+    r.value,
+    r.reference,
+    r === header ? "time" : r.seconds === null ? "" : `${r.seconds.toFixed(1)} s`,
+  ];
   const all = [header, ...report.rows];
   const widths = cells(header).map((_, j) => Math.max(...all.map((r) => cells(r)[j].length)));
-  const line = (r: EvalAllRow) => cells(r).map((v, j) => (j === 5 ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join("  ").trimEnd();
+  const line = (r: EvalAllRow) =>
+    cells(r)
+      .map((v, j) => (j === 5 ? v.padStart(widths[j]) : v.padEnd(widths[j])))
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   const out = [`pulse eval all (${report.mode})`, line(header), rule];
   let previous = "";

@@ -32,7 +32,9 @@ describe("parseHillstromCsv", () => {
   });
 
   it("reads a score file without segment and outcome columns", () => {
-    const file = parseHillstromCsv("recency,history_segment,history,mens,womens,zip_code,newbie,channel\n3,1) $0 - $100,50,0,1,Rural,1,Web\n");
+    const file = parseHillstromCsv(
+      "recency,history_segment,history,mens,womens,zip_code,newbie,channel\n3,1) $0 - $100,50,0,1,Rural,1,Web\n",
+    );
     expect(file.hasSegment).toBe(false);
     expect(file.outcomes).toEqual([]);
     expect(() => hillstromUpliftRows(file, "any", "visit", "score.csv")).toThrow(/score.csv line 1: missing column "segment"/);

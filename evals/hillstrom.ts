@@ -8,7 +8,16 @@ import { InputError } from "../core/errors.js";
  * Pure: takes the file's text, so the CLI and the evaluation own the reading.
  */
 
-export const hillstromFeatureColumns = ["recency", "history_segment", "history", "mens", "womens", "zip_code", "newbie", "channel"] as const;
+export const hillstromFeatureColumns = [
+  "recency",
+  "history_segment",
+  "history",
+  "mens",
+  "womens",
+  "zip_code",
+  "newbie",
+  "channel",
+] as const;
 export const hillstromOutcomes = ["visit", "conversion", "spend"] as const;
 export type HillstromOutcome = (typeof hillstromOutcomes)[number];
 
@@ -18,7 +27,15 @@ export type HillstromSegment = (typeof hillstromSegments)[number];
 export const hillstromTreatments = ["any", "Mens E-Mail", "Womens E-Mail"] as const;
 export type HillstromTreatment = (typeof hillstromTreatments)[number];
 
-const historySegments = ["1) $0 - $100", "2) $100 - $200", "3) $200 - $350", "4) $350 - $500", "5) $500 - $750", "6) $750 - $1,000", "7) $1,000 +"] as const;
+const historySegments = [
+  "1) $0 - $100",
+  "2) $100 - $200",
+  "3) $200 - $350",
+  "4) $350 - $500",
+  "5) $500 - $750",
+  "6) $750 - $1,000",
+  "7) $1,000 +",
+] as const;
 // "Surburban" is the source's spelling.
 const zipCodes = ["Urban", "Surburban", "Rural"] as const;
 const channels = ["Phone", "Web", "Multichannel"] as const;
@@ -76,13 +93,19 @@ export function parseHillstromCsv(text: string, fileLabel = "input"): HillstromF
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
   } catch (err) {
-    const line = err instanceof CsvError && typeof (err as CsvError & { lines?: number }).lines === "number" ? ` line ${(err as CsvError & { lines: number }).lines}` : "";
+    const line =
+      err instanceof CsvError && typeof (err as CsvError & { lines?: number }).lines === "number"
+        ? ` line ${(err as CsvError & { lines: number }).lines}`
+        : "";
     throw new InputError(`${fileLabel}${line}: not a readable CSV (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
   if (records.length === 0) throw new InputError(`${fileLabel}: empty file, expected a header line`);
   const header = records[0];
   const missing = hillstromFeatureColumns.filter((c) => !header.includes(c));
-  if (missing.length > 0) throw new InputError(`${fileLabel} line 1: missing column(s) ${missing.map((c) => `"${c}"`).join(", ")}; expected ${hillstromFeatureColumns.join(", ")}`);
+  if (missing.length > 0)
+    throw new InputError(
+      `${fileLabel} line 1: missing column(s) ${missing.map((c) => `"${c}"`).join(", ")}; expected ${hillstromFeatureColumns.join(", ")}`,
+    );
   const known = [...hillstromFeatureColumns, "segment", ...hillstromOutcomes];
   const index = new Map(known.filter((c) => header.includes(c)).map((c) => [c, header.indexOf(c)]));
 
@@ -165,7 +188,12 @@ export interface HillstromUpliftRow {
 }
 
 /** Rows of a file that belong to the treatment or control arm, as uplift training rows. */
-export function hillstromUpliftRows(file: HillstromFile, treatment: HillstromTreatment, outcome: HillstromOutcome, fileLabel = "input"): HillstromUpliftRow[] {
+export function hillstromUpliftRows(
+  file: HillstromFile,
+  treatment: HillstromTreatment,
+  outcome: HillstromOutcome,
+  fileLabel = "input",
+): HillstromUpliftRow[] {
   if (!file.hasSegment) throw new InputError(`${fileLabel} line 1: missing column "segment" (Mens E-Mail / Womens E-Mail / No E-Mail)`);
   if (!file.outcomes.includes(outcome)) throw new InputError(`${fileLabel} line 1: missing outcome column "${outcome}"`);
   const out: HillstromUpliftRow[] = [];

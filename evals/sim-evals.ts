@@ -60,12 +60,16 @@ function normalQuantile(p: number): number {
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
   const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const tail = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  const tail = (q: number) =>
+    (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   if (p < 0.02425) return tail(Math.sqrt(-2 * Math.log(p)));
   if (p > 1 - 0.02425) return -tail(Math.sqrt(-2 * Math.log(1 - p)));
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /**
@@ -98,7 +102,9 @@ function column(features: Float64Array, n: number, name: FeatureName): Float64Ar
 /** Rows as plain arrays with DEFAULT_LOG1P_FEATURES log1p'd (what the linear learners take). */
 function logRows(features: Float64Array, rows: readonly number[]): number[][] {
   const log = FEATURE_NAMES.map((f) => DEFAULT_LOG1P_FEATURES.includes(f));
-  return rows.map((i) => FEATURE_NAMES.map((_, j) => (log[j] ? signedLog1p(features[i * FEATURE_COUNT + j]) : features[i * FEATURE_COUNT + j])));
+  return rows.map((i) =>
+    FEATURE_NAMES.map((_, j) => (log[j] ? signedLog1p(features[i * FEATURE_COUNT + j]) : features[i * FEATURE_COUNT + j])),
+  );
 }
 
 /** Seeded half split of 0..n-1 into two index lists (each in increasing order). */
@@ -157,7 +163,16 @@ export function evaluateSegmentRecovery(sim: SimHistoryFeatures, seed: number): 
   const rowOf = (i: number) => Array.from(data.subarray(i * d, i * d + d));
   const Xtrain = train.map(rowOf);
   const Xtest = split.b.map(rowOf);
-  const scores = ARCHETYPES.map((_, a) => predictLinear(fitLogistic(Xtrain, train.map((i) => (truth[i] === a ? 1 : 0)), { l2: 1 }), Xtest));
+  const scores = ARCHETYPES.map((_, a) =>
+    predictLinear(
+      fitLogistic(
+        Xtrain,
+        train.map((i) => (truth[i] === a ? 1 : 0)),
+        { l2: 1 },
+      ),
+      Xtest,
+    ),
+  );
   const predicted = Xtest.map((_, r) => {
     let best = 0;
     for (let a = 1; a < ARCHETYPES.length; a++) if (scores[a][r] > scores[best][r]) best = a;
@@ -172,7 +187,10 @@ export function evaluateSegmentRecovery(sim: SimHistoryFeatures, seed: number): 
     ari: adjustedRandIndex(chosen.labels, truth),
     allFeaturesK: allFit.summary.k,
     allFeaturesAri: adjustedRandIndex(allFit.labels, truth),
-    supervisedCeilingAri: adjustedRandIndex(predicted, split.b.map((i) => truth[i])),
+    supervisedCeilingAri: adjustedRandIndex(
+      predicted,
+      split.b.map((i) => truth[i]),
+    ),
     ms: performance.now() - started,
   };
 }
@@ -212,7 +230,10 @@ export function evaluateSimChurn(sim: SimHistoryFeatures, seed: number): SimChur
   const testLabels = test.map(labelOf);
   const testAuc = auc(scoreChurn(model, rawRows(sim.featuresAtCutoff, test)), testLabels);
   const recency = column(sim.featuresAtCutoff, n, "recency_days");
-  const recencyAuc = auc(test.map((i) => recency[i]), testLabels);
+  const recencyAuc = auc(
+    test.map((i) => recency[i]),
+    testLabels,
+  );
 
   const gt = groundTruth(sim.world);
   const buyers = Array.from({ length: n }, (_, i) => i).filter((i) => sim.boughtBeforeCutoff[i] === 1 || sim.boughtAfterCutoff[i] === 1);
@@ -307,16 +328,39 @@ export function evaluateSimUplift(sim: SimHistoryFeatures, seed: number, treatme
   };
   const score = (name: string, scores: number[]): SimUpliftMethodResult => {
     const e = evaluateUplift(scores, testTreated, testOutcome, [0.3]);
-    return { name, spearmanTruth: spearman(scores, testTruth), trueEffectKeptTop30: keptTruth(scores), qini: e.qini, keptTop30: e.kept.top30 };
+    return {
+      name,
+      spearmanTruth: spearman(scores, testTruth),
+      trueEffectKeptTop30: keptTruth(scores),
+      qini: e.qini,
+      keptTop30: e.kept.top30,
+    };
   };
 
   const methods: SimUpliftMethodResult[] = [];
   for (const method of ["t-learner", "x-learner"] as const satisfies readonly UpliftMethod[]) {
     methods.push(score(method, predictUplift(trainUplift({ rows, method, seed }), Xtest)));
   }
-  methods.push(score("response", predictLinear(fitLogistic(Xtrain, trainIdx.map((i) => outcome[i]), { l2: 1 }), Xtest)));
+  methods.push(
+    score(
+      "response",
+      predictLinear(
+        fitLogistic(
+          Xtrain,
+          trainIdx.map((i) => outcome[i]),
+          { l2: 1 },
+        ),
+        Xtest,
+      ),
+    ),
+  );
   const noise = xoroshiro128plus(seed + 5);
-  methods.push(score("random", testIdx.map(() => uniformFloat64(noise))));
+  methods.push(
+    score(
+      "random",
+      testIdx.map(() => uniformFloat64(noise)),
+    ),
+  );
   methods.push(score("true effect (oracle)", testTruth));
 
   const mean = (arm: boolean) => {
@@ -352,11 +396,23 @@ export interface SimulatorEvaluation {
   totalMs: number;
 }
 
-export async function evaluateSimulator(options: { customers: number; seed: number; treatment?: SimTreatment }): Promise<SimulatorEvaluation> {
+export async function evaluateSimulator(options: {
+  customers: number;
+  seed: number;
+  treatment?: SimTreatment;
+}): Promise<SimulatorEvaluation> {
   const started = performance.now();
   const sim = await simulateWithFeatures({ customers: options.customers, seed: options.seed });
   const segments = evaluateSegmentRecovery(sim, options.seed);
   const churn = evaluateSimChurn(sim, options.seed);
   const uplift = evaluateSimUplift(sim, options.seed, options.treatment);
-  return { customers: options.customers, seed: options.seed, simulateMs: sim.elapsedMs, segments, churn, uplift, totalMs: performance.now() - started };
+  return {
+    customers: options.customers,
+    seed: options.seed,
+    simulateMs: sim.elapsedMs,
+    segments,
+    churn,
+    uplift,
+    totalMs: performance.now() - started,
+  };
 }

@@ -2,7 +2,15 @@ import type { EventRow, OrderLineRow, ResponseRow } from "../ingest/formats.js";
 import type { SimSink } from "../sim/sink.js";
 import { World } from "../sim/world.js";
 import { resolveWorldParams } from "../sim/world-params.js";
-import { DAY_MS, FEATURE_COUNT, customerFeatures, type CustomerHistory, type FeatureEvent, type FeatureOrderLine, type FeatureResponse } from "../tools/features.js";
+import {
+  DAY_MS,
+  FEATURE_COUNT,
+  customerFeatures,
+  type CustomerHistory,
+  type FeatureEvent,
+  type FeatureOrderLine,
+  type FeatureResponse,
+} from "../tools/features.js";
 
 /**
  * A simulated world built in memory, with every customer's feature vectors computed while the
@@ -103,7 +111,9 @@ export async function simulateWithFeatures(options: SimulateWithFeaturesOptions)
   const boughtBeforeCutoff = new Uint8Array(n);
   const boughtAfterCutoff = new Uint8Array(n);
   const ids: string[] = new Array<string>(n);
-  const snapshots = new Map<number, Float64Array>((options.snapshotDaysBeforeEnd ?? []).map((days) => [days, new Float64Array(n * FEATURE_COUNT)]));
+  const snapshots = new Map<number, Float64Array>(
+    (options.snapshotDaysBeforeEnd ?? []).map((days) => [days, new Float64Array(n * FEATURE_COUNT)]),
+  );
   const buffer = new CustomerBuffer();
   const world = await World.create(input, {
     history: {
@@ -130,5 +140,16 @@ export async function simulateWithFeatures(options: SimulateWithFeaturesOptions)
       },
     },
   });
-  return { world, ids, featuresNow, featuresAtCutoff, cutoff, historyEnd, snapshots, boughtBeforeCutoff, boughtAfterCutoff, elapsedMs: performance.now() - started };
+  return {
+    world,
+    ids,
+    featuresNow,
+    featuresAtCutoff,
+    cutoff,
+    historyEnd,
+    snapshots,
+    boughtBeforeCutoff,
+    boughtAfterCutoff,
+    elapsedMs: performance.now() - started,
+  };
 }

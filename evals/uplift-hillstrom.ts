@@ -97,14 +97,25 @@ export function evaluateUpliftHillstrom(options: UpliftHillstromOptions = {}): U
     score("response", () => {
       const binary = train.every((r) => r.outcome === 0 || r.outcome === 1);
       if (!binary) throw new RangeError("the response baseline needs a 0/1 outcome");
-      return predictLinear(fitLogistic(train.map((r) => r.features), train.map((r) => r.outcome), { l2: 1 }), testX);
+      return predictLinear(
+        fitLogistic(
+          train.map((r) => r.features),
+          train.map((r) => r.outcome),
+          { l2: 1 },
+        ),
+        testX,
+      );
     }),
   );
   // One random draw is noisy on ~13k rows (its Qini spreads by about +-0.02), so the baseline is the
   // mean of 20 seeded draws, with their standard deviation as the noise level to compare against.
   const draws = Array.from({ length: 20 }, (_, d) => {
     const rng = xoroshiro128plus(seed * 31 + d);
-    return evaluateUplift(test.map(() => uniformFloat64(rng)), treated, y);
+    return evaluateUplift(
+      test.map(() => uniformFloat64(rng)),
+      treated,
+      y,
+    );
   });
   const avg = (f: (e: UpliftEvaluation) => number) => draws.reduce((a, e) => a + f(e), 0) / draws.length;
   const randomQini = avg((e) => e.qini);
@@ -152,7 +163,8 @@ export function formatUpliftHillstrom(result: UpliftHillstromResult): string {
     );
   }
   const random = result.methods.find((m) => m.name === "random");
-  if (random?.qiniSd !== undefined) lines.push("", `random: mean of 20 draws; their Qini standard deviation is ${random.qiniSd.toFixed(4)} (noise level of one ranking)`);
+  if (random?.qiniSd !== undefined)
+    lines.push("", `random: mean of 20 draws; their Qini standard deviation is ${random.qiniSd.toFixed(4)} (noise level of one ranking)`);
   lines.push(`total ${(result.totalMs / 1000).toFixed(1)} s`);
   return lines.join("\n");
 }

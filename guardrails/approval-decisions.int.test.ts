@@ -3,7 +3,13 @@ import { ManualClock } from "../core/clock.js";
 import { listApprovedContentVersions, listCycleApprovals } from "../store/approvals-repo.js";
 import { readCycleEntries } from "../store/audit-repo.js";
 import { BACKENDS, createTestDb, type TestDb } from "../store/test-db.js";
-import { ApprovalAlreadyDecidedError, ApprovalExpiredError, ApprovalNotFoundError, ApprovalRequestError, SelfApprovalError } from "./approval-errors.js";
+import {
+  ApprovalAlreadyDecidedError,
+  ApprovalExpiredError,
+  ApprovalNotFoundError,
+  ApprovalRequestError,
+  SelfApprovalError,
+} from "./approval-errors.js";
 import { createApprovals, type Approvals } from "./approval-decisions.js";
 import { assessPlanRisk, contentVersionKey } from "./approval.js";
 import { verifyAuditLog } from "./audit-verify.js";
@@ -37,7 +43,11 @@ describe.each(BACKENDS)("approvals on %s", (backend) => {
     const cycleId = await newCycle();
     const risk = assessPlanRisk({ maxDiscount: 0.1, audienceSize: 100 }, new Set());
     const row = await approvals.requestApproval(cycleId, "pulse:strategist", risk);
-    expect(row).toMatchObject({ decision: "approved", decidedBy: "policy:approval-policy/1", reason: expect.stringMatching(/auto-approved by policy approval-policy\/1/) });
+    expect(row).toMatchObject({
+      decision: "approved",
+      decidedBy: "policy:approval-policy/1",
+      reason: expect.stringMatching(/auto-approved by policy approval-policy\/1/),
+    });
     const entries = await readCycleEntries(t.db, cycleId, ["approval"]);
     expect(entries.map((e) => [e.actor, (e.entry as { event: string }).event, (e.entry as { byPolicy: boolean }).byPolicy])).toEqual([
       ["pulse:strategist", "requested", false],
@@ -53,19 +63,31 @@ describe.each(BACKENDS)("approvals on %s", (backend) => {
 
     await expect(approvals.decide({ cycleId }, { decision: "approved", by: "ana" })).rejects.toThrow(SelfApprovalError);
     await expect(approvals.decide({ cycleId }, { decision: "rejected", by: "ben" })).rejects.toThrow(/needs a reason/);
-    const approved = await approvals.decide({ approvalId: req.approvalId }, { decision: "approved", by: "ben", reason: "offer cleared with finance" });
+    const approved = await approvals.decide(
+      { approvalId: req.approvalId },
+      { decision: "approved", by: "ben", reason: "offer cleared with finance" },
+    );
     expect(approved).toMatchObject({ decision: "approved", decidedBy: "ben" });
-    await expect(approvals.decide({ cycleId }, { decision: "rejected", by: "cara", reason: "too late" })).rejects.toThrow(ApprovalAlreadyDecidedError);
-    await expect(approvals.decide({ cycleId }, { decision: "rejected", by: "cara", reason: "too late" })).rejects.toThrow(/already approved by ben/);
+    await expect(approvals.decide({ cycleId }, { decision: "rejected", by: "cara", reason: "too late" })).rejects.toThrow(
+      ApprovalAlreadyDecidedError,
+    );
+    await expect(approvals.decide({ cycleId }, { decision: "rejected", by: "cara", reason: "too late" })).rejects.toThrow(
+      /already approved by ben/,
+    );
     expect(await listApprovedContentVersions(t.db, [prompt, "template:other@v1"])).toEqual(new Set([prompt]));
     // The prompt version is now known: the same plan shape no longer trips new_content_version.
-    expect(assessPlanRisk({ maxDiscount: 0.1, audienceSize: 10, contentVersions: [prompt] }, await listApprovedContentVersions(t.db, [prompt])).tier).toBe("auto");
+    expect(
+      assessPlanRisk({ maxDiscount: 0.1, audienceSize: 10, contentVersions: [prompt] }, await listApprovedContentVersions(t.db, [prompt]))
+        .tier,
+    ).toBe("auto");
   });
 
   it("the database refuses a self-approval even past the library", async () => {
     const cycleId = await newCycle();
     const req = await approvals.requestApproval(cycleId, "ana", risky());
-    await expect(t.db.pool.query("UPDATE approvals SET decision = 'approved', decided_by = 'ana' WHERE approval_id = $1", [req.approvalId])).rejects.toThrow(/check constraint/);
+    await expect(
+      t.db.pool.query("UPDATE approvals SET decision = 'approved', decided_by = 'ana' WHERE approval_id = $1", [req.approvalId]),
+    ).rejects.toThrow(/check constraint/);
   });
 
   it("expires: deciding after expires_at fails clearly and marks the approval expired", async () => {
@@ -89,7 +111,9 @@ describe.each(BACKENDS)("approvals on %s", (backend) => {
     expect((await listCycleApprovals(t.db, cycleId))[0]!.decision).toBe("expired");
     await expect(approvals.requestApproval("cy-missing", "ana", risky())).rejects.toThrow(ApprovalRequestError);
     await expect(approvals.decide({ approvalId: "apr_nope" }, { decision: "approved", by: "ben" })).rejects.toThrow(ApprovalNotFoundError);
-    await expect(approvals.decide({ cycleId: "cy-none" }, { decision: "approved", by: "ben" })).rejects.toThrow(/approval for cycle "cy-none" not found/);
+    await expect(approvals.decide({ cycleId: "cy-none" }, { decision: "approved", by: "ben" })).rejects.toThrow(
+      /approval for cycle "cy-none" not found/,
+    );
   });
 
   it("lets only one of two concurrent deciders win", async () => {

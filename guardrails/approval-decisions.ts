@@ -13,7 +13,13 @@ import {
 } from "../store/approvals-repo.js";
 import type { AuditLog } from "./audit.js";
 import type { ApprovalEntry, NewAuditEntry } from "./audit-entries.js";
-import { ApprovalAlreadyDecidedError, ApprovalExpiredError, ApprovalNotFoundError, ApprovalRequestError, SelfApprovalError } from "./approval-errors.js";
+import {
+  ApprovalAlreadyDecidedError,
+  ApprovalExpiredError,
+  ApprovalNotFoundError,
+  ApprovalRequestError,
+  SelfApprovalError,
+} from "./approval-errors.js";
 import { approvalPolicySchema, policyActor, riskAssessmentSchema, type ApprovalPolicyInput, type RiskAssessment } from "./approval.js";
 
 /**
@@ -57,7 +63,14 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const policy = approvalPolicySchema.parse(deps.policy ?? {});
   const newId = deps.newId ?? (() => `apr_${randomUUID()}`);
 
-  const entryFor = (row: ApprovalRow, event: ApprovalEntry["event"], by: string, byPolicy: boolean, reason: string | null, at: Date): NewAuditEntry => {
+  const entryFor = (
+    row: ApprovalRow,
+    event: ApprovalEntry["event"],
+    by: string,
+    byPolicy: boolean,
+    reason: string | null,
+    at: Date,
+  ): NewAuditEntry => {
     const risk = riskAssessmentSchema.safeParse(row.risk);
     return {
       kind: "approval",
@@ -146,7 +159,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         return { kind: "decided" as const, row: { ...row, decision: input.decision, decidedBy: by, reason, decidedAt: now } };
       });
       // Thrown after the commit, so the expiry above is kept.
-      if (outcome.kind === "already") throw new ApprovalAlreadyDecidedError(outcome.row.approvalId, outcome.row.decision!, outcome.row.decidedBy, outcome.row.decidedAt);
+      if (outcome.kind === "already")
+        throw new ApprovalAlreadyDecidedError(outcome.row.approvalId, outcome.row.decision!, outcome.row.decidedBy, outcome.row.decidedAt);
       if (outcome.kind === "expired") throw new ApprovalExpiredError(outcome.row.approvalId, outcome.row.expiresAt);
       return outcome.row;
     },

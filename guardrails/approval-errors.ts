@@ -22,7 +22,10 @@ export class ApprovalAlreadyDecidedError extends PulseError {
 /** The approval's time ran out before anyone decided; it is now marked expired. Request a new one. */
 export class ApprovalExpiredError extends PulseError {
   constructor(approvalId: string, expiredAt: Date) {
-    super("APPROVAL_EXPIRED", `approval ${approvalId} expired at ${expiredAt.toISOString()} and can no longer be decided; request a new approval`);
+    super(
+      "APPROVAL_EXPIRED",
+      `approval ${approvalId} expired at ${expiredAt.toISOString()} and can no longer be decided; request a new approval`,
+    );
   }
 }
 

@@ -17,12 +17,28 @@ describe("assessPlanRisk", () => {
     expect(assessPlanRisk({ ...base, maxDiscount: 0.25 }, seen).triggers.map((t) => t.code)).toEqual(["discount_above_limit"]);
     expect(assessPlanRisk({ ...base, audienceSize: 50_001 }, seen).triggers.map((t) => t.code)).toEqual(["audience_above_limit"]);
     const fresh = assessPlanRisk({ ...base, contentVersions: [tpl, "prompt:copywriter@v3#cd34"] }, seen);
-    expect(fresh).toMatchObject({ tier: "human", triggers: [{ code: "new_content_version", message: expect.stringContaining("prompt:copywriter@v3#cd34") }] });
-    const flagged = assessPlanRisk({ ...base, checks: [{ check: "fairness", passed: false, reasons: ["age_band ratio 0.6"] }, { check: "content_qa", passed: true }] }, seen);
+    expect(fresh).toMatchObject({
+      tier: "human",
+      triggers: [{ code: "new_content_version", message: expect.stringContaining("prompt:copywriter@v3#cd34") }],
+    });
+    const flagged = assessPlanRisk(
+      {
+        ...base,
+        checks: [
+          { check: "fairness", passed: false, reasons: ["age_band ratio 0.6"] },
+          { check: "content_qa", passed: true },
+        ],
+      },
+      seen,
+    );
     expect(flagged.triggers).toEqual([{ code: "guardrail_flagged", message: "fairness flagged: age_band ratio 0.6" }]);
   });
   it("takes limits from configuration", () => {
-    const r = assessPlanRisk({ ...base, maxDiscount: 0.3, audienceSize: 100 }, seen, { maxAutoDiscount: 0.35, maxAutoAudience: 50, version: "strict/2" });
+    const r = assessPlanRisk({ ...base, maxDiscount: 0.3, audienceSize: 100 }, seen, {
+      maxAutoDiscount: 0.35,
+      maxAutoAudience: 50,
+      version: "strict/2",
+    });
     expect(r).toMatchObject({ tier: "human", policyVersion: "strict/2", triggers: [{ code: "audience_above_limit" }] });
     expect(assessPlanRisk({ ...base, contentVersions: ["template:new@v1"] }, seen, { newContentNeedsHuman: false }).tier).toBe("auto");
   });

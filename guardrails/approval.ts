@@ -63,15 +63,25 @@ export function contentVersionKey(ref: { type: "template" | "prompt"; id: string
  * Assesses a plan's risk. `approvedBefore` holds the content version keys of earlier approved plans
  * (store/approvals-repo.ts: listApprovedContentVersions).
  */
-export function assessPlanRisk(input: PlanRiskInput, approvedBefore: ReadonlySet<string>, policyInput: ApprovalPolicyInput = {}): RiskAssessment {
+export function assessPlanRisk(
+  input: PlanRiskInput,
+  approvedBefore: ReadonlySet<string>,
+  policyInput: ApprovalPolicyInput = {},
+): RiskAssessment {
   const policy = approvalPolicySchema.parse(policyInput);
   const plan = planRiskInputSchema.parse(input);
   const triggers: RiskAssessment["triggers"] = [];
   if (plan.maxDiscount > policy.maxAutoDiscount) {
-    triggers.push({ code: "discount_above_limit", message: `deepest discount ${pct(plan.maxDiscount)} is above the ${pct(policy.maxAutoDiscount)} auto-approval limit` });
+    triggers.push({
+      code: "discount_above_limit",
+      message: `deepest discount ${pct(plan.maxDiscount)} is above the ${pct(policy.maxAutoDiscount)} auto-approval limit`,
+    });
   }
   if (plan.audienceSize > policy.maxAutoAudience) {
-    triggers.push({ code: "audience_above_limit", message: `audience of ${plan.audienceSize} is above the ${policy.maxAutoAudience} auto-approval limit` });
+    triggers.push({
+      code: "audience_above_limit",
+      message: `audience of ${plan.audienceSize} is above the ${policy.maxAutoAudience} auto-approval limit`,
+    });
   }
   const contentVersions = [...new Set(plan.contentVersions)].sort();
   if (policy.newContentNeedsHuman) {

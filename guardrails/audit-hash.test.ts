@@ -4,7 +4,9 @@ import { canonicalJson, digestOf, GENESIS_HASH, hashAuditEntry } from "./audit-h
 
 describe("canonicalJson", () => {
   it("sorts keys recursively, drops undefined, writes no whitespace", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: "x" }, u: undefined })).toBe('{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: "x" }, u: undefined })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}',
+    );
   });
   it("is independent of key insertion order", () => {
     expect(canonicalJson({ x: 1, y: { p: 1, q: 2 } })).toBe(canonicalJson({ y: { q: 2, p: 1 }, x: 1 }));
@@ -22,10 +24,20 @@ describe("canonicalJson", () => {
 });
 
 describe("hashAuditEntry", () => {
-  const body = { seq: 1, at: new Date("2024-05-01T10:00:00.000Z"), kind: "cycle", actor: "pulse", cycleId: "c1", customerId: null, entry: { event: "started" } };
+  const body = {
+    seq: 1,
+    at: new Date("2024-05-01T10:00:00.000Z"),
+    kind: "cycle",
+    actor: "pulse",
+    cycleId: "c1",
+    customerId: null,
+    entry: { event: "started" },
+  };
   it("is SHA-256 over prev_hash followed by the canonical JSON of the body", () => {
     const expected = createHash("sha256")
-      .update(`${GENESIS_HASH}{"actor":"pulse","at":"2024-05-01T10:00:00.000Z","customer_id":null,"cycle_id":"c1","entry":{"event":"started"},"kind":"cycle","seq":1}`)
+      .update(
+        `${GENESIS_HASH}{"actor":"pulse","at":"2024-05-01T10:00:00.000Z","customer_id":null,"cycle_id":"c1","entry":{"event":"started"},"kind":"cycle","seq":1}`,
+      )
       .digest("hex");
     expect(hashAuditEntry(GENESIS_HASH, body)).toBe(expected);
     expect(GENESIS_HASH).toMatch(/^0{64}$/);

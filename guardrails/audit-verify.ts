@@ -34,7 +34,11 @@ export interface AuditVerifyResult {
 }
 
 /** The per-entry check, fed in seq order. Pure; keeps only the previous entry's seq and hash. */
-export function createChainVerifier(): { check(row: AuditRow): AuditBreak | undefined; readonly checked: number; readonly head: { seq: number; hash: string } | undefined } {
+export function createChainVerifier(): {
+  check(row: AuditRow): AuditBreak | undefined;
+  readonly checked: number;
+  readonly head: { seq: number; hash: string } | undefined;
+} {
   let prev: { seq: number; hash: string } | undefined;
   let checked = 0;
   return {

@@ -86,12 +86,18 @@ function all<T>(items: readonly Parsed[], kind: AuditKind): (T & Evidence)[] {
 }
 
 /** Builds the report from the customer's rows and the cycle's plan and approval rows. Pure. */
-export function explainCustomer(customerId: string, customerRows: readonly AuditRow[], cycleRows: readonly AuditRow[], cycleId?: string): WhyReport {
+export function explainCustomer(
+  customerId: string,
+  customerRows: readonly AuditRow[],
+  cycleRows: readonly AuditRow[],
+  cycleId?: string,
+): WhyReport {
   const cycles: string[] = [];
   for (const r of [...customerRows].reverse()) if (r.cycleId !== null && !cycles.includes(r.cycleId)) cycles.push(r.cycleId);
   const chosen = cycleId ?? cycles[0] ?? null;
   const inCycle = customerRows.filter((r) => r.cycleId === chosen);
-  if (customerRows.length === 0 || (cycleId !== undefined && inCycle.length === 0)) throw new AuditCustomerNotFoundError(customerId, cycleId);
+  if (customerRows.length === 0 || (cycleId !== undefined && inCycle.length === 0))
+    throw new AuditCustomerNotFoundError(customerId, cycleId);
 
   const unreadable: number[] = [];
   const mine = parseRows(inCycle, unreadable);
@@ -216,35 +222,51 @@ export function renderWhy(r: WhyReport): string {
       .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => `${k} ${Number(v).toFixed(3)}`)
       .join(", ");
-    lines.push(`segment       ${r.segment.segmentId} "${r.segment.segmentName}" (run ${r.segment.runId})${r.segment.isOutlier ? " outlier" : ""} ${at(r.segment)}`);
+    lines.push(
+      `segment       ${r.segment.segmentId} "${r.segment.segmentName}" (run ${r.segment.runId})${r.segment.isOutlier ? " outlier" : ""} ${at(r.segment)}`,
+    );
     lines.push(`scores        ${sc || "(none recorded)"}`);
   } else lines.push("segment       (no segment assignment recorded)");
   if (r.plan) {
     const offer = r.plan.offer ? `${r.plan.offer.type} ${pct(r.plan.offer.depth)}` : "no offer";
-    lines.push(`plan          ${r.plan.strategy} via ${r.plan.channel ?? "no channel"}, ${offer}, timing ${r.plan.timing}, budget ${r.plan.budget} (plan ${r.plan.planId} v${r.plan.planVersion}) ${at(r.plan)}`);
+    lines.push(
+      `plan          ${r.plan.strategy} via ${r.plan.channel ?? "no channel"}, ${offer}, timing ${r.plan.timing}, budget ${r.plan.budget} (plan ${r.plan.planId} v${r.plan.planVersion}) ${at(r.plan)}`,
+    );
     for (const reason of r.plan.reasons) lines.push(`                - ${reason}`);
   } else lines.push("plan          (no plan entry for this segment)");
-  if (r.holdout) lines.push(`holdout       ${r.holdout.arm} in experiment ${r.holdout.experimentId}${r.holdout.bucket === null ? "" : `, bucket ${r.holdout.bucket.toFixed(4)}`} ${at(r.holdout)}`);
+  if (r.holdout)
+    lines.push(
+      `holdout       ${r.holdout.arm} in experiment ${r.holdout.experimentId}${r.holdout.bucket === null ? "" : `, bucket ${r.holdout.bucket.toFixed(4)}`} ${at(r.holdout)}`,
+    );
   else lines.push("holdout       (no assignment recorded)");
   if (r.eligibility.length === 0) lines.push("eligibility   (no verdict recorded)");
   for (const e of r.eligibility) {
     lines.push(`eligibility   ${e.channel}: ${e.eligible ? "eligible" : "NOT eligible"} ${at(e)}`);
     for (const reason of e.reasons) lines.push(`                - ${reason.code}: ${reason.message}`);
   }
-  for (const v of r.verdicts) lines.push(`guardrail     ${v.check} on ${v.subject}: ${v.passed ? "passed" : "FLAGGED"}${v.reasons.length ? ` (${v.reasons.join("; ")})` : ""} ${at(v)}`);
+  for (const v of r.verdicts)
+    lines.push(
+      `guardrail     ${v.check} on ${v.subject}: ${v.passed ? "passed" : "FLAGGED"}${v.reasons.length ? ` (${v.reasons.join("; ")})` : ""} ${at(v)}`,
+    );
   if (r.approval) {
     const a = r.approval;
     const by = a.byPolicy ? `policy ${a.policyVersion}` : a.by;
-    lines.push(`approval      ${a.status} by ${by} at ${a.at}, risk tier ${a.riskTier}${a.requestedBy ? `, requested by ${a.requestedBy}` : ""} ${at(a)}`);
+    lines.push(
+      `approval      ${a.status} by ${by} at ${a.at}, risk tier ${a.riskTier}${a.requestedBy ? `, requested by ${a.requestedBy}` : ""} ${at(a)}`,
+    );
     for (const t of a.triggers) lines.push(`                - ${t.code}: ${t.message}`);
     if (a.reason) lines.push(`                reason: ${a.reason}`);
   } else lines.push("approval      (no approval recorded for the cycle)");
   for (const s of r.sends) {
     lines.push(`send          ${s.channel} message ${s.messageId} at ${s.at} ${at(s)}`);
-    lines.push(`                template ${s.templateId ?? "-"}, variant ${s.variantId ?? "-"}, prompt ${s.prompt ? `${s.prompt.id} v${s.prompt.version} (${s.prompt.hash.slice(0, 12)})` : "-"}`);
+    lines.push(
+      `                template ${s.templateId ?? "-"}, variant ${s.variantId ?? "-"}, prompt ${s.prompt ? `${s.prompt.id} v${s.prompt.version} (${s.prompt.hash.slice(0, 12)})` : "-"}`,
+    );
     lines.push(`                offer ${s.offer ? `${s.offer.type} ${pct(s.offer.depth)}` : "none"}, dedupe key ${s.dedupeKey}`);
     const c = s.consentBasis;
-    lines.push(`                consent ${c.channel}/${c.purpose} ${c.status}, recorded ${c.recordedAt}${c.source ? `, source ${c.source}` : ""}`);
+    lines.push(
+      `                consent ${c.channel}/${c.purpose} ${c.status}, recorded ${c.recordedAt}${c.source ? `, source ${c.source}` : ""}`,
+    );
   }
   for (const s of r.suppressions) lines.push(`suppression   ${s.channel}: ${s.reasonCode} (${s.reason}) ${at(s)}`);
   if (r.unreadable.length) lines.push(`unreadable    entries ${r.unreadable.join(", ")} do not match their kind's schema`);

@@ -9,15 +9,46 @@ import { verifyAuditLog } from "./audit-verify.js";
 import { renderWhy, whyCustomer } from "./audit-why.js";
 import { createAuditLog, type AuditLog } from "./audit.js";
 
-const consent = { channel: "email", purpose: "marketing", status: "granted", source: "web-signup", recordedAt: "2024-01-01T00:00:00.000Z" } as const;
+const consent = {
+  channel: "email",
+  purpose: "marketing",
+  status: "granted",
+  source: "web-signup",
+  recordedAt: "2024-01-01T00:00:00.000Z",
+} as const;
 
 function cycleStory(cycleId: string): NewAuditEntry[] {
   const cy = { actor: "pulse:worker", cycleId };
   return [
     { ...cy, kind: "cycle", entry: { event: "started" } },
-    { ...cy, kind: "segment_assignment", customerId: "alice", entry: { runId: "seg-1", segmentId: "s2", segmentName: "Lapsing regulars", scores: { clv: 412.5, churn: 0.61, uplift: 0.042, fatigue: 0.1 } } },
-    { ...cy, kind: "segment_assignment", customerId: "bob", entry: { runId: "seg-1", segmentId: "s2", segmentName: "Lapsing regulars", scores: { clv: 90, churn: 0.7, uplift: 0.01, fatigue: 0.2 } } },
-    { ...cy, kind: "segment_assignment", customerId: "carol", entry: { runId: "seg-1", segmentId: "s1", segmentName: "Loyal", scores: { clv: 900, churn: 0.05 } } },
+    {
+      ...cy,
+      kind: "segment_assignment",
+      customerId: "alice",
+      entry: {
+        runId: "seg-1",
+        segmentId: "s2",
+        segmentName: "Lapsing regulars",
+        scores: { clv: 412.5, churn: 0.61, uplift: 0.042, fatigue: 0.1 },
+      },
+    },
+    {
+      ...cy,
+      kind: "segment_assignment",
+      customerId: "bob",
+      entry: {
+        runId: "seg-1",
+        segmentId: "s2",
+        segmentName: "Lapsing regulars",
+        scores: { clv: 90, churn: 0.7, uplift: 0.01, fatigue: 0.2 },
+      },
+    },
+    {
+      ...cy,
+      kind: "segment_assignment",
+      customerId: "carol",
+      entry: { runId: "seg-1", segmentId: "s1", segmentName: "Loyal", scores: { clv: 900, churn: 0.05 } },
+    },
     {
       ...cy,
       kind: "plan",
@@ -25,8 +56,26 @@ function cycleStory(cycleId: string): NewAuditEntry[] {
       entry: {
         planId: `${cycleId}-plan`,
         segments: [
-          { segmentId: "s2", segmentName: "Lapsing regulars", strategy: "winback", channel: "email", offer: { type: "percent_off", depth: 0.15 }, timing: "Thu 09:00 local", budget: 1200, reasons: ["churn risk high", "uplift positive"] },
-          { segmentId: "s1", segmentName: "Loyal", strategy: "no_contact", channel: null, offer: null, timing: "-", budget: 0, reasons: ["would buy anyway"] },
+          {
+            segmentId: "s2",
+            segmentName: "Lapsing regulars",
+            strategy: "winback",
+            channel: "email",
+            offer: { type: "percent_off", depth: 0.15 },
+            timing: "Thu 09:00 local",
+            budget: 1200,
+            reasons: ["churn risk high", "uplift positive"],
+          },
+          {
+            segmentId: "s1",
+            segmentName: "Loyal",
+            strategy: "no_contact",
+            channel: null,
+            offer: null,
+            timing: "-",
+            budget: 0,
+            reasons: ["would buy anyway"],
+          },
         ],
       },
     },
@@ -34,17 +83,60 @@ function cycleStory(cycleId: string): NewAuditEntry[] {
     { ...cy, kind: "holdout", customerId: "bob", entry: { experimentId: "exp-1", arm: "treatment", bucket: 0.5 } },
     { ...cy, kind: "holdout", customerId: "dave", entry: { experimentId: "exp-1", arm: "holdout", bucket: 0.03 } },
     { ...cy, kind: "eligibility", customerId: "alice", entry: { channel: "email", eligible: true } },
-    { ...cy, kind: "eligibility", customerId: "bob", entry: { channel: "email", eligible: false, reasons: [{ code: "no_consent", message: "no marketing consent for email" }] } },
-    { ...cy, kind: "approval", actor: "pulse:strategist", entry: { approvalId: "apr-1", event: "requested", by: "pulse:strategist", riskTier: "human", triggers: [{ code: "new_content_version", message: "never approved before: prompt:copywriter@v2" }], policyVersion: "approval-policy/1" } },
-    { ...cy, kind: "approval", actor: "maria", entry: { approvalId: "apr-1", event: "approved", by: "maria", reason: "looks right", riskTier: "human", policyVersion: "approval-policy/1" } },
+    {
+      ...cy,
+      kind: "eligibility",
+      customerId: "bob",
+      entry: { channel: "email", eligible: false, reasons: [{ code: "no_consent", message: "no marketing consent for email" }] },
+    },
+    {
+      ...cy,
+      kind: "approval",
+      actor: "pulse:strategist",
+      entry: {
+        approvalId: "apr-1",
+        event: "requested",
+        by: "pulse:strategist",
+        riskTier: "human",
+        triggers: [{ code: "new_content_version", message: "never approved before: prompt:copywriter@v2" }],
+        policyVersion: "approval-policy/1",
+      },
+    },
+    {
+      ...cy,
+      kind: "approval",
+      actor: "maria",
+      entry: {
+        approvalId: "apr-1",
+        event: "approved",
+        by: "maria",
+        reason: "looks right",
+        riskTier: "human",
+        policyVersion: "approval-policy/1",
+      },
+    },
     {
       ...cy,
       kind: "send",
       actor: "pulse:activation",
       customerId: "alice",
-      entry: { channel: "email", messageId: "msg-1", dedupeKey: `${cycleId}:c1:alice:email`, templateId: "winback-email", variantId: "B", prompt: { id: "copywriter", version: 2, hash: "9f8e7d6c5b4a" }, offer: { type: "percent_off", depth: 0.15 }, consentBasis: consent },
+      entry: {
+        channel: "email",
+        messageId: "msg-1",
+        dedupeKey: `${cycleId}:c1:alice:email`,
+        templateId: "winback-email",
+        variantId: "B",
+        prompt: { id: "copywriter", version: 2, hash: "9f8e7d6c5b4a" },
+        offer: { type: "percent_off", depth: 0.15 },
+        consentBasis: consent,
+      },
     },
-    { ...cy, kind: "suppression", customerId: "erin", entry: { channel: "all", reasonCode: "complaint", reason: "on the suppression list since 2024-02-01" } },
+    {
+      ...cy,
+      kind: "suppression",
+      customerId: "erin",
+      entry: { channel: "all", reasonCode: "complaint", reason: "on the suppression list since 2024-02-01" },
+    },
     { ...cy, kind: "cycle", entry: { event: "finished", status: "done" } },
   ];
 }
@@ -77,8 +169,18 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
     const writers = [audit, createAuditLog(t.db, clock), createAuditLog(t.db, clock)];
     const writes = Array.from({ length: 24 }, (_, i) =>
       i % 4 === 0
-        ? writers[i % 3]!.appendMany(Array.from({ length: 50 }, (_, j) => ({ kind: "tool_call" as const, actor: `w${i}`, entry: { tool: "eligibility", inputDigest: "a".repeat(64), outputDigest: null, summary: `batch ${i} item ${j}` } })))
-        : writers[i % 3]!.append({ kind: "tool_call", actor: `w${i}`, entry: { tool: "segment", inputDigest: "b".repeat(64), outputDigest: "c".repeat(64), summary: `single ${i}` } }),
+        ? writers[i % 3]!.appendMany(
+            Array.from({ length: 50 }, (_, j) => ({
+              kind: "tool_call" as const,
+              actor: `w${i}`,
+              entry: { tool: "eligibility", inputDigest: "a".repeat(64), outputDigest: null, summary: `batch ${i} item ${j}` },
+            })),
+          )
+        : writers[i % 3]!.append({
+            kind: "tool_call",
+            actor: `w${i}`,
+            entry: { tool: "segment", inputDigest: "b".repeat(64), outputDigest: "c".repeat(64), summary: `single ${i}` },
+          }),
     );
     await Promise.all(writes);
     const v = await verifyAuditLog(t.db, { pageSize: 100 });
@@ -104,7 +206,16 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
       actor: "pulse:activation",
       cycleId: "cy-big",
       customerId: `cust-${i}`,
-      entry: { channel: "email", messageId: `m-${i}`, dedupeKey: `cy-big:camp:cust-${i}:email`, templateId: "t", variantId: "A", prompt: { id: "copywriter", version: 2, hash: "9f8e" }, offer: null, consentBasis: consent },
+      entry: {
+        channel: "email",
+        messageId: `m-${i}`,
+        dedupeKey: `cy-big:camp:cust-${i}:email`,
+        templateId: "t",
+        variantId: "A",
+        prompt: { id: "copywriter", version: 2, hash: "9f8e" },
+        offer: null,
+        consentBasis: consent,
+      },
     }));
     const started = performance.now();
     const r = await audit.appendMany(entries);
@@ -123,10 +234,19 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
     await audit.appendMany(cycleStory("cy-june"));
     const collect = async (format: "jsonl" | "csv", pageSize: number) => {
       let text = "";
-      for await (const chunk of exportAuditLog(t.db, { from: new Date("2024-06-01T00:00:00Z"), to: new Date("2024-06-02T00:00:00Z"), format, pageSize })) text += chunk;
+      for await (const chunk of exportAuditLog(t.db, {
+        from: new Date("2024-06-01T00:00:00Z"),
+        to: new Date("2024-06-02T00:00:00Z"),
+        format,
+        pageSize,
+      }))
+        text += chunk;
       return text;
     };
-    const jsonl = (await collect("jsonl", 4)).trim().split("\n").map((l) => JSON.parse(l) as { seq: number; cycle_id: string; hash: string; prev_hash: string; at: string });
+    const jsonl = (await collect("jsonl", 4))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; cycle_id: string; hash: string; prev_hash: string; at: string });
     expect(jsonl).toHaveLength(15);
     expect(jsonl.every((e) => e.cycle_id === "cy-june" && e.at === "2024-06-01T00:00:00.000Z")).toBe(true);
     expect(jsonl.slice(1).every((e, i) => e.prev_hash === jsonl[i]!.hash && e.seq === jsonl[i]!.seq + 1)).toBe(true);
@@ -147,23 +267,43 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
       holdout: { arm: "treatment", experimentId: "exp-1" },
       eligibility: [{ channel: "email", eligible: true }],
       approval: { status: "approved", by: "maria", requestedBy: "pulse:strategist", riskTier: "human" },
-      sends: [{ messageId: "msg-1", templateId: "winback-email", variantId: "B", prompt: { id: "copywriter", version: 2 }, consentBasis: consent }],
+      sends: [
+        {
+          messageId: "msg-1",
+          templateId: "winback-email",
+          variantId: "B",
+          prompt: { id: "copywriter", version: 2 },
+          consentBasis: consent,
+        },
+      ],
     });
     const text = renderWhy(alice);
-    expect(text).toMatch(/Customer alice \(segment "Lapsing regulars"\) was sent email message msg-1 in cycle cy-june with a 15% percent_off offer, approved by maria/);
+    expect(text).toMatch(
+      /Customer alice \(segment "Lapsing regulars"\) was sent email message msg-1 in cycle cy-june with a 15% percent_off offer, approved by maria/,
+    );
     expect(text).toMatch(/prompt copywriter v2/);
     expect(text).toMatch(/consent email\/marketing granted, recorded 2024-01-01T00:00:00.000Z, source web-signup/);
 
-    expect(await whyCustomer(t.db, "bob", { cycleId: "cy-1" })).toMatchObject({ cycleId: "cy-1", outcome: "not_eligible", eligibility: [{ reasons: [{ code: "no_consent" }] }] });
+    expect(await whyCustomer(t.db, "bob", { cycleId: "cy-1" })).toMatchObject({
+      cycleId: "cy-1",
+      outcome: "not_eligible",
+      eligibility: [{ reasons: [{ code: "no_consent" }] }],
+    });
     expect((await whyCustomer(t.db, "dave")).outcome).toBe("held_out");
-    expect(renderWhy(await whyCustomer(t.db, "dave"))).toMatch(/got no message in cycle cy-june: assigned to the holdout arm of experiment exp-1/);
+    expect(renderWhy(await whyCustomer(t.db, "dave"))).toMatch(
+      /got no message in cycle cy-june: assigned to the holdout arm of experiment exp-1/,
+    );
     expect(await whyCustomer(t.db, "erin")).toMatchObject({ outcome: "suppressed", suppressions: [{ reasonCode: "complaint" }] });
     await expect(whyCustomer(t.db, "nobody")).rejects.toThrow(AuditCustomerNotFoundError);
-    await expect(whyCustomer(t.db, "alice", { cycleId: "cy-none" })).rejects.toThrow(/audit entries for customer "alice" in cycle "cy-none" not found/);
+    await expect(whyCustomer(t.db, "alice", { cycleId: "cy-none" })).rejects.toThrow(
+      /audit entries for customer "alice" in cycle "cy-none" not found/,
+    );
   });
 
   it("names the first broken entry after a row is edited directly, or removed", async () => {
-    const { rows } = await t.db.pool.query<{ seq: number; entry: unknown }>("SELECT seq, entry FROM audit_log WHERE kind = 'send' AND customer_id = 'alice' ORDER BY seq LIMIT 1");
+    const { rows } = await t.db.pool.query<{ seq: number; entry: unknown }>(
+      "SELECT seq, entry FROM audit_log WHERE kind = 'send' AND customer_id = 'alice' ORDER BY seq LIMIT 1",
+    );
     const seq = Number(rows[0]!.seq);
     // Tamper as the table owner, bypassing the append-only trigger.
     const tamper = async (sql: string, params: unknown[]) => {
@@ -176,7 +316,9 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
     await expect(t.db.pool.query("UPDATE audit_log SET actor = 'x' WHERE seq = $1", [seq])).rejects.toThrow(/append-only/);
     await expect(t.db.pool.query("DELETE FROM audit_log WHERE seq = $1", [seq])).rejects.toThrow(/append-only/);
 
-    await tamper("UPDATE audit_log SET entry = jsonb_set(entry, '{offer}', '{\"type\":\"percent_off\",\"depth\":0.5}') WHERE seq = $1", [seq]);
+    await tamper('UPDATE audit_log SET entry = jsonb_set(entry, \'{offer}\', \'{"type":"percent_off","depth":0.5}\') WHERE seq = $1', [
+      seq,
+    ]);
     const edited = await verifyAuditLog(t.db, { pageSize: 7 });
     expect(edited).toMatchObject({ ok: false, entries: seq - 1, break: { seq, problem: "hash_mismatch" } });
     expect(edited.break!.message).toMatch(/hash mismatch.*send entry was changed/);
@@ -185,6 +327,9 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
     expect((await verifyAuditLog(t.db)).ok).toBe(true);
 
     await tamper("DELETE FROM audit_log WHERE seq = $1", [seq]);
-    expect(await verifyAuditLog(t.db)).toMatchObject({ ok: false, break: { seq: seq + 1, problem: "seq_gap", expected: String(seq), found: String(seq + 1) } });
+    expect(await verifyAuditLog(t.db)).toMatchObject({
+      ok: false,
+      break: { seq: seq + 1, problem: "seq_gap", expected: String(seq), found: String(seq + 1) },
+    });
   });
 });

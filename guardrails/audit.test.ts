@@ -6,27 +6,59 @@ import { chainAuditEntries, prepareAuditEntry } from "./audit.js";
 import { createChainVerifier } from "./audit-verify.js";
 
 const now = new Date("2024-05-01T10:00:00.000Z");
-const consent = { channel: "email", purpose: "marketing", status: "granted", source: "web", recordedAt: "2024-01-01T00:00:00.000Z" } as const;
+const consent = {
+  channel: "email",
+  purpose: "marketing",
+  status: "granted",
+  source: "web",
+  recordedAt: "2024-01-01T00:00:00.000Z",
+} as const;
 const send: NewAuditEntry = {
   kind: "send",
   actor: "pulse:activation",
   cycleId: "cy1",
   customerId: "c1",
-  entry: { channel: "email", messageId: "m1", dedupeKey: "cy1:camp:c1:email", templateId: "t1", variantId: "a", prompt: { id: "copywriter", version: 2, hash: "abc" }, offer: { type: "percent_off", depth: 0.15 }, consentBasis: consent },
+  entry: {
+    channel: "email",
+    messageId: "m1",
+    dedupeKey: "cy1:camp:c1:email",
+    templateId: "t1",
+    variantId: "a",
+    prompt: { id: "copywriter", version: 2, hash: "abc" },
+    offer: { type: "percent_off", depth: 0.15 },
+    consentBasis: consent,
+  },
 };
 
 describe("prepareAuditEntry", () => {
   it("validates, applies defaults and stamps the clock's time", () => {
-    const p = prepareAuditEntry({ kind: "guardrail_verdict", actor: "pulse", entry: { check: "fairness", subject: "plan p1", passed: true } }, now);
-    expect(p).toEqual({ kind: "guardrail_verdict", actor: "pulse", cycleId: null, customerId: null, at: now, entry: { check: "fairness", subject: "plan p1", passed: true, reasons: [] } });
+    const p = prepareAuditEntry(
+      { kind: "guardrail_verdict", actor: "pulse", entry: { check: "fairness", subject: "plan p1", passed: true } },
+      now,
+    );
+    expect(p).toEqual({
+      kind: "guardrail_verdict",
+      actor: "pulse",
+      cycleId: null,
+      customerId: null,
+      at: now,
+      entry: { check: "fairness", subject: "plan p1", passed: true, reasons: [] },
+    });
   });
   it("refuses unknown kinds, unknown keys, missing customer or cycle ids and NUL characters", () => {
     expect(() => prepareAuditEntry({ ...send, kind: "nope" } as unknown as NewAuditEntry, now)).toThrow(/unknown audit entry kind/);
     expect(() => prepareAuditEntry({ ...send, entry: { ...send.entry, email: "x@y" } } as NewAuditEntry, now)).toThrow(AuditEntryError);
     expect(() => prepareAuditEntry({ ...send, customerId: null }, now)).toThrow(/customerId is required/);
     expect(() => prepareAuditEntry({ ...send, cycleId: undefined }, now)).toThrow(/cycleId is required/);
-    expect(() => prepareAuditEntry({ kind: "suppression", actor: "p", customerId: "c1", entry: { channel: "all", reasonCode: "x", reason: "a\u0000b" } }, now)).toThrow(/NUL/);
-    expect(() => prepareAuditEntry({ ...send, entry: { ...send.entry, offer: { type: "percent_off", depth: 2 } } } as NewAuditEntry, now)).toThrow(/offer.depth/);
+    expect(() =>
+      prepareAuditEntry(
+        { kind: "suppression", actor: "p", customerId: "c1", entry: { channel: "all", reasonCode: "x", reason: "a\u0000b" } },
+        now,
+      ),
+    ).toThrow(/NUL/);
+    expect(() =>
+      prepareAuditEntry({ ...send, entry: { ...send.entry, offer: { type: "percent_off", depth: 2 } } } as NewAuditEntry, now),
+    ).toThrow(/offer.depth/);
   });
 });
 

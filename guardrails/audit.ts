@@ -63,12 +63,16 @@ export function prepareAuditEntry(input: NewAuditEntry, now: Date): PreparedAudi
   }
   const cycleId = input.cycleId ?? null;
   const customerId = input.customerId ?? null;
-  for (const [name, v] of [["cycleId", cycleId], ["customerId", customerId]] as const) {
+  for (const [name, v] of [
+    ["cycleId", cycleId],
+    ["customerId", customerId],
+  ] as const) {
     if (v !== null && (typeof v !== "string" || v.length === 0 || v.length > MAX_ID)) {
       throw new AuditEntryError(`${kind}: ${name} must be a non-empty string of at most ${MAX_ID} characters`);
     }
   }
-  if (CUSTOMER_KINDS.has(kind) && customerId === null) throw new AuditEntryError(`${kind} entries are about one customer: customerId is required`);
+  if (CUSTOMER_KINDS.has(kind) && customerId === null)
+    throw new AuditEntryError(`${kind} entries are about one customer: customerId is required`);
   if (CYCLE_KINDS.has(kind) && cycleId === null) throw new AuditEntryError(`${kind} entries belong to a cycle: cycleId is required`);
   const at = input.at ?? now;
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new AuditEntryError(`${kind}: at is not a valid date`);
@@ -123,7 +127,12 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
       while (queue.length > 0) {
         const group = queue.splice(0, MAX_GROUP);
         try {
-          const rows = await db.transaction((client) => appendPrepared(client, group.map((w) => w.prepared)));
+          const rows = await db.transaction((client) =>
+            appendPrepared(
+              client,
+              group.map((w) => w.prepared),
+            ),
+          );
           group.forEach((w, i) => w.resolve(rows[i]!));
         } catch (err) {
           group.forEach((w) => w.reject(err));
@@ -159,7 +168,10 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
         let pending: Promise<void> | undefined;
         try {
           for (let i = 0; i < entries.length; i += PIPELINE_CHUNK) {
-            const rows = chainAuditEntries(head, entries.slice(i, i + PIPELINE_CHUNK).map((e) => prepareAuditEntry(e, now)));
+            const rows = chainAuditEntries(
+              head,
+              entries.slice(i, i + PIPELINE_CHUNK).map((e) => prepareAuditEntry(e, now)),
+            );
             firstSeq ??= rows[0]!.seq;
             head = { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash };
             if (pending) await pending;

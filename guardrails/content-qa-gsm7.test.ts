@@ -28,7 +28,7 @@ describe("gsm7Length", () => {
 
 describe("toGsm7Friendly / transliterateToGsm7", () => {
   it("replaces typographic characters", () => {
-    expect(toGsm7Friendly("It’s “new” – now…")).toBe("It's \"new\" - now...");
+    expect(toGsm7Friendly("It’s “new” – now…")).toBe('It\'s "new" - now...');
     expect(isGsm7(toGsm7Friendly("It’s “new” – now…"))).toBe(true);
   });
 

@@ -24,7 +24,9 @@ describe("checkContent: template stage", () => {
   it("catches an over-long subject, measured with worst-case placeholders", () => {
     const subject = "{{first_name}}, take 15% off everything in {{category}} this week only"; // 68 at worst case
     const v = checkContent({ channel: "email", fields: email({ subject }), stage: "template", offer: offer15 });
-    expect(v.issues).toEqual([expect.objectContaining({ code: "too_long", field: "subject", message: "subject is 68 characters at worst case; the limit is 60" })]);
+    expect(v.issues).toEqual([
+      expect.objectContaining({ code: "too_long", field: "subject", message: "subject is 68 characters at worst case; the limit is 60" }),
+    ]);
     // 55 characters with 12-character placeholders, 73 if first names may be 30 long.
     const fits = "{{first_name}}, 15% off everything in {{category}} this week";
     expect(checkContent({ channel: "email", fields: email({ subject: fits }), stage: "template", offer: offer15 }).ok).toBe(true);
@@ -34,9 +36,9 @@ describe("checkContent: template stage", () => {
   });
 
   it("catches a missing unsubscribe placeholder and a missing preheader", () => {
-    expect(codes({ channel: "email", fields: email({ body: "Hi, 15% off with {{offer_code}}." }), stage: "template", offer: offer15 })).toEqual([
-      "missing_unsubscribe",
-    ]);
+    expect(
+      codes({ channel: "email", fields: email({ body: "Hi, 15% off with {{offer_code}}." }), stage: "template", offer: offer15 }),
+    ).toEqual(["missing_unsubscribe"]);
     expect(codes({ channel: "email", fields: email({ preheader: " " }), stage: "template", offer: offer15 })).toEqual(["missing_field"]);
   });
 
@@ -52,8 +54,15 @@ describe("checkContent: template stage", () => {
   });
 
   it("catches a wrong discount: copy says 20% but the offer is 15%", () => {
-    const v = checkContent({ channel: "email", fields: email({ subject: "{{first_name}}, 20% off {{category}}" }), stage: "template", offer: offer15 });
-    expect(v.issues).toEqual([expect.objectContaining({ code: "wrong_discount", field: "subject", message: "subject states 20% but the approved offer is 15%" })]);
+    const v = checkContent({
+      channel: "email",
+      fields: email({ subject: "{{first_name}}, 20% off {{category}}" }),
+      stage: "template",
+      offer: offer15,
+    });
+    expect(v.issues).toEqual([
+      expect.objectContaining({ code: "wrong_discount", field: "subject", message: "subject states 20% but the approved offer is 15%" }),
+    ]);
   });
 
   it("requires the approved discount to be stated, and no discount when none is approved", () => {
@@ -66,16 +75,15 @@ describe("checkContent: template stage", () => {
   });
 
   it("flags offers that were not approved and offers over the cap", () => {
-    expect(codes({ channel: "push", fields: { title: "15% off + free shipping", body: "Today" }, stage: "template", offer: offer15 })).toEqual([
-      "unapproved_offer",
-    ]);
-    expect(codes({ channel: "push", fields: { title: "$10 off today", body: "Plus 15% off" }, stage: "template", offer: offer15 })).toEqual([
-      "unapproved_offer",
-    ]);
-    expect(codes({ channel: "push", fields: { title: "30% off", body: "Today" }, stage: "template", offer: { depth: 0.3, maxDepth: 0.2 } })).toEqual([
-      "offer_over_cap",
-      "offer_over_cap",
-    ]);
+    expect(
+      codes({ channel: "push", fields: { title: "15% off + free shipping", body: "Today" }, stage: "template", offer: offer15 }),
+    ).toEqual(["unapproved_offer"]);
+    expect(codes({ channel: "push", fields: { title: "$10 off today", body: "Plus 15% off" }, stage: "template", offer: offer15 })).toEqual(
+      ["unapproved_offer"],
+    );
+    expect(
+      codes({ channel: "push", fields: { title: "30% off", body: "Today" }, stage: "template", offer: { depth: 0.3, maxDepth: 0.2 } }),
+    ).toEqual(["offer_over_cap", "offer_over_cap"]);
   });
 
   it("catches banned words on word boundaries, case-insensitively", () => {
@@ -105,31 +113,49 @@ describe("checkContent: template stage", () => {
   });
 
   it("fails SMS with characters outside GSM-7", () => {
-    expect(codes({ channel: "sms", fields: { text: "15% off 🎉 {{offer_code}}" }, stage: "template", offer: offer15 })).toEqual(["sms_not_gsm7"]);
+    expect(codes({ channel: "sms", fields: { text: "15% off 🎉 {{offer_code}}" }, stage: "template", offer: offer15 })).toEqual([
+      "sms_not_gsm7",
+    ]);
   });
 
   it("checks push and in-app limits", () => {
-    const v = checkContent({ channel: "push", fields: { title: "{{first_name}}, 15% off all {{category}} now", body: "x".repeat(121) }, stage: "template", offer: offer15 });
+    const v = checkContent({
+      channel: "push",
+      fields: { title: "{{first_name}}, 15% off all {{category}} now", body: "x".repeat(121) },
+      stage: "template",
+      offer: offer15,
+    });
     expect(v.issues.map((i) => [i.code, i.field])).toEqual([
       ["too_long", "title"],
       ["too_long", "body"],
     ]);
-    expect(codes({ channel: "in_app", fields: { title: "15% off", body: "Now" }, stage: "template", offer: offer15 })).toEqual(["missing_field"]);
+    expect(codes({ channel: "in_app", fields: { title: "15% off", body: "Now" }, stage: "template", offer: offer15 })).toEqual([
+      "missing_field",
+    ]);
   });
 });
 
 describe("checkContent: rendered stage", () => {
   it("catches unresolved placeholders", () => {
-    const v = checkContent({ channel: "push", fields: { title: "Ana, 15% off", body: "Use {{offer_code}} today" }, stage: "rendered", offer: offer15 });
+    const v = checkContent({
+      channel: "push",
+      fields: { title: "Ana, 15% off", body: "Use {{offer_code}} today" },
+      stage: "rendered",
+      offer: offer15,
+    });
     expect(v.issues.map((i) => i.code)).toEqual(["unresolved_placeholder"]);
-    expect(codes({ channel: "push", fields: { title: "[First Name], 15% off", body: "Today" }, stage: "rendered", offer: offer15 })).toEqual([
-      "unresolved_placeholder",
-    ]);
+    expect(
+      codes({ channel: "push", fields: { title: "[First Name], 15% off", body: "Today" }, stage: "rendered", offer: offer15 }),
+    ).toEqual(["unresolved_placeholder"]);
   });
 
   it("requires the STOP text in a rendered SMS", () => {
-    expect(codes({ channel: "sms", fields: { text: "Ana, 15% off with AB12." }, stage: "rendered", offer: offer15 })).toEqual(["missing_stop"]);
-    expect(codes({ channel: "sms", fields: { text: "Ana, 15% off with AB12. Reply STOP to opt out" }, stage: "rendered", offer: offer15 })).toEqual([]);
+    expect(codes({ channel: "sms", fields: { text: "Ana, 15% off with AB12." }, stage: "rendered", offer: offer15 })).toEqual([
+      "missing_stop",
+    ]);
+    expect(
+      codes({ channel: "sms", fields: { text: "Ana, 15% off with AB12. Reply STOP to opt out" }, stage: "rendered", offer: offer15 }),
+    ).toEqual([]);
   });
 
   it("requires the customer's unsubscribe link in a rendered email", () => {
@@ -152,7 +178,15 @@ describe("checkContent: rendered stage", () => {
       bannedWords: ["cheap"],
     });
     expect(new Set(v.issues.map((i) => i.code))).toEqual(
-      new Set(["missing_field", "unresolved_placeholder", "too_long", "missing_unsubscribe", "wrong_discount", "banned_word", "missing_discount"]),
+      new Set([
+        "missing_field",
+        "unresolved_placeholder",
+        "too_long",
+        "missing_unsubscribe",
+        "wrong_discount",
+        "banned_word",
+        "missing_discount",
+      ]),
     );
   });
 });

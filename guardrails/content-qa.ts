@@ -135,8 +135,7 @@ export function checkContent(input: ContentQaInput): ContentQaVerdict {
   for (const name of fieldNames(channel)) {
     const text = input.fields[name] ?? "";
     if (text.trim() === "") add("missing_field", `${name} is missing`, name);
-    measured[name] =
-      stage === "template" ? substitutePlaceholders(text, (p) => filler(isPlaceholder(p) ? worst[p] : p.length)) : text;
+    measured[name] = stage === "template" ? substitutePlaceholders(text, (p) => filler(isPlaceholder(p) ? worst[p] : p.length)) : text;
   }
   for (const name of Object.keys(input.fields)) {
     if (!(name in limits)) add("missing_field", `${name} is not a ${channel} field`, name);
@@ -166,11 +165,7 @@ export function checkContent(input: ContentQaInput): ContentQaVerdict {
       const len = [...(measured[name] ?? "")].length;
       lengths[name] = len;
       if (len > limits[name]!)
-        add(
-          "too_long",
-          `${name} is ${len} characters${stage === "template" ? " at worst case" : ""}; the limit is ${limits[name]}`,
-          name,
-        );
+        add("too_long", `${name} is ${len} characters${stage === "template" ? " at worst case" : ""}; the limit is ${limits[name]}`, name);
     }
   }
 

@@ -67,7 +67,11 @@ export interface FairnessReport {
   reasons: string[];
 }
 
-export function assessFairness(subjects: readonly FairnessSubject[], attributes: readonly string[], configInput: FairnessConfigInput = {}): FairnessReport {
+export function assessFairness(
+  subjects: readonly FairnessSubject[],
+  attributes: readonly string[],
+  configInput: FairnessConfigInput = {},
+): FairnessReport {
   const config = fairnessConfigSchema.parse(configInput);
   const results = attributes.map((a) => assessAttribute(subjects, a, config));
   const reasons = results.flatMap((r) => r.reasons);
@@ -136,14 +140,20 @@ function fmt(x: number): string {
 }
 
 /** A guardrail verdict (as the audit log and the approval policy take it) from a fairness report. */
-export function fairnessVerdict(report: FairnessReport, subject: string): { check: "fairness"; subject: string; passed: boolean; reasons: string[]; details: Record<string, unknown> } {
+export function fairnessVerdict(
+  report: FairnessReport,
+  subject: string,
+): { check: "fairness"; subject: string; passed: boolean; reasons: string[]; details: Record<string, unknown> } {
   return {
     check: "fairness",
     subject,
     passed: report.passed,
     reasons: report.reasons,
     details: Object.fromEntries(
-      report.attributes.map((a) => [a.attribute, { selectionRatio: round(a.selection.ratio), discountRatio: round(a.discount.ratio), groups: a.groups.length }]),
+      report.attributes.map((a) => [
+        a.attribute,
+        { selectionRatio: round(a.selection.ratio), discountRatio: round(a.discount.ratio), groups: a.groups.length },
+      ]),
     ),
   };
 }
@@ -182,14 +192,21 @@ export class ProtectedFeatureError extends PulseError {
   }
 }
 
-const normalise = (s: string) => s.trim().toLowerCase().replace(/[\s-]+/g, "_");
+const normalise = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
 
 /**
  * The features that are, or encode, a protected attribute: the name equals it (case, spaces and
  * hyphens ignored), or is a one-hot / nested encoding of it: the attribute followed by "=", ":",
  * ".", "[" or "__" (age_band=18-24, gender__f, attributes.gender).
  */
-export function protectedFeaturesIn(features: readonly string[], protectedAttributes: readonly string[] = DEFAULT_PROTECTED_ATTRIBUTES): string[] {
+export function protectedFeaturesIn(
+  features: readonly string[],
+  protectedAttributes: readonly string[] = DEFAULT_PROTECTED_ATTRIBUTES,
+): string[] {
   const list = protectedAttributes.map(normalise);
   return features.filter((f) => {
     const n = normalise(f);
@@ -198,7 +215,10 @@ export function protectedFeaturesIn(features: readonly string[], protectedAttrib
   });
 }
 
-export function assertNoProtectedFeatures(features: readonly string[], protectedAttributes: readonly string[] = DEFAULT_PROTECTED_ATTRIBUTES): void {
+export function assertNoProtectedFeatures(
+  features: readonly string[],
+  protectedAttributes: readonly string[] = DEFAULT_PROTECTED_ATTRIBUTES,
+): void {
   const found = protectedFeaturesIn(features, protectedAttributes);
   if (found.length > 0) throw new ProtectedFeatureError(found);
 }

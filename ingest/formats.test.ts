@@ -19,7 +19,26 @@ describe("row formats", () => {
   it("gives the same row or the same reasons on the fast path as the one-schema path", () => {
     // Values a file may hold: good ones, blanks, padding, wrong case, junk, numbers in all notations.
     const cell = fc.oneof(
-      fc.constantFrom("", " ", "c1", " o7 ", "WEB", "web", "app", "email", "SMS", "granted", "completed", "RETURNED", "search", "open", "all", "gold", "UTC", "Mars/Olympus"),
+      fc.constantFrom(
+        "",
+        " ",
+        "c1",
+        " o7 ",
+        "WEB",
+        "web",
+        "app",
+        "email",
+        "SMS",
+        "granted",
+        "completed",
+        "RETURNED",
+        "search",
+        "open",
+        "all",
+        "gold",
+        "UTC",
+        "Mars/Olympus",
+      ),
       fc.constantFrom("1", "2", "-3", "0", "1.5", "1e3", "abc", "Infinity", "12.50", "-0.25"),
       fc.constantFrom("2024-02-29T10:11:12.345Z", "2023-02-29T00:00:00Z", "2024-03-04", "20240304", "2024-13-01", "yesterday"),
       fc.string({ maxLength: 8 }),

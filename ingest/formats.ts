@@ -16,16 +16,7 @@ export const ORDER_STATUSES = ["completed", "returned", "cancelled"] as const;
 export const LOYALTY_TIERS = ["none", "bronze", "silver", "gold", "platinum"] as const;
 export const EVENT_TYPES = ["product_view", "search", "cart_add", "cart_remove", "app_session"] as const;
 export const RESPONSE_TYPES = ["delivered", "open", "click", "conversion", "unsubscribe", "bounce"] as const;
-export const CATEGORIES = [
-  "apparel",
-  "beauty",
-  "electronics",
-  "grocery",
-  "home",
-  "sports",
-  "toys",
-  "books",
-] as const;
+export const CATEGORIES = ["apparel", "beauty", "electronics", "grocery", "home", "sports", "toys", "books"] as const;
 
 const blankToUndefined = (v: unknown) => (v === null || (typeof v === "string" && v.trim() === "") ? undefined : v);
 
@@ -97,7 +88,9 @@ const numberSchema = z
 
 const lower = (v: unknown) => (typeof v === "string" ? v.trim().toLowerCase() : v);
 const enumSchema = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: (issue) => (issue.input === undefined || issue.input === "" ? "missing" : `unknown value, expected one of ${values.join(", ")}`) });
+  z.enum(values, {
+    error: (issue) => (issue.input === undefined || issue.input === "" ? "missing" : `unknown value, expected one of ${values.join(", ")}`),
+  });
 const lowerOrBlank = (v: unknown) => lower(blankToUndefined(v));
 
 const idF = field(trimId, idSchema);
@@ -271,7 +264,20 @@ export const FORMATS: Record<IngestKind, KindFormat> = {
   },
   orders: {
     required: ["order_id", "line_no", "customer_id", "ordered_at", "channel", "category", "quantity", "unit_price"],
-    columns: ["order_id", "line_no", "customer_id", "ordered_at", "channel", "sku", "category", "quantity", "unit_price", "discount", "margin", "status"],
+    columns: [
+      "order_id",
+      "line_no",
+      "customer_id",
+      "ordered_at",
+      "channel",
+      "sku",
+      "category",
+      "quantity",
+      "unit_price",
+      "discount",
+      "margin",
+      "status",
+    ],
     schema: orderLineFormat.schema,
     parse: orderLineFormat.parse,
   },

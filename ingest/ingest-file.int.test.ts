@@ -88,32 +88,59 @@ describe.each(BACKENDS)("store and ingestion on %s", (backend) => {
   });
 
   it("changes nothing when the same file is loaded again", async () => {
-    const before = await t.db.pool.query("SELECT (SELECT count(*) FROM ingest_quarantine)::int q, (SELECT count(*) FROM order_lines)::int l");
+    const before = await t.db.pool.query(
+      "SELECT (SELECT count(*) FROM ingest_quarantine)::int q, (SELECT count(*) FROM order_lines)::int l",
+    );
     const again = await ingestFile(t.db, "orders", path.join(dir, `orders-${backend}.csv`));
     expect(again).toMatchObject({ rowsRead: 12, inserted: 0, updated: 0, unchanged: 4, quarantined: 8 });
-    const after = await t.db.pool.query("SELECT (SELECT count(*) FROM ingest_quarantine)::int q, (SELECT count(*) FROM order_lines)::int l");
+    const after = await t.db.pool.query(
+      "SELECT (SELECT count(*) FROM ingest_quarantine)::int q, (SELECT count(*) FROM order_lines)::int l",
+    );
     expect(after.rows).toEqual(before.rows);
   });
 
   it("quarantines a duplicate whose first line was in an earlier batch, whether that line inserted, updated or left its row unchanged", async () => {
     const header = "event_id,customer_id,occurred_at,type,category,sku";
-    const first = file(`events-dup-${backend}.csv`, [header, "e1,c1,2024-01-01,search,home,", "e2,c1,2024-01-02,search,home,", "e3,c1,2024-01-03,search,home,", "e1,c1,2024-01-09,cart_add,toys,", ""].join("\n"));
+    const first = file(
+      `events-dup-${backend}.csv`,
+      [
+        header,
+        "e1,c1,2024-01-01,search,home,",
+        "e2,c1,2024-01-02,search,home,",
+        "e3,c1,2024-01-03,search,home,",
+        "e1,c1,2024-01-09,cart_add,toys,",
+        "",
+      ].join("\n"),
+    );
     // Batches of two lines: e1's duplicate (line 5) is in the second batch, after e1 was inserted.
     const a = await ingestFile(t.db, "events", first, { batchSize: 2 });
     expect(a).toMatchObject({ rowsRead: 4, inserted: 3, updated: 0, unchanged: 0, quarantined: 1 });
-    expect((await listQuarantine(t.db, { loadId: a.loadId })).map((q) => [q.lineNo, q.reason])).toEqual([[5, expect.stringMatching(/duplicate/)]]);
+    expect((await listQuarantine(t.db, { loadId: a.loadId })).map((q) => [q.lineNo, q.reason])).toEqual([
+      [5, expect.stringMatching(/duplicate/)],
+    ]);
     // Loaded again, e1 is unchanged the first time and still a duplicate the second: its other values must not win.
     const b = await ingestFile(t.db, "events", first, { batchSize: 2 });
     expect(b).toMatchObject({ rowsRead: 4, inserted: 0, updated: 0, unchanged: 3, quarantined: 1 });
     // A file that changes e1 and repeats it later: the first line updates, the repeat is a duplicate.
-    const second = file(`events-dup2-${backend}.csv`, [header, "e1,c1,2024-01-01,search,beauty,", "e2,c1,2024-01-02,search,home,", "e1,c1,2024-01-01,search,books,", ""].join("\n"));
-    expect(await ingestFile(t.db, "events", second, { batchSize: 2 })).toMatchObject({ inserted: 0, updated: 1, unchanged: 1, quarantined: 1 });
+    const second = file(
+      `events-dup2-${backend}.csv`,
+      [header, "e1,c1,2024-01-01,search,beauty,", "e2,c1,2024-01-02,search,home,", "e1,c1,2024-01-01,search,books,", ""].join("\n"),
+    );
+    expect(await ingestFile(t.db, "events", second, { batchSize: 2 })).toMatchObject({
+      inserted: 0,
+      updated: 1,
+      unchanged: 1,
+      quarantined: 1,
+    });
     const e1 = await t.db.pool.query("SELECT type, category FROM events WHERE event_id = 'e1'");
     expect(e1.rows).toEqual([{ type: "search", category: "beauty" }]);
   });
 
   it("counts a changed row as updated", async () => {
-    const changed = file(`orders-changed-${backend}.csv`, `${ORDERS_HEADER}\no1,1,c1,2024-01-05T10:00:00Z,web,s1,home,2,11.00,0,3,completed\n`);
+    const changed = file(
+      `orders-changed-${backend}.csv`,
+      `${ORDERS_HEADER}\no1,1,c1,2024-01-05T10:00:00Z,web,s1,home,2,11.00,0,3,completed\n`,
+    );
     expect(await ingestFile(t.db, "orders", changed)).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 });
   });
 
@@ -121,7 +148,13 @@ describe.each(BACKENDS)("store and ingestion on %s", (backend) => {
     const customers = file(
       `customers-${backend}.jsonl`,
       [
-        JSON.stringify({ customer_id: "c1", email: " Ada@Example.com ", signup_at: "2023-05-01", timezone: "Europe/London", loyalty_tier: "gold" }),
+        JSON.stringify({
+          customer_id: "c1",
+          email: " Ada@Example.com ",
+          signup_at: "2023-05-01",
+          timezone: "Europe/London",
+          loyalty_tier: "gold",
+        }),
         "{not json",
         JSON.stringify({ customer_id: "c2", signup_at: "2023-06-01", timezone: "Mars/Olympus" }),
       ].join("\n"),

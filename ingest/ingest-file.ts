@@ -36,7 +36,10 @@ export async function readableSize(file: string): Promise<number> {
 function prepare(kind: IngestKind, values: Record<string, unknown>): Record<string, unknown> {
   if (kind !== "customers") return values;
   const out = { ...values };
-  for (const [raw, hashed] of [["email", "email_hash"], ["phone", "phone_hash"]] as const) {
+  for (const [raw, hashed] of [
+    ["email", "email_hash"],
+    ["phone", "phone_hash"],
+  ] as const) {
     const v = out[raw];
     if (typeof v === "string" && v.trim() !== "" && !out[hashed]) {
       const normal = raw === "email" ? v.trim().toLowerCase() : v.replace(/[^\d+]/g, "");

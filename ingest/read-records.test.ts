@@ -32,16 +32,22 @@ describe("readLines", () => {
     // Long lines of any Unicode text push multi-byte characters across the 64 KiB read chunks.
     const line = fc.string({ unit: "grapheme", maxLength: 3000 }).map((s) => s.replace(/[\r\n]/g, " "));
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 60 }), fc.integer({ min: 21_000, max: 22_500 }), fc.boolean(), fc.boolean(), async (rest, pad, crlf, finalNewline) => {
-        // A first line of 63-67 KB of 3-byte characters puts the first chunk boundary near the lines after it.
-        const lines = ["€".repeat(pad), ...rest];
-        const eol = crlf ? "\r\n" : "\n";
-        const file = write(lines.join(eol) + (finalNewline ? eol : ""));
-        const got = await linesOf(file);
-        // A last empty line without a newline is no line at all.
-        const expected = !finalNewline && lines.at(-1) === "" ? lines.slice(0, -1) : lines;
-        expect(got).toEqual(expected.map((text, i) => ({ lineNo: i + 1, text: i === 0 ? text.replace(/^\ufeff/, "") : text })));
-      }),
+      fc.asyncProperty(
+        fc.array(line, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 21_000, max: 22_500 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (rest, pad, crlf, finalNewline) => {
+          // A first line of 63-67 KB of 3-byte characters puts the first chunk boundary near the lines after it.
+          const lines = ["€".repeat(pad), ...rest];
+          const eol = crlf ? "\r\n" : "\n";
+          const file = write(lines.join(eol) + (finalNewline ? eol : ""));
+          const got = await linesOf(file);
+          // A last empty line without a newline is no line at all.
+          const expected = !finalNewline && lines.at(-1) === "" ? lines.slice(0, -1) : lines;
+          expect(got).toEqual(expected.map((text, i) => ({ lineNo: i + 1, text: i === 0 ? text.replace(/^\ufeff/, "") : text })));
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -55,9 +61,17 @@ describe("readLines", () => {
 
   it("sets apart only the lines that are not valid UTF-8, keeping the numbering of the rest", async () => {
     const good = "é".repeat(40_000); // 80 KB: the chunk holding the bad line also holds good ones
-    const file = write(Buffer.concat([Buffer.from(`${good}\nok 2\n`), Buffer.from([0x61, 0xe9, 0x28, 0x0a]), Buffer.from(`ok 4\n${good}\n`)]));
+    const file = write(
+      Buffer.concat([Buffer.from(`${good}\nok 2\n`), Buffer.from([0x61, 0xe9, 0x28, 0x0a]), Buffer.from(`ok 4\n${good}\n`)]),
+    );
     const got = await linesOf(file);
-    expect(got.map((l) => ("error" in l ? `${l.lineNo}: ${l.error}` : `${l.lineNo}: ${l.text.slice(0, 4)}`))).toEqual(["1: éééé", "2: ok 2", "3: invalid UTF-8", "4: ok 4", "5: éééé"]);
+    expect(got.map((l) => ("error" in l ? `${l.lineNo}: ${l.error}` : `${l.lineNo}: ${l.text.slice(0, 4)}`))).toEqual([
+      "1: éééé",
+      "2: ok 2",
+      "3: invalid UTF-8",
+      "4: ok 4",
+      "5: éééé",
+    ]);
     expect(got[2]).toMatchObject({ raw: "a\ufffd(" });
   });
 });

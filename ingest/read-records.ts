@@ -3,9 +3,7 @@ import { createReadStream } from "node:fs";
 import { parse as parseCsvSync } from "csv-parse/sync";
 
 /** One physical record of an input file, before validation. */
-export type RawRecord =
-  | { lineNo: number; raw: string; values: Record<string, unknown> }
-  | { lineNo: number; raw: string; error: string };
+export type RawRecord = { lineNo: number; raw: string; values: Record<string, unknown> } | { lineNo: number; raw: string; error: string };
 
 export type FileFormat = "csv" | "jsonl";
 

@@ -72,7 +72,11 @@ export async function runLoad<Row>(db: Db, source: LoadSource<Row>, options: Run
         if (result.duplicateKeys.size > 0) {
           batchRows.forEach((r, i) => {
             if (result.duplicateKeys.has(source.key(r))) {
-              batchBad.push({ lineNo: batchLines[i]!.lineNo, raw: batchLines[i]!.raw, reason: "duplicate: same key as an earlier line of this file" });
+              batchBad.push({
+                lineNo: batchLines[i]!.lineNo,
+                raw: batchLines[i]!.raw,
+                reason: "duplicate: same key as an earlier line of this file",
+              });
             }
           });
         }

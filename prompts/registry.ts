@@ -40,7 +40,10 @@ function load(dir = TEMPLATES_DIR): Map<string, PromptTemplate[]> {
       text,
       render: (vars) => compiled(vars),
     };
-    byId.set(t.id, [...(byId.get(t.id) ?? []), t].sort((a, b) => a.version - b.version));
+    byId.set(
+      t.id,
+      [...(byId.get(t.id) ?? []), t].sort((a, b) => a.version - b.version),
+    );
   }
   return byId;
 }

@@ -55,13 +55,7 @@ export function seasonality(day: number): number {
   return (seasonTable[day] = seasonalityFormula(day));
 }
 
-export const TIMEZONES = [
-  "America/New_York",
-  "America/Chicago",
-  "America/Los_Angeles",
-  "Europe/London",
-  "Europe/Berlin",
-] as const;
+export const TIMEZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London", "Europe/Berlin"] as const;
 export type SimTimezone = (typeof TIMEZONES)[number];
 
 export const REGIONS: Record<SimTimezone, string> = {

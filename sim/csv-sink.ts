@@ -42,7 +42,21 @@ export class CsvSink implements SimSink {
 
   event(eventSeq: number, customerId: string, at: number, type: EventRow["type"], category: string, sku: string): void {
     // event_id,customer_id,occurred_at,type,category,sku (category and sku come from the catalog: plain ASCII)
-    this.w.events.ascii(customerId).ascii("-E").int(eventSeq).sep().ascii(customerId).sep().iso(at).sep().ascii(type).sep().ascii(category).sep().ascii(sku).end();
+    this.w.events
+      .ascii(customerId)
+      .ascii("-E")
+      .int(eventSeq)
+      .sep()
+      .ascii(customerId)
+      .sep()
+      .iso(at)
+      .sep()
+      .ascii(type)
+      .sep()
+      .ascii(category)
+      .sep()
+      .ascii(sku)
+      .end();
   }
 
   response(

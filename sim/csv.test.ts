@@ -29,7 +29,18 @@ describe("csv", () => {
     const amounts = [0, 1.5, -2.25, 1234.567, 0.004];
     const rows = 60_000; // > 1 MB, so buffers rotate
     for (let i = 0; i < rows; i++) {
-      w.ascii(`r${i}`).sep().text(i === 778 ? giant : textOf(i)).sep().ascii(i === 777 ? giant : "-").sep().money(amounts[i % amounts.length]).sep().int(i - 5).sep().iso(Date.UTC(2024, 0, 1) + i * 1000).end();
+      w.ascii(`r${i}`)
+        .sep()
+        .text(i === 778 ? giant : textOf(i))
+        .sep()
+        .ascii(i === 777 ? giant : "-")
+        .sep()
+        .money(amounts[i % amounts.length])
+        .sep()
+        .int(i - 5)
+        .sep()
+        .iso(Date.UTC(2024, 0, 1) + i * 1000)
+        .end();
       if (w.full) await w.flush();
     }
     await w.close();

@@ -260,7 +260,8 @@ class CustomerRun {
       const keep: PendingRow[] = [];
       for (const r of s.pending) {
         if (r.at >= to) keep.push(r);
-        else if (r.kind === PENDING_RESPONSE) this.sink.response(r.messageId, this.cid, CHANNELS[r.channel], r.type, r.at, r.campaignId, Number.NaN);
+        else if (r.kind === PENDING_RESPONSE)
+          this.sink.response(r.messageId, this.cid, CHANNELS[r.channel], r.type, r.at, r.campaignId, Number.NaN);
         else this.sink.consent(this.cid, CHANNELS[r.channel], "marketing", "revoked", "unsubscribe", r.at);
       }
       s.pending = keep;

@@ -8,10 +8,46 @@ export const STREAM = { archetype: 1, profile: 2, history: 3, audience: 4, step:
 
 export const AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"] as const;
 const FIRST_NAMES = [
-  "Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",
-  "Maria", "James", "Anna", "David", "Sofia", "Liam", "Emma", "Noah", "Olivia", "Lucas",
-  "Mia", "Ethan", "Hannah", "Ben", "Chloe", "Leon", "Grace", "Omar", "Priya", "Chen",
-  "Fatima", "Jonas", "Lea", "Mateo", "Aisha", "Tom", "Zoe", "Felix", "Ines", "Kai",
+  "Alex",
+  "Sam",
+  "Jordan",
+  "Taylor",
+  "Morgan",
+  "Casey",
+  "Riley",
+  "Jamie",
+  "Avery",
+  "Quinn",
+  "Maria",
+  "James",
+  "Anna",
+  "David",
+  "Sofia",
+  "Liam",
+  "Emma",
+  "Noah",
+  "Olivia",
+  "Lucas",
+  "Mia",
+  "Ethan",
+  "Hannah",
+  "Ben",
+  "Chloe",
+  "Leon",
+  "Grace",
+  "Omar",
+  "Priya",
+  "Chen",
+  "Fatima",
+  "Jonas",
+  "Lea",
+  "Mateo",
+  "Aisha",
+  "Tom",
+  "Zoe",
+  "Felix",
+  "Ines",
+  "Kai",
 ] as const;
 const TIMEZONE_WEIGHTS = [0.3, 0.2, 0.2, 0.17, 0.13];
 
@@ -225,7 +261,11 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
     ? ctx.historyStart + Math.round(r.uniform(spec.stopWindow[0], spec.stopWindow[1]) * historyDays) * DAY_MS
     : Number.POSITIVE_INFINITY;
 
-  const orderWeights = [spec.orderChannels[0], spec.orderChannels[1] + (appUser ? 0 : spec.orderChannels[2]), appUser ? spec.orderChannels[2] : 0];
+  const orderWeights = [
+    spec.orderChannels[0],
+    spec.orderChannels[1] + (appUser ? 0 : spec.orderChannels[2]),
+    appUser ? spec.orderChannels[2] : 0,
+  ];
 
   return {
     index,
@@ -281,4 +321,3 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
     preferenceRevokeAt,
   };
 }
-

@@ -16,7 +16,11 @@ let a: GenerateWorldResult;
 let aDir: string;
 
 function hashes(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).sort().map((f) => [f, sha256File(join(dir, f))]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, sha256File(join(dir, f))]),
+  );
 }
 
 beforeAll(async () => {
@@ -37,7 +41,8 @@ describe("generateWorld determinism", () => {
     expect(Object.keys(ha)).toEqual(["consents.csv", "customers.csv", "events.csv", "manifest.json", "orders.csv", "responses.csv"]);
     expect(hashes(bDir)).toEqual(ha);
     const hc = hashes(cDir);
-    for (const f of ["customers.csv", "consents.csv", "orders.csv", "events.csv", "responses.csv", "manifest.json"]) expect(hc[f]).not.toBe(ha[f]);
+    for (const f of ["customers.csv", "consents.csv", "orders.csv", "events.csv", "responses.csv", "manifest.json"])
+      expect(hc[f]).not.toBe(ha[f]);
   });
 });
 
@@ -170,7 +175,14 @@ describe("reloading", () => {
     const messages = reloaded
       .customerIds()
       .filter((id) => truth.hasConsent(id, "push"))
-      .map((customerId) => ({ messageId: `r-${customerId}`, customerId, channel: "push" as const, strategy: "reengage" as const, offerDepth: 0.1, sentAt: reloaded.now }));
+      .map((customerId) => ({
+        messageId: `r-${customerId}`,
+        customerId,
+        channel: "push" as const,
+        strategy: "reengage" as const,
+        offerDepth: 0.1,
+        sentAt: reloaded.now,
+      }));
     const to = new Date(reloaded.now.getTime() + 7 * 86_400_000);
     expect(messages.length).toBeGreaterThan(100);
     expect(reloaded.step({ to, messages })).toEqual(a.world.step({ to, messages }));

@@ -168,4 +168,3 @@ export class GroundTruth {
 export function groundTruth(world: World): GroundTruth {
   return new GroundTruth(world);
 }
-

@@ -30,12 +30,73 @@ interface Cadence {
 
 /** A typical pre-Pulse calendar: weekly newsletter, monthly SMS promo, fortnightly push, in-app cards, periodic win-back and re-engagement. */
 const CADENCES: readonly Cadence[] = [
-  { code: "em", channel: "email", strategy: "targeted_promo", everyDays: 7, firstDay: 1, hourUtc: 15, audience: 0.55, depths: [[0, 0.65], [0.1, 0.15], [0.15, 0.12], [0.2, 0.08]] },
-  { code: "sms", channel: "sms", strategy: "targeted_promo", everyDays: 28, firstDay: 3, hourUtc: 17, audience: 0.5, depths: [[0.15, 0.5], [0.2, 0.5]] },
-  { code: "push", channel: "push", strategy: "targeted_promo", everyDays: 14, firstDay: 5, hourUtc: 12, audience: 0.6, depths: [[0, 0.7], [0.1, 0.3]] },
+  {
+    code: "em",
+    channel: "email",
+    strategy: "targeted_promo",
+    everyDays: 7,
+    firstDay: 1,
+    hourUtc: 15,
+    audience: 0.55,
+    depths: [
+      [0, 0.65],
+      [0.1, 0.15],
+      [0.15, 0.12],
+      [0.2, 0.08],
+    ],
+  },
+  {
+    code: "sms",
+    channel: "sms",
+    strategy: "targeted_promo",
+    everyDays: 28,
+    firstDay: 3,
+    hourUtc: 17,
+    audience: 0.5,
+    depths: [
+      [0.15, 0.5],
+      [0.2, 0.5],
+    ],
+  },
+  {
+    code: "push",
+    channel: "push",
+    strategy: "targeted_promo",
+    everyDays: 14,
+    firstDay: 5,
+    hourUtc: 12,
+    audience: 0.6,
+    depths: [
+      [0, 0.7],
+      [0.1, 0.3],
+    ],
+  },
   { code: "app", channel: "in_app", strategy: "cross_sell", everyDays: 21, firstDay: 2, hourUtc: 10, audience: 0.8, depths: [[0, 1]] },
-  { code: "wb", channel: "email", strategy: "winback", everyDays: 56, firstDay: 40, hourUtc: 14, audience: 1, depths: [[0.2, 1]], onlyIfLapsedDays: 60 },
-  { code: "re", channel: "email", strategy: "reengage", everyDays: 35, firstDay: 20, hourUtc: 16, audience: 0.8, depths: [[0, 0.5], [0.1, 0.5]], onlyIfLapsedDays: 35 },
+  {
+    code: "wb",
+    channel: "email",
+    strategy: "winback",
+    everyDays: 56,
+    firstDay: 40,
+    hourUtc: 14,
+    audience: 1,
+    depths: [[0.2, 1]],
+    onlyIfLapsedDays: 60,
+  },
+  {
+    code: "re",
+    channel: "email",
+    strategy: "reengage",
+    everyDays: 35,
+    firstDay: 20,
+    hourUtc: 16,
+    audience: 0.8,
+    depths: [
+      [0, 0.5],
+      [0.1, 0.5],
+    ],
+    onlyIfLapsedDays: 35,
+  },
 ];
 
 /** The blast calendar of [start, end), sorted by send time; a pure function of the seed. */

@@ -54,6 +54,12 @@ export function resolveWorldParams(input: WorldParamsInput): WorldParams {
 }
 
 /** The JSON-safe part of the parameters, enough to rebuild the world. */
-export function publicParams(p: WorldParams): { customers: number; seed: number; start: string; months: number; archetypeMix: Record<Archetype, number> } {
+export function publicParams(p: WorldParams): {
+  customers: number;
+  seed: number;
+  start: string;
+  months: number;
+  archetypeMix: Record<Archetype, number>;
+} {
   return { customers: p.customers, seed: p.seed, start: p.start, months: p.months, archetypeMix: p.archetypeMix };
 }

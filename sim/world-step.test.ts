@@ -16,8 +16,24 @@ afterAll(() => dirs.forEach(cleanup));
 /** A fixed, order-independent half split of customers. */
 const inTreatment = (customerId: string) => hash32(hashString(customerId), 99) % 2 === 0;
 
-function message(world: World, customerId: string, channel: Channel, strategy: Strategy, offerDepth: number, n = 0, at?: Date): SimMessageInput {
-  return { messageId: `t-${customerId}-${channel}-${n}`, customerId, channel, strategy, offerDepth, sentAt: at ?? world.now, campaignId: "test" };
+function message(
+  world: World,
+  customerId: string,
+  channel: Channel,
+  strategy: Strategy,
+  offerDepth: number,
+  n = 0,
+  at?: Date,
+): SimMessageInput {
+  return {
+    messageId: `t-${customerId}-${channel}-${n}`,
+    customerId,
+    channel,
+    strategy,
+    offerDepth,
+    sentAt: at ?? world.now,
+    campaignId: "test",
+  };
 }
 
 function buyers(result: StepResult): Set<string> {
@@ -40,8 +56,10 @@ describe("World.step uplift", () => {
     const treated = eligible.filter(inTreatment);
     const control = eligible.filter((id) => !inTreatment(id));
     const expected =
-      treated.reduce((s, id) => s + truth.expectedEffect({ customerId: id, strategy: "targeted_promo", channel: "email", offerDepth: 0.2 }), 0) /
-      treated.length;
+      treated.reduce(
+        (s, id) => s + truth.expectedEffect({ customerId: id, strategy: "targeted_promo", channel: "email", offerDepth: 0.2 }),
+        0,
+      ) / treated.length;
     const result = world.step({
       to: new Date(world.now.getTime() + 7 * DAY_MS),
       messages: treated.map((id) => message(world, id, "email", "targeted_promo", 0.2)),
@@ -82,8 +100,10 @@ describe("World.step uplift", () => {
     const treated = dogs.filter(inTreatment);
     const control = dogs.filter((id) => !inTreatment(id));
     const expected =
-      treated.reduce((s, id) => s + truth.expectedEffect({ customerId: id, strategy: "targeted_promo", channel: "email", offerDepth: 0.1 }), 0) /
-      treated.length;
+      treated.reduce(
+        (s, id) => s + truth.expectedEffect({ customerId: id, strategy: "targeted_promo", channel: "email", offerDepth: 0.1 }),
+        0,
+      ) / treated.length;
     const result = world.step({
       to: new Date(world.now.getTime() + 7 * DAY_MS),
       messages: treated.map((id) => message(world, id, "email", "targeted_promo", 0.1)),
@@ -106,7 +126,9 @@ describe("World.step state", () => {
       const messages: SimMessageInput[] = [];
       for (let d = 0; d < 7; d++) {
         const at = new Date(start + d * DAY_MS + 15 * 3_600_000);
-        for (const id of ids) for (const ch of ["email", "sms", "push"] as const) messages.push(message(world, id, ch, "targeted_promo", 0.1, week * 7 + d, at));
+        for (const id of ids)
+          for (const ch of ["email", "sms", "push"] as const)
+            messages.push(message(world, id, ch, "targeted_promo", 0.1, week * 7 + d, at));
       }
       results.push(world.step({ to: new Date(start + 7 * DAY_MS), messages }));
     }
@@ -142,7 +164,9 @@ describe("World.step state", () => {
     const world = await World.create({ customers: 800, seed: 34, archetypeMix: { new_customer: 0.5, coupon_floater: 0.5 } });
     const truth = groundTruth(world);
     const query = (id: string) => ({ customerId: id, strategy: "targeted_promo" as const, channel: "email" as const, offerDepth: 0.15 });
-    const id = world.customerIds().find((c) => truth.hasConsent(c, "email") && !truth.isSleepingDog(c) && truth.expectedEffect(query(c)) > 0.02)!;
+    const id = world
+      .customerIds()
+      .find((c) => truth.hasConsent(c, "email") && !truth.isSleepingDog(c) && truth.expectedEffect(query(c)) > 0.02)!;
     expect(id).toBeDefined();
     const before = truth.customer(id).fatigue;
     const effectBefore = truth.expectedEffect(query(id));
@@ -178,7 +202,17 @@ describe("World.step determinism and input", () => {
       .customerIds()
       .filter((id) => truth.hasConsent(id, "email"))
       .slice(0, 400)
-      .map((id, i) => message(world, id, "email", i % 2 ? "winback" : "targeted_promo", i % 3 ? 0.15 : 0, 0, new Date(world.now.getTime() + (i % 5) * 3_600_000)));
+      .map((id, i) =>
+        message(
+          world,
+          id,
+          "email",
+          i % 2 ? "winback" : "targeted_promo",
+          i % 3 ? 0.15 : 0,
+          0,
+          new Date(world.now.getTime() + (i % 5) * 3_600_000),
+        ),
+      );
   };
 
   it("is deterministic given seed and inputs, whatever the message order, and reloads identically", async () => {
@@ -218,7 +252,9 @@ describe("World.step determinism and input", () => {
     expect(r.responses.filter((x) => x.message_id === "cool")).toEqual([]);
     const r2 = world.step({
       to: new Date(now + 2 * DAY_MS),
-      messages: [{ messageId: "ok-1", customerId: id, channel: "email", strategy: "reengage", offerDepth: 0, sentAt: new Date(now + DAY_MS) }],
+      messages: [
+        { messageId: "ok-1", customerId: id, channel: "email", strategy: "reengage", offerDepth: 0, sentAt: new Date(now + DAY_MS) },
+      ],
     });
     expect(r2.undelivered).toEqual([{ messageId: "ok-1", customerId: id, reason: "duplicate_message_id" }]);
   });

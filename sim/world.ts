@@ -112,7 +112,13 @@ export class World {
     const campaigns = buildHistoricalCampaigns(params.seed, params.historyStart, params.historyEnd);
     const profiles: CustomerProfile[] = new Array(params.customers);
     const states: CustomerState[] = new Array(params.customers);
-    const ctx = { seed: params.seed, historyStart: params.historyStart, historyEnd: params.historyEnd, idWidth: params.idWidth, mixCumulative: params.mixCumulative };
+    const ctx = {
+      seed: params.seed,
+      historyStart: params.historyStart,
+      historyEnd: params.historyEnd,
+      idWidth: params.idWidth,
+      mixCumulative: params.mixCumulative,
+    };
     for (let i = 0; i < params.customers; i++) {
       const p = drawProfile(ctx, i);
       const s = initialState(p);
@@ -154,7 +160,9 @@ export class World {
     const from = parsed.data.from ? Math.floor(parsed.data.from.getTime() / SECOND_MS) * SECOND_MS : this.#now;
     const to = Math.floor(parsed.data.to.getTime() / SECOND_MS) * SECOND_MS;
     if (from !== this.#now) {
-      throw new InputError(`a step must start where the world is (${new Date(this.#now).toISOString()}), not at ${new Date(from).toISOString()}`);
+      throw new InputError(
+        `a step must start where the world is (${new Date(this.#now).toISOString()}), not at ${new Date(from).toISOString()}`,
+      );
     }
     if (!(to > from)) throw new InputError("a step must end after it starts");
 
@@ -184,7 +192,8 @@ export class World {
       });
       byCustomer.set(index, list);
     }
-    for (const list of byCustomer.values()) list.sort((a, b) => a.sentAt - b.sentAt || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
+    for (const list of byCustomer.values())
+      list.sort((a, b) => a.sentAt - b.sentAt || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
 
     const sink = new RowSink();
     const fromSeconds = from / SECOND_MS;
@@ -198,6 +207,14 @@ export class World {
     }
     for (const id of idsThisStep) this.#seenMessageIds.add(id);
     this.#now = to;
-    return { from: new Date(from), to: new Date(to), responses: sink.responses, orders: sink.orders, events: sink.events, consents: sink.consents, undelivered };
+    return {
+      from: new Date(from),
+      to: new Date(to),
+      responses: sink.responses,
+      orders: sink.orders,
+      events: sink.events,
+      consents: sink.consents,
+      undelivered,
+    };
   }
 }

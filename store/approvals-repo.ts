@@ -51,21 +51,18 @@ function toRow(r: DbApprovalRow): ApprovalRow {
 }
 
 export async function insertApproval(client: Queryable, row: ApprovalRow): Promise<void> {
-  await client.query(
-    `INSERT INTO approvals (${COLUMNS}) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)`,
-    [
-      row.approvalId,
-      row.cycleId,
-      row.requestedBy,
-      JSON.stringify(row.risk),
-      row.decision,
-      row.decidedBy,
-      row.reason,
-      row.createdAt.toISOString(),
-      row.expiresAt.toISOString(),
-      row.decidedAt?.toISOString() ?? null,
-    ],
-  );
+  await client.query(`INSERT INTO approvals (${COLUMNS}) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)`, [
+    row.approvalId,
+    row.cycleId,
+    row.requestedBy,
+    JSON.stringify(row.risk),
+    row.decision,
+    row.decidedBy,
+    row.reason,
+    row.createdAt.toISOString(),
+    row.expiresAt.toISOString(),
+    row.decidedAt?.toISOString() ?? null,
+  ]);
 }
 
 export async function getApproval(client: Queryable, approvalId: string): Promise<ApprovalRow | undefined> {
@@ -114,7 +111,10 @@ export async function expireOverdueApprovals(client: Queryable, now: Date): Prom
 }
 
 export async function listCycleApprovals(db: Db, cycleId: string): Promise<ApprovalRow[]> {
-  const { rows } = await db.pool.query<DbApprovalRow>(`SELECT ${COLUMNS} FROM approvals WHERE cycle_id = $1 ORDER BY created_at, approval_id`, [cycleId]);
+  const { rows } = await db.pool.query<DbApprovalRow>(
+    `SELECT ${COLUMNS} FROM approvals WHERE cycle_id = $1 ORDER BY created_at, approval_id`,
+    [cycleId],
+  );
   return rows.map(toRow);
 }
 

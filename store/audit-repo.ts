@@ -85,7 +85,17 @@ export async function insertAuditRows(client: pg.PoolClient, rows: readonly Audi
        SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), max(seq)) FROM ins`,
       [
         JSON.stringify(
-          chunk.map((r) => ({ seq: r.seq, at: r.at.toISOString(), kind: r.kind, actor: r.actor, cycle_id: r.cycleId, customer_id: r.customerId, entry: r.entry, prev_hash: r.prevHash, hash: r.hash })),
+          chunk.map((r) => ({
+            seq: r.seq,
+            at: r.at.toISOString(),
+            kind: r.kind,
+            actor: r.actor,
+            cycle_id: r.cycleId,
+            customer_id: r.customerId,
+            entry: r.entry,
+            prev_hash: r.prevHash,
+            hash: r.hash,
+          })),
         ),
       ],
     );
@@ -93,12 +103,7 @@ export async function insertAuditRows(client: pg.PoolClient, rows: readonly Audi
 }
 
 /** Up to `limit` entries with seq > afterSeq, in seq order, optionally only those with from <= at < to. */
-export async function readAuditPage(
-  db: Db,
-  afterSeq: number,
-  limit: number,
-  range: { from?: Date; to?: Date } = {},
-): Promise<AuditRow[]> {
+export async function readAuditPage(db: Db, afterSeq: number, limit: number, range: { from?: Date; to?: Date } = {}): Promise<AuditRow[]> {
   const { rows } = await db.pool.query<DbAuditRow>(
     `SELECT ${COLUMNS} FROM audit_log
      WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)

@@ -13,12 +13,22 @@ export async function createCycle(db: Db, c: { cycleId: string; requestedBy: str
   );
 }
 
-export async function setCycleStatus(db: Db, cycleId: string, status: CycleStatus, patch: { plan?: unknown; summary?: unknown } = {}): Promise<void> {
+export async function setCycleStatus(
+  db: Db,
+  cycleId: string,
+  status: CycleStatus,
+  patch: { plan?: unknown; summary?: unknown } = {},
+): Promise<void> {
   await db.pool.query(
     `UPDATE cycles SET status = $2, updated_at = now(),
        plan = coalesce($3::jsonb, plan), summary = coalesce(summary, '{}'::jsonb) || coalesce($4::jsonb, '{}'::jsonb)
      WHERE cycle_id = $1`,
-    [cycleId, status, patch.plan === undefined ? null : JSON.stringify(patch.plan), patch.summary === undefined ? null : JSON.stringify(patch.summary)],
+    [
+      cycleId,
+      status,
+      patch.plan === undefined ? null : JSON.stringify(patch.plan),
+      patch.summary === undefined ? null : JSON.stringify(patch.summary),
+    ],
   );
 }
 
@@ -38,7 +48,17 @@ export async function getCycle(db: Db, cycleId: string): Promise<CycleRow | unde
     [cycleId],
   );
   const r = rows[0];
-  return r && { cycleId: r.cycle_id, status: r.status, requestedBy: r.requested_by, asOf: r.as_of, createdAt: r.created_at, updatedAt: r.updated_at, summary: r.summary };
+  return (
+    r && {
+      cycleId: r.cycle_id,
+      status: r.status,
+      requestedBy: r.requested_by,
+      asOf: r.as_of,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      summary: r.summary,
+    }
+  );
 }
 
 export async function listCycles(db: Db, limit = 20): Promise<CycleRow[]> {
@@ -46,7 +66,15 @@ export async function listCycles(db: Db, limit = 20): Promise<CycleRow[]> {
     "SELECT cycle_id, status, requested_by, as_of, created_at, updated_at, summary FROM cycles ORDER BY created_at DESC LIMIT $1",
     [limit],
   );
-  return rows.map((r) => ({ cycleId: r.cycle_id, status: r.status, requestedBy: r.requested_by, asOf: r.as_of, createdAt: r.created_at, updatedAt: r.updated_at, summary: r.summary }));
+  return rows.map((r) => ({
+    cycleId: r.cycle_id,
+    status: r.status,
+    requestedBy: r.requested_by,
+    asOf: r.as_of,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    summary: r.summary,
+  }));
 }
 
 // --- segmentation ---------------------------------------------------------------------------
@@ -77,7 +105,14 @@ export async function saveSegmentRun(
     await c.query(
       `INSERT INTO segments (run_id, segment_id, name, size, centroid, profile)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])`,
-      [run.runId, segments.map((s) => s.segmentId), segments.map((s) => s.name), segments.map((s) => s.size), segments.map((s) => JSON.stringify(s.centroid)), segments.map((s) => JSON.stringify(s.profile))],
+      [
+        run.runId,
+        segments.map((s) => s.segmentId),
+        segments.map((s) => s.name),
+        segments.map((s) => s.size),
+        segments.map((s) => JSON.stringify(s.centroid)),
+        segments.map((s) => JSON.stringify(s.profile)),
+      ],
     );
     for (let i = 0; i < memberships.customerIds.length; i += 10_000) {
       const ids = memberships.customerIds.slice(i, i + 10_000);
@@ -108,7 +143,10 @@ export async function latestSegmentRun(db: Db, before: Date, excludeRunId?: stri
     "SELECT segment_id, name, centroid FROM segments WHERE run_id = $1 ORDER BY segment_id",
     [run.run_id],
   );
-  const mem = await db.pool.query<{ customer_id: string; segment_id: string }>("SELECT customer_id, segment_id FROM segment_memberships WHERE run_id = $1", [run.run_id]);
+  const mem = await db.pool.query<{ customer_id: string; segment_id: string }>(
+    "SELECT customer_id, segment_id FROM segment_memberships WHERE run_id = $1",
+    [run.run_id],
+  );
   return {
     runId: run.run_id,
     report: run.report,
@@ -138,7 +176,12 @@ export async function saveScores(
       await c.query(
         `INSERT INTO scores (run_id, customer_id, value, detail)
          SELECT $1, r.customer_id, r.value, r.detail FROM jsonb_to_recordset($2::jsonb) AS r(customer_id text, value float8, detail jsonb)`,
-        [run.runId, JSON.stringify(ids.map((id, j) => ({ customer_id: id, value: jsonFloat(scores.values[i + j]), detail: scores.details?.[i + j] ?? null })))],
+        [
+          run.runId,
+          JSON.stringify(
+            ids.map((id, j) => ({ customer_id: id, value: jsonFloat(scores.values[i + j]), detail: scores.details?.[i + j] ?? null })),
+          ),
+        ],
       );
     }
   });
@@ -167,8 +210,14 @@ function jsonFloat(v: number | null | undefined): number | string | null {
 }
 
 /** The most recent model of a kind (e.g. an uplift model per strategy) stored as a score run's params. */
-export async function latestModel<T>(db: Db, model: string): Promise<{ runId: string; asOf: Date; params: T; metrics: Record<string, unknown> } | undefined> {
-  const { rows } = await db.pool.query("SELECT run_id, as_of, params, metrics FROM score_runs WHERE model = $1 ORDER BY as_of DESC, created_at DESC LIMIT 1", [model]);
+export async function latestModel<T>(
+  db: Db,
+  model: string,
+): Promise<{ runId: string; asOf: Date; params: T; metrics: Record<string, unknown> } | undefined> {
+  const { rows } = await db.pool.query(
+    "SELECT run_id, as_of, params, metrics FROM score_runs WHERE model = $1 ORDER BY as_of DESC, created_at DESC LIMIT 1",
+    [model],
+  );
   const r = rows[0];
   return r && { runId: r.run_id, asOf: r.as_of, params: r.params as T, metrics: r.metrics };
 }
@@ -251,13 +300,23 @@ export function unpackFeatures(buf: Buffer): number[] {
   return out;
 }
 
-export async function contactTargets(db: Db, cycleId: string): Promise<{ customerId: string; segmentId: string; strategy: string; channel: string; offerDepth: number; campaignId: string }[]> {
+export async function contactTargets(
+  db: Db,
+  cycleId: string,
+): Promise<{ customerId: string; segmentId: string; strategy: string; channel: string; offerDepth: number; campaignId: string }[]> {
   const { rows } = await db.pool.query(
     `SELECT customer_id, segment_id, strategy, channel, offer_depth, campaign_id FROM cycle_targets
      WHERE cycle_id = $1 AND decision = 'contact' ORDER BY customer_id`,
     [cycleId],
   );
-  return rows.map((r) => ({ customerId: r.customer_id, segmentId: r.segment_id, strategy: r.strategy, channel: r.channel, offerDepth: r.offer_depth, campaignId: r.campaign_id }));
+  return rows.map((r) => ({
+    customerId: r.customer_id,
+    segmentId: r.segment_id,
+    strategy: r.strategy,
+    channel: r.channel,
+    offerDepth: r.offer_depth,
+    campaignId: r.campaign_id,
+  }));
 }
 
 export async function targetSummary(db: Db, cycleId: string): Promise<{ decision: string; code: string; customers: number }[]> {
@@ -287,7 +346,10 @@ export async function saveAssignments(
 }
 
 export async function armCounts(db: Db, experimentId: string): Promise<Record<string, number>> {
-  const { rows } = await db.pool.query<{ arm: string; n: number }>("SELECT arm, count(*)::int AS n FROM holdout_assignments WHERE experiment_id = $1 GROUP BY arm", [experimentId]);
+  const { rows } = await db.pool.query<{ arm: string; n: number }>(
+    "SELECT arm, count(*)::int AS n FROM holdout_assignments WHERE experiment_id = $1 GROUP BY arm",
+    [experimentId],
+  );
   return Object.fromEntries(rows.map((r) => [r.arm, r.n]));
 }
 
@@ -396,7 +458,11 @@ export async function getMessages(db: Db, messageIds: readonly string[]): Promis
  * they are still queued; returns the ids this call changed (a redelivered job's message is not among
  * them). Meant for the caller's transaction, next to the audit entries of the same messages.
  */
-export async function markMessages(client: pg.PoolClient, updates: readonly { messageId: string; status: string }[], at: Date | null): Promise<Set<string>> {
+export async function markMessages(
+  client: pg.PoolClient,
+  updates: readonly { messageId: string; status: string }[],
+  at: Date | null,
+): Promise<Set<string>> {
   if (updates.length === 0) return new Set();
   const { rows } = await client.query<{ message_id: string }>(
     `UPDATE messages m SET status = u.status, sent_at = coalesce($3::timestamptz, m.sent_at)
@@ -410,12 +476,18 @@ export async function markMessages(client: pg.PoolClient, updates: readonly { me
 
 /** Messages of a cycle still queued (created but not delivered), e.g. after a worker died. */
 export async function queuedMessageIds(db: Db, cycleId: string): Promise<string[]> {
-  const { rows } = await db.pool.query<{ message_id: string }>("SELECT message_id FROM messages WHERE cycle_id = $1 AND status = 'queued' ORDER BY message_id", [cycleId]);
+  const { rows } = await db.pool.query<{ message_id: string }>(
+    "SELECT message_id FROM messages WHERE cycle_id = $1 AND status = 'queued' ORDER BY message_id",
+    [cycleId],
+  );
   return rows.map((r) => r.message_id);
 }
 
 export async function messageCounts(db: Db, cycleId: string): Promise<{ channel: string; status: string; n: number }[]> {
-  const { rows } = await db.pool.query("SELECT channel, status, count(*)::int AS n FROM messages WHERE cycle_id = $1 GROUP BY 1, 2 ORDER BY 1, 2", [cycleId]);
+  const { rows } = await db.pool.query(
+    "SELECT channel, status, count(*)::int AS n FROM messages WHERE cycle_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+    [cycleId],
+  );
   return rows;
 }
 
@@ -491,7 +563,14 @@ export async function outcomeRecords(db: Db, cycleId: string, experimentId: stri
  * Treated contacts of one campaign in one shard (customers split by a hash of their id, shifted into
  * 0..2^32-1: abs() of the smallest int4 overflows), with the category the plan found they spend most on.
  */
-export async function treatedTargetsForShard(db: Db, cycleId: string, experimentId: string, campaignId: string, shard: number, shardCount: number) {
+export async function treatedTargetsForShard(
+  db: Db,
+  cycleId: string,
+  experimentId: string,
+  campaignId: string,
+  shard: number,
+  shardCount: number,
+) {
   const { rows } = await db.pool.query(
     `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, c.first_name, c.timezone
      FROM cycle_targets t
@@ -531,7 +610,12 @@ export interface ConsentRecord {
  * query: the latest record at or before `at`, a tie going to revoked. Keyed by
  * `${customerId}|${channel}`; pairs without a record are absent.
  */
-export async function consentsInForce(db: Db, pairs: readonly { customerId: string; channel: string }[], purpose: string, at: Date): Promise<Map<string, ConsentRecord>> {
+export async function consentsInForce(
+  db: Db,
+  pairs: readonly { customerId: string; channel: string }[],
+  purpose: string,
+  at: Date,
+): Promise<Map<string, ConsentRecord>> {
   if (pairs.length === 0) return new Map();
   const { rows } = await db.pool.query(
     `SELECT q.customer_id, q.channel, c.status, c.source, c.recorded_at
@@ -546,6 +630,9 @@ export async function consentsInForce(db: Db, pairs: readonly { customerId: stri
 }
 
 export async function campaignsOf(db: Db, cycleId: string): Promise<unknown[]> {
-  const { rows } = await db.pool.query<{ campaigns: unknown[] | null }>("SELECT plan -> 'campaigns' AS campaigns FROM cycles WHERE cycle_id = $1", [cycleId]);
+  const { rows } = await db.pool.query<{ campaigns: unknown[] | null }>(
+    "SELECT plan -> 'campaigns' AS campaigns FROM cycles WHERE cycle_id = $1",
+    [cycleId],
+  );
   return rows[0]?.campaigns ?? [];
 }

@@ -212,7 +212,8 @@ async function insertCopyText(client: pg.PoolClient, target: string, data: strin
   if (!m) throw new StoreError(`bulk target must be "table (columns)", got "${target}"`);
   const names = m[2]!.split(",").map((c) => c.trim());
   const columns: (string | null)[][] = names.map(() => []);
-  const unescape = (f: string) => (f === "\\N" ? null : f.replace(/\\([\\tnr])/g, (_, c: string) => ({ t: "\t", n: "\n", r: "\r" })[c] ?? "\\"));
+  const unescape = (f: string) =>
+    f === "\\N" ? null : f.replace(/\\([\\tnr])/g, (_, c: string) => ({ t: "\t", n: "\n", r: "\r" })[c] ?? "\\");
   for (const line of data.split("\n")) {
     if (line === "") continue;
     const fields = line.split("\t");

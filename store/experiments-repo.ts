@@ -93,7 +93,11 @@ export async function upsertExternalExperimentBatch(
  * Creates (or corrects) customers from their first order, for sources that only log transactions.
  * Returns how many customers were inserted and updated.
  */
-export async function deriveCustomersFromOrders(db: Db, customerIdPrefix: string, source: string): Promise<{ inserted: number; updated: number }> {
+export async function deriveCustomersFromOrders(
+  db: Db,
+  customerIdPrefix: string,
+  source: string,
+): Promise<{ inserted: number; updated: number }> {
   const { rows } = await db.pool.query<{ inserted: number; updated: number }>(
     `WITH c AS (
        INSERT INTO customers AS t (customer_id, signup_at, attributes)
@@ -119,7 +123,14 @@ export interface ArmOutcome {
 
 /** Outcome rates per arm of an experiment. */
 export async function outcomesByArm(db: Db, experimentId: string): Promise<ArmOutcome[]> {
-  const { rows } = await db.pool.query<{ arm_label: string; arm: string; customers: number; visit_rate: number | null; conversion_rate: number; revenue: number }>(
+  const { rows } = await db.pool.query<{
+    arm_label: string;
+    arm: string;
+    customers: number;
+    visit_rate: number | null;
+    conversion_rate: number;
+    revenue: number;
+  }>(
     `SELECT a.segment_id AS arm_label, a.arm, count(*)::int AS customers,
             avg(o.visited::int)::float8 AS visit_rate, avg(o.converted::int)::float8 AS conversion_rate,
             avg(o.revenue)::float8 AS revenue

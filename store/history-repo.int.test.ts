@@ -46,10 +46,46 @@ function expected(weird: boolean): Record<string, Omit<LoadedHistory, "customer"
   return {
     c1: {
       orders: [
-        { order_id: "o1", ordered_at: at("2024-01-05T10:00:00.123Z"), category: "home", quantity: 2, unit_price: 19.99, discount: 1.5, margin: 8.25, status: "completed" },
-        { order_id: "o1", ordered_at: at("2024-01-05T10:00:00.123Z"), category: "toys", quantity: 1, unit_price: 5, discount: 0, margin: undefined, status: "returned" },
-        { order_id: "o2", ordered_at: at("2024-03-01T08:30:00Z"), category: weird ? WEIRD_CATEGORY : "garden", quantity: 3, unit_price: 12.3456, discount: 0, margin: 4, status: "completed" },
-        { order_id: "o2", ordered_at: at("2024-03-01T08:30:00Z"), category: "home", quantity: 1, unit_price: 100, discount: 10, margin: undefined, status: "cancelled" },
+        {
+          order_id: "o1",
+          ordered_at: at("2024-01-05T10:00:00.123Z"),
+          category: "home",
+          quantity: 2,
+          unit_price: 19.99,
+          discount: 1.5,
+          margin: 8.25,
+          status: "completed",
+        },
+        {
+          order_id: "o1",
+          ordered_at: at("2024-01-05T10:00:00.123Z"),
+          category: "toys",
+          quantity: 1,
+          unit_price: 5,
+          discount: 0,
+          margin: undefined,
+          status: "returned",
+        },
+        {
+          order_id: "o2",
+          ordered_at: at("2024-03-01T08:30:00Z"),
+          category: weird ? WEIRD_CATEGORY : "garden",
+          quantity: 3,
+          unit_price: 12.3456,
+          discount: 0,
+          margin: 4,
+          status: "completed",
+        },
+        {
+          order_id: "o2",
+          ordered_at: at("2024-03-01T08:30:00Z"),
+          category: "home",
+          quantity: 1,
+          unit_price: 100,
+          discount: 10,
+          margin: undefined,
+          status: "cancelled",
+        },
       ],
       events: [{ occurred_at: at("2024-05-30T12:00:00.5Z") }, { occurred_at: at("2024-05-31T12:00:00Z") }],
       responses: [
@@ -58,8 +94,27 @@ function expected(weird: boolean): Record<string, Omit<LoadedHistory, "customer"
       ],
     },
     // o4 and e3 are at or after asOf; o5 is before the 730-day lookback.
-    c2: { orders: [{ order_id: "o3", ordered_at: at("2024-05-31T23:59:59.999Z"), category: "apparel", quantity: 1, unit_price: 49.5, discount: 0, margin: 20, status: "completed" }], events: [], responses: [] },
-    c3: { orders: [], events: [], responses: [{ message_id: weird ? "m\u001f2" : "m2", channel: "sms", type: "delivered", occurred_at: at("2024-05-20T09:00:00Z") }] },
+    c2: {
+      orders: [
+        {
+          order_id: "o3",
+          ordered_at: at("2024-05-31T23:59:59.999Z"),
+          category: "apparel",
+          quantity: 1,
+          unit_price: 49.5,
+          discount: 0,
+          margin: 20,
+          status: "completed",
+        },
+      ],
+      events: [],
+      responses: [],
+    },
+    c3: {
+      orders: [],
+      events: [],
+      responses: [{ message_id: weird ? "m\u001f2" : "m2", channel: "sms", type: "delivered", occurred_at: at("2024-05-20T09:00:00Z") }],
+    },
   };
 }
 
@@ -69,13 +124,16 @@ async function loadAll(db: Db, pageSize?: number): Promise<Record<string, Omit<L
   const out: Record<string, Omit<LoadedHistory, "customer">> = {};
   for await (const page of loadHistories(db, AS_OF, pageSize ? { pageSize } : {})) {
     expect(page.histories.map((h) => h.customer.customer_id)).toEqual(page.customers.map((c) => c.customer_id));
-    for (const h of page.histories) out[h.customer.customer_id] = { orders: sortRows(h.orders), events: sortRows(h.events), responses: sortRows(h.responses) };
+    for (const h of page.histories)
+      out[h.customer.customer_id] = { orders: sortRows(h.orders), events: sortRows(h.events), responses: sortRows(h.responses) };
   }
   return out;
 }
 
 const sorted = (e: Record<string, Omit<LoadedHistory, "customer">>) =>
-  Object.fromEntries(Object.entries(e).map(([k, v]) => [k, { orders: sortRows(v.orders), events: sortRows(v.events), responses: sortRows(v.responses) }]));
+  Object.fromEntries(
+    Object.entries(e).map(([k, v]) => [k, { orders: sortRows(v.orders), events: sortRows(v.events), responses: sortRows(v.responses) }]),
+  );
 
 for (const backend of BACKENDS) {
   describe(`loadHistories (${backend})`, () => {
@@ -127,7 +185,9 @@ for (const backend of BACKENDS) {
              ('c', 'u1', 's', 'winback', 'contact', '{0.1, 2.5, -3, 1e-7, 123456.7}'), ('c', 'u2', 's', 'winback', 'skip', NULL)`,
         );
         await migrate(db);
-        const { rows } = await db.pool.query<{ customer_id: string; features: Buffer | null }>("SELECT customer_id, features FROM cycle_targets ORDER BY customer_id");
+        const { rows } = await db.pool.query<{ customer_id: string; features: Buffer | null }>(
+          "SELECT customer_id, features FROM cycle_targets ORDER BY customer_id",
+        );
         expect(unpackFeatures(rows[0]!.features!)).toEqual([0.1, 2.5, -3, 1e-7, 123456.7].map(Math.fround));
         expect(rows[1]!.features).toBeNull();
       } finally {
@@ -150,25 +210,33 @@ for (const backend of BACKENDS) {
           decision,
           predictedUplift: 0.02,
           expectedValue: Number.NaN,
-          reasons: [{ code: "x", message: "it's \"quoted\" \\ and\nmultiline" }],
+          reasons: [{ code: "x", message: 'it\'s "quoted" \\ and\nmultiline' }],
           features,
           topCategory: customerId === "u1" ? "home" : null,
         });
         await saveTargets(db, "c", [target("u1", [0.1, 1 / 3, 1e30], "contact"), target("u2", [0, -0, 7], "skip")]);
         // A second save of the same cycle (a resumed plan) keeps the first.
         await saveTargets(db, "c", [target("u1", [9, 9, 9], "skip")]);
-        const { rows } = await db.pool.query("SELECT customer_id, decision, top_category, reasons, expected_value, features FROM cycle_targets ORDER BY customer_id");
+        const { rows } = await db.pool.query(
+          "SELECT customer_id, decision, top_category, reasons, expected_value, features FROM cycle_targets ORDER BY customer_id",
+        );
         expect(rows.map((r) => [r.customer_id, r.decision, r.top_category])).toEqual([
           ["u1", "contact", "home"],
           ["u2", "skip", null],
         ]);
-        expect(rows[0].reasons).toEqual([{ code: "x", message: "it's \"quoted\" \\ and\nmultiline" }]);
+        expect(rows[0].reasons).toEqual([{ code: "x", message: 'it\'s "quoted" \\ and\nmultiline' }]);
         expect(Number.isNaN(rows[0].expected_value)).toBe(true);
         expect(rows[0].features).toEqual(packFeatures([0.1, 1 / 3, 1e30]));
 
-        await db.pool.query("INSERT INTO experiments (experiment_id, cycle_id, name, salt, holdout_shares) VALUES ('e', 'c', 'e', 's', '{}')");
-        await db.pool.query("INSERT INTO holdout_assignments (experiment_id, customer_id, segment_id, arm, bucket) VALUES ('e', 'u1', 's1', 'treatment', 0.5)");
-        await db.pool.query("INSERT INTO experiment_outcomes (experiment_id, customer_id, converted, observed_at) VALUES ('e', 'u1', true, now())");
+        await db.pool.query(
+          "INSERT INTO experiments (experiment_id, cycle_id, name, salt, holdout_shares) VALUES ('e', 'c', 'e', 's', '{}')",
+        );
+        await db.pool.query(
+          "INSERT INTO holdout_assignments (experiment_id, customer_id, segment_id, arm, bucket) VALUES ('e', 'u1', 's1', 'treatment', 0.5)",
+        );
+        await db.pool.query(
+          "INSERT INTO experiment_outcomes (experiment_id, customer_id, converted, observed_at) VALUES ('e', 'u1', true, now())",
+        );
         const [record] = await outcomeRecords(db, "c", "e");
         expect(record!.features).toEqual([0.1, 1 / 3, 1e30].map(Math.fround));
         await expect(saveTargets(db, "missing", [target("u1", [1], "skip")])).rejects.toThrow(/cycle missing does not exist/);

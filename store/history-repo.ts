@@ -85,7 +85,11 @@ const HISTORY_WORK_MEM = "64MB";
  * is held until the last page is read or the reader stops: a reader must not wait on other queries
  * of the same pool meanwhile (the embedded database's pool has a single connection).
  */
-export async function* loadHistories(db: Db, asOf: Date, options: { pageSize?: number; lookbackDays?: number } = {}): AsyncGenerator<HistoryPage> {
+export async function* loadHistories(
+  db: Db,
+  asOf: Date,
+  options: { pageSize?: number; lookbackDays?: number } = {},
+): AsyncGenerator<HistoryPage> {
   const pageSize = options.pageSize ?? 5000;
   const since = new Date(asOf.getTime() - (options.lookbackDays ?? 730) * 86_400_000);
   const client = await db.pool.connect();
@@ -237,7 +241,17 @@ function unpackResponses(byId: Map<string, LoadedHistory>, rows: readonly Packed
 /** The same histories one row per order line, event and response: the fallback for data the packed form cannot carry. */
 async function loadRows(query: QueryFn, byId: Map<string, LoadedHistory>, range: unknown[]): Promise<void> {
   const [orders, events, responses] = await Promise.all([
-    query<{ customer_id: string; order_id: string; ordered_at: Date; category: string; quantity: number; unit_price: number; discount: number; margin: number | null; status: HistoryOrderLine["status"] }>(
+    query<{
+      customer_id: string;
+      order_id: string;
+      ordered_at: Date;
+      category: string;
+      quantity: number;
+      unit_price: number;
+      discount: number;
+      margin: number | null;
+      status: HistoryOrderLine["status"];
+    }>(
       `SELECT o.customer_id, o.order_id, o.ordered_at, l.category, l.quantity, l.unit_price, l.discount, l.margin, l.status
        FROM orders o JOIN order_lines l USING (order_id)
        WHERE o.customer_id BETWEEN $1 AND $2 AND o.ordered_at < $3 AND o.ordered_at >= $4`,
@@ -253,9 +267,22 @@ async function loadRows(query: QueryFn, byId: Map<string, LoadedHistory>, range:
       range,
     ),
   ]);
-  for (const o of orders.rows) byId.get(o.customer_id)?.orders.push({ order_id: o.order_id, ordered_at: o.ordered_at.getTime(), category: o.category, quantity: o.quantity, unit_price: o.unit_price, discount: o.discount, margin: o.margin ?? undefined, status: o.status });
+  for (const o of orders.rows)
+    byId.get(o.customer_id)?.orders.push({
+      order_id: o.order_id,
+      ordered_at: o.ordered_at.getTime(),
+      category: o.category,
+      quantity: o.quantity,
+      unit_price: o.unit_price,
+      discount: o.discount,
+      margin: o.margin ?? undefined,
+      status: o.status,
+    });
   for (const e of events.rows) byId.get(e.customer_id)?.events.push({ occurred_at: e.occurred_at.getTime() });
-  for (const r of responses.rows) byId.get(r.customer_id)?.responses.push({ message_id: r.message_id, channel: r.channel, type: r.type, occurred_at: r.occurred_at.getTime() });
+  for (const r of responses.rows)
+    byId
+      .get(r.customer_id)
+      ?.responses.push({ message_id: r.message_id, channel: r.channel, type: r.type, occurred_at: r.occurred_at.getTime() });
 }
 
 export interface ContactData {
@@ -267,7 +294,12 @@ export interface ContactData {
 }
 
 /** What eligibility needs per customer: consent history, suppressions, recent sends, last conversion. */
-export async function loadContactData(db: Db, customerIds: readonly string[], asOf: Date, windowDays = 7): Promise<Map<string, ContactData>> {
+export async function loadContactData(
+  db: Db,
+  customerIds: readonly string[],
+  asOf: Date,
+  windowDays = 7,
+): Promise<Map<string, ContactData>> {
   const out = new Map<string, ContactData>();
   for (const id of customerIds) out.set(id, { customerId: id, consents: [], suppressions: [], sends: [], lastConversionAt: null });
   if (customerIds.length === 0) return out;
@@ -292,8 +324,12 @@ export async function loadContactData(db: Db, customerIds: readonly string[], as
       [customerIds, asOf],
     ),
   ]);
-  for (const r of consents.rows) out.get(r.customer_id)?.consents.push({ channel: r.channel, purpose: r.purpose, status: r.status, recordedAt: r.recorded_at, source: r.source });
-  for (const r of suppressions.rows) out.get(r.customer_id)?.suppressions.push({ channel: r.channel, reason: r.reason, addedAt: r.added_at });
+  for (const r of consents.rows)
+    out
+      .get(r.customer_id)
+      ?.consents.push({ channel: r.channel, purpose: r.purpose, status: r.status, recordedAt: r.recorded_at, source: r.source });
+  for (const r of suppressions.rows)
+    out.get(r.customer_id)?.suppressions.push({ channel: r.channel, reason: r.reason, addedAt: r.added_at });
   for (const r of sends.rows) out.get(r.customer_id)?.sends.push({ channel: r.channel, at: r.at });
   for (const r of conversions.rows) {
     const c = out.get(r.customer_id);

@@ -261,7 +261,11 @@ export interface LoadWriteState {
   direct: boolean;
 }
 
-function copyText(rows: readonly Record<string, unknown>[], columns: readonly string[], key?: (r: Record<string, unknown>) => string): string {
+function copyText(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+  key?: (r: Record<string, unknown>) => string,
+): string {
   let text = "";
   for (const r of rows) {
     let line = key ? copyField(key(r)) : "";
@@ -287,31 +291,42 @@ export async function upsertBatch(
 ): Promise<BatchResult> {
   const spec = SPECS[kind];
   const sql = SQL[kind];
-  const stageText = () => copyText(rows, spec.columns.map(([n]) => n), (r) => keyOf(kind, r));
+  const stageText = () =>
+    copyText(
+      rows,
+      spec.columns.map(([n]) => n),
+      (r) => keyOf(kind, r),
+    );
   // Rows written by a transaction carry its id as xmin, which the merge uses to tell duplicates:
   // so the direct attempt is a transaction of its own, not a savepoint (a subtransaction id).
   if (state.direct) {
     try {
-      await db.bulkTransaction(async (session) => {
-        await session.copyIn(sql.direct, copyText(rows, ownColumns(spec)));
-        if (spec.parent && sql.heads) {
-          const heads = new Map<unknown, Record<string, unknown>>();
-          for (const r of rows) if (!heads.has(r[spec.parent.key])) heads.set(r[spec.parent.key], r);
-          await session.copyIn(sql.heads, copyText([...heads.values()], spec.parent.columns));
-        }
-        await session.query(sql.directSql, [loadId]);
-      }, buildStageSql(spec, db.schema, "direct"));
+      await db.bulkTransaction(
+        async (session) => {
+          await session.copyIn(sql.direct, copyText(rows, ownColumns(spec)));
+          if (spec.parent && sql.heads) {
+            const heads = new Map<unknown, Record<string, unknown>>();
+            for (const r of rows) if (!heads.has(r[spec.parent.key])) heads.set(r[spec.parent.key], r);
+            await session.copyIn(sql.heads, copyText([...heads.values()], spec.parent.columns));
+          }
+          await session.query(sql.directSql, [loadId]);
+        },
+        buildStageSql(spec, db.schema, "direct"),
+      );
       return { inserted: rows.length, updated: 0, unchanged: 0, duplicateKeys: new Set() };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       state.direct = false;
     }
   }
-  const r = await db.bulkTransaction(async (session) => {
-    await session.copyIn(sql.stage, stageText());
-    const { rows: out } = await session.query<{ inserted: number; updated: number; duplicates: string[] }>(sql.merge, [loadId]);
-    return out[0]!;
-  }, buildStageSql(spec, db.schema, "merge"));
+  const r = await db.bulkTransaction(
+    async (session) => {
+      await session.copyIn(sql.stage, stageText());
+      const { rows: out } = await session.query<{ inserted: number; updated: number; duplicates: string[] }>(sql.merge, [loadId]);
+      return out[0]!;
+    },
+    buildStageSql(spec, db.schema, "merge"),
+  );
   const duplicateKeys = new Set(r.duplicates);
   return {
     inserted: r.inserted,
@@ -388,7 +403,17 @@ export async function listQuarantine(db: Db, filter: { loadId?: number; limit?: 
 
 /** Row counts of the data tables, for summaries. */
 export async function tableCounts(db: Db): Promise<Record<string, number>> {
-  const tables = ["customers", "consents", "suppressions", "orders", "order_lines", "events", "message_responses", "messages", "ingest_quarantine"];
+  const tables = [
+    "customers",
+    "consents",
+    "suppressions",
+    "orders",
+    "order_lines",
+    "events",
+    "message_responses",
+    "messages",
+    "ingest_quarantine",
+  ];
   const { rows } = await db.pool.query<Record<string, number>>(
     `SELECT ${tables.map((t) => `(SELECT count(*) FROM ${t})::bigint AS ${t}`).join(", ")}`,
   );

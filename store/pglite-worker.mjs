@@ -47,7 +47,10 @@ const socketInTransaction = () => bulkOpen === 0 && pglite.isInTransaction();
 async function bulkTurn() {
   const deadline = Date.now() + SOCKET_TRANSACTION_WAIT_MS;
   while (socketRunning > 0 || socketInTransaction()) {
-    if (Date.now() > deadline) throw new Error(`a client of the embedded database has kept a transaction open for over ${SOCKET_TRANSACTION_WAIT_MS / 1000} s; the bulk load cannot start`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `a client of the embedded database has kept a transaction open for over ${SOCKET_TRANSACTION_WAIT_MS / 1000} s; the bulk load cannot start`,
+      );
     await new Promise((resolve) => {
       socketQuiet.push(resolve);
       setTimeout(resolve, 1_000);

@@ -24,7 +24,14 @@ export interface RfmSummary {
  * subtracted), scored in quintiles and grouped into the usual RFM bands.
  */
 export async function rfmSummary(db: Db, asOf: Date): Promise<RfmSummary> {
-  const { rows } = await db.pool.query<{ label: string; customers: number; recency: number; orders: number; spend: number; total_spend: number }>(
+  const { rows } = await db.pool.query<{
+    label: string;
+    customers: number;
+    recency: number;
+    orders: number;
+    spend: number;
+    total_spend: number;
+  }>(
     `WITH per_order AS (
        SELECT o.customer_id, o.order_id, o.ordered_at,
               sum(CASE WHEN l.status = 'completed' THEN l.quantity * l.unit_price - l.discount
@@ -70,7 +77,7 @@ export async function rfmSummary(db: Db, asOf: Date): Promise<RfmSummary> {
       avgRecencyDays: r.recency,
       avgOrders: r.orders,
       avgNetSpend: r.spend,
-      spendShare: total ? r.spend * r.customers / total : 0,
+      spendShare: total ? (r.spend * r.customers) / total : 0,
     })),
   };
 }

@@ -24,7 +24,14 @@ describe("an embedded database owned by another process", () => {
       try {
         const file = path.join(dir, "events.jsonl");
         const rows = [
-          { event_id: "e1", customer_id: "c1", occurred_at: "2024-01-01T00:00:00Z", type: "search", category: "tab\there", sku: "back\\slash" },
+          {
+            event_id: "e1",
+            customer_id: "c1",
+            occurred_at: "2024-01-01T00:00:00Z",
+            type: "search",
+            category: "tab\there",
+            sku: "back\\slash",
+          },
           { event_id: "e2", customer_id: "c1", occurred_at: "2024-01-02T00:00:00Z", type: "search", category: "line\nbreak" },
           { event_id: "e1", customer_id: "c1", occurred_at: "2024-01-03T00:00:00Z", type: "cart_add" },
         ];

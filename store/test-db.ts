@@ -47,6 +47,9 @@ export async function createTestDb(backend: Backend, options: { migrateTo?: numb
 async function openAt(options: OpenDbOptions, version: number | undefined): Promise<Db> {
   if (version === undefined) return openDb(options);
   const db = await openDb({ ...options, migrate: false });
-  await migrate(db, loadMigrations().filter((m) => m.version <= version));
+  await migrate(
+    db,
+    loadMigrations().filter((m) => m.version <= version),
+  );
   return db;
 }

@@ -137,7 +137,10 @@ describe("churn model on a time split", () => {
   const testAuc = auc(scores, test.labels);
 
   it("separates stopped cadences from steady buyers: AUC well above 0.5 on the later period", () => {
-    const recencyAuc = auc(test.features.map((r) => r[0]), test.labels);
+    const recencyAuc = auc(
+      test.features.map((r) => r[0]),
+      test.labels,
+    );
     console.info(
       `churn time split: train n=${model.train.n} (${model.train.positives} churned), test n=${test.labels.length}; ` +
         `AUC ${testAuc.toFixed(3)} (recency alone ${recencyAuc.toFixed(3)}), IRLS iterations ${model.train.iterations}`,

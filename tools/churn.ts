@@ -135,7 +135,10 @@ export function trainChurnModel(input: TrainChurnInput): ChurnModel {
 
   // Seeded subsample (partial Fisher-Yates) above maxRows, so cost stays bounded and reproducible.
   const maxRows = input.maxRows ?? 200_000;
-  const idx = n0 > maxRows ? Array.from(sampleIndices(n0, maxRows, createRandom(seed))).sort((a, b) => a - b) : Array.from({ length: n0 }, (_, i) => i);
+  const idx =
+    n0 > maxRows
+      ? Array.from(sampleIndices(n0, maxRows, createRandom(seed))).sort((a, b) => a - b)
+      : Array.from({ length: n0 }, (_, i) => i);
   const n = idx.length;
 
   let impute = 0;
@@ -292,7 +295,8 @@ export function scoreChurn(
 ): number[] {
   const p = model.feature_names.length;
   const pBase = model.uses_p_alive ? p - 1 : p;
-  if (pAlive && pAlive.length !== features.length) throw new InputError(`${features.length} feature rows but ${pAlive.length} pAlive values`);
+  if (pAlive && pAlive.length !== features.length)
+    throw new InputError(`${features.length} feature rows but ${pAlive.length} pAlive values`);
   const row = new Array<number>(p);
   const z = new Array<number>(p);
   return features.map((f, i) => {
@@ -338,7 +342,11 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
 // ---------------------------------------------------------------------------------------------
 // Agent tool: scores customers with a trained model (training is a batch job, not an agent's call).
 
-const customerIdField = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+const customerIdField = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
 export const churnCustomerSchema = z.object({
   customer_id: customerIdField,
@@ -377,7 +385,11 @@ export function churnFromInput(input: z.infer<typeof churnInputSchema>): ChurnOu
       return v;
     }),
   );
-  const scores = scoreChurn(model, rows, input.customers.map((c) => c.p_alive));
+  const scores = scoreChurn(
+    model,
+    rows,
+    input.customers.map((c) => c.p_alive),
+  );
   return {
     horizon_days: model.horizon_days,
     customers: input.customers.map((c, i) => ({ customer_id: c.customer_id, p_churn: scores[i], p_alive: c.p_alive })),

@@ -45,7 +45,14 @@ function compress(customers: readonly RfmSummary[]): WeightedSummaries {
   }
   const rows = [...byKey.values()];
   const n = rows.length;
-  const out: WeightedSummaries = { x: new Float64Array(n), tx: new Float64Array(n), T: new Float64Array(n), weight: new Float64Array(n), xIndex: new Int32Array(n), distinctX: [] };
+  const out: WeightedSummaries = {
+    x: new Float64Array(n),
+    tx: new Float64Array(n),
+    T: new Float64Array(n),
+    weight: new Float64Array(n),
+    xIndex: new Int32Array(n),
+    distinctX: [],
+  };
   const indexOfX = new Map<number, number>();
   rows.forEach((r, i) => {
     out.x[i] = r.x;

@@ -37,7 +37,14 @@ interface PreparedSpend {
 
 function prepareSpend(customers: readonly SpendSummary[]): PreparedSpend {
   const n = customers.length;
-  const prepared: PreparedSpend = { x: new Float64Array(n), m: new Float64Array(n), logM: new Float64Array(n), xIndex: new Int32Array(n), distinctX: [], logX: new Float64Array(0) };
+  const prepared: PreparedSpend = {
+    x: new Float64Array(n),
+    m: new Float64Array(n),
+    logM: new Float64Array(n),
+    xIndex: new Int32Array(n),
+    distinctX: [],
+    logX: new Float64Array(0),
+  };
   const indexOfX = new Map<number, number>();
   customers.forEach(({ x, averageSpend }, i) => {
     prepared.x[i] = x;

@@ -29,7 +29,11 @@ export interface MinimizeOptions {
  * Minimizes `objective(params)` over positive params from each of `starts` (natural scale).
  * Non-finite objective values count as +Infinity, so the simplex backs away from them.
  */
-export function minimizePositive(objective: (params: number[]) => number, starts: number[][], options: MinimizeOptions = {}): MinimizeResult {
+export function minimizePositive(
+  objective: (params: number[]) => number,
+  starts: number[][],
+  options: MinimizeOptions = {},
+): MinimizeResult {
   if (!nelderMead) throw new Error("fmin.nelderMead is unavailable: the fmin package did not load as expected");
   const nm = nelderMead;
   const maxIterations = options.maxIterationsPerRun ?? 4000;

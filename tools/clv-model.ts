@@ -57,7 +57,9 @@ export const clvOutputSchema = z.object({
   /** `fitted` is false when the parameters were given; the log-likelihood is of the input customers either way. */
   bgnbd: z.object({ params: bgnbdParamsSchema, logLikelihood: finite, fitted: z.boolean() }),
   /** Null when no parameters were given and no customer has x > 0 and a positive average spend to fit on. */
-  gammaGamma: z.object({ params: gammaGammaParamsSchema, logLikelihood: finite.nullable(), fitted: z.boolean(), customers: z.number().int().min(0) }).nullable(),
+  gammaGamma: z
+    .object({ params: gammaGammaParamsSchema, logLikelihood: finite.nullable(), fitted: z.boolean(), customers: z.number().int().min(0) })
+    .nullable(),
   horizonWeeks: positive,
   customers: z.array(
     z.object({
@@ -126,7 +128,10 @@ export function computeClv(raw: ClvInput): ClvOutput {
       expectedPurchases: expectedPurchases(bgnbdFit.params, c, input.horizonWeeks),
       pAlive: probabilityAlive(bgnbdFit.params, c),
       expectedSpend,
-      clv: expectedSpend === null ? null : input.margin * expectedSpend * discountedExpectedPurchases(bgnbdFit.params, c, input.horizonWeeks, weekly),
+      clv:
+        expectedSpend === null
+          ? null
+          : input.margin * expectedSpend * discountedExpectedPurchases(bgnbdFit.params, c, input.horizonWeeks, weekly),
     };
   });
   const clvs = customers.map((c) => c.clv);
@@ -141,4 +146,3 @@ export function computeClv(raw: ClvInput): ClvOutput {
     },
   };
 }
-

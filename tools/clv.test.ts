@@ -105,37 +105,52 @@ describe("2F1 series", () => {
 describe("BG/NBD properties", () => {
   const params = PUBLISHED;
   const customer = fc
-    .record({ T: fc.double({ min: 0.5, max: 80, noNaN: true }), share: fc.double({ min: 0, max: 1, noNaN: true }), x: fc.integer({ min: 0, max: 40 }) })
+    .record({
+      T: fc.double({ min: 0.5, max: 80, noNaN: true }),
+      share: fc.double({ min: 0, max: 1, noNaN: true }),
+      x: fc.integer({ min: 0, max: 40 }),
+    })
     .map(({ T, share, x }) => ({ x, tx: x === 0 ? 0 : share * T, T }));
 
   it("P(alive) is 1 with no repeat purchase, and in (0, 1] otherwise", () => {
     expect(probabilityAlive(params, { x: 0, tx: 0, T: 38.86 })).toBe(1);
-    fc.assert(fc.property(customer, (c) => {
-      const p = probabilityAlive(params, c);
-      return p > 0 && p <= 1;
-    }));
+    fc.assert(
+      fc.property(customer, (c) => {
+        const p = probabilityAlive(params, c);
+        return p > 0 && p <= 1;
+      }),
+    );
   });
 
   it("P(alive) falls the longer a repeat buyer has been silent, and rises with a later last purchase", () => {
-    fc.assert(fc.property(customer, fc.double({ min: 0.1, max: 20, noNaN: true }), (c, more) => {
-      if (c.x === 0) return true;
-      return probabilityAlive(params, { ...c, T: c.T + more }) < probabilityAlive(params, c) && probabilityAlive(params, { ...c, tx: c.tx + more, T: c.T + more }) > probabilityAlive(params, { ...c, T: c.T + more });
-    }));
+    fc.assert(
+      fc.property(customer, fc.double({ min: 0.1, max: 20, noNaN: true }), (c, more) => {
+        if (c.x === 0) return true;
+        return (
+          probabilityAlive(params, { ...c, T: c.T + more }) < probabilityAlive(params, c) &&
+          probabilityAlive(params, { ...c, tx: c.tx + more, T: c.T + more }) > probabilityAlive(params, { ...c, T: c.T + more })
+        );
+      }),
+    );
   });
 
   it("expected purchases are 0 at t=0, finite, and grow with the horizon", () => {
-    fc.assert(fc.property(customer, fc.double({ min: 0.5, max: 200, noNaN: true }), (c, t) => {
-      const e1 = expectedPurchases(params, c, t);
-      const e2 = expectedPurchases(params, c, t * 1.5);
-      return expectedPurchases(params, c, 0) === 0 && Number.isFinite(e1) && e1 > 0 && e2 > e1;
-    }));
+    fc.assert(
+      fc.property(customer, fc.double({ min: 0.5, max: 200, noNaN: true }), (c, t) => {
+        const e1 = expectedPurchases(params, c, t);
+        const e2 = expectedPurchases(params, c, t * 1.5);
+        return expectedPurchases(params, c, 0) === 0 && Number.isFinite(e1) && e1 > 0 && e2 > e1;
+      }),
+    );
   });
 
   it("more repeat purchases at the same recency mean more expected purchases", () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 30 }), fc.double({ min: 5, max: 60, noNaN: true }), (x, T) => {
-      const c = { x, tx: T * 0.9, T };
-      return expectedPurchases(params, { ...c, x: x + 1 }, 39) > expectedPurchases(params, c, 39);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.double({ min: 5, max: 60, noNaN: true }), (x, T) => {
+        const c = { x, tx: T * 0.9, T };
+        return expectedPurchases(params, { ...c, x: x + 1 }, 39) > expectedPurchases(params, c, 39);
+      }),
+    );
   });
 
   it("a just-acquired customer (x=0, T=0) gets the unconditional expectation E[X(t)]", () => {
@@ -215,11 +230,15 @@ describe("computeClv and the agent tool", () => {
 
 describe("the log-likelihoods' shortcuts (terms shared per x, logs of the data once per fit)", () => {
   // The textbook sums, term by term, as the fits evaluated them before the shortcuts.
-  function bgnbdTextbook(p: { r: number; alpha: number; a: number; b: number }, cs: readonly { x: number; tx: number; T: number }[]): number {
+  function bgnbdTextbook(
+    p: { r: number; alpha: number; a: number; b: number },
+    cs: readonly { x: number; tx: number; T: number }[],
+  ): number {
     const { r, alpha, a, b } = p;
     let total = 0;
     for (const c of cs) {
-      const constant = gammaln(r + c.x) - gammaln(r) + r * Math.log(alpha) + gammaln(a + b) + gammaln(b + c.x) - gammaln(b) - gammaln(a + b + c.x);
+      const constant =
+        gammaln(r + c.x) - gammaln(r) + r * Math.log(alpha) + gammaln(a + b) + gammaln(b + c.x) - gammaln(b) - gammaln(a + b + c.x);
       const a3 = -(r + c.x) * Math.log(alpha + c.T);
       const a4 = c.x > 0 ? Math.log(a) - Math.log(b + c.x - 1) - (r + c.x) * Math.log(alpha + c.tx) : Number.NEGATIVE_INFINITY;
       const m = Math.max(a3, a4);
@@ -232,22 +251,31 @@ describe("the log-likelihoods' shortcuts (terms shared per x, logs of the data o
     let total = 0;
     for (const { x, averageSpend: m } of cs) {
       const px = p.p * x;
-      total += gammaln(px + p.q) - gammaln(px) + constant + (px - 1) * Math.log(m) + px * Math.log(x) - (px + p.q) * Math.log(p.gamma + m * x);
+      total +=
+        gammaln(px + p.q) - gammaln(px) + constant + (px - 1) * Math.log(m) + px * Math.log(x) - (px + p.q) * Math.log(p.gamma + m * x);
     }
     return total;
   }
   const positive = fc.double({ min: 0.05, max: 50, noNaN: true });
   const summaryArb = fc
-    .record({ x: fc.integer({ min: 0, max: 30 }), T: fc.double({ min: 0.2, max: 80, noNaN: true }), share: fc.double({ min: 0, max: 1, noNaN: true }) })
+    .record({
+      x: fc.integer({ min: 0, max: 30 }),
+      T: fc.double({ min: 0.2, max: 80, noNaN: true }),
+      share: fc.double({ min: 0, max: 1, noNaN: true }),
+    })
     .map(({ x, T, share }) => ({ x, T, tx: x === 0 ? 0 : T * share }));
 
   it("give the textbook BG/NBD sum, to the last bit", () => {
     fc.assert(
-      fc.property(fc.record({ r: positive, alpha: positive, a: positive, b: positive }), fc.array(summaryArb, { minLength: 1, maxLength: 60 }), (params, cs) => {
-        // Distinct summaries: the textbook sum has no weights to compress duplicates with.
-        const distinct = [...new Map(cs.map((c) => [`${c.x}|${c.tx}|${c.T}`, c])).values()];
-        expect(bgnbdLogLikelihood(params, distinct)).toBe(bgnbdTextbook(params, distinct));
-      }),
+      fc.property(
+        fc.record({ r: positive, alpha: positive, a: positive, b: positive }),
+        fc.array(summaryArb, { minLength: 1, maxLength: 60 }),
+        (params, cs) => {
+          // Distinct summaries: the textbook sum has no weights to compress duplicates with.
+          const distinct = [...new Map(cs.map((c) => [`${c.x}|${c.tx}|${c.T}`, c])).values()];
+          expect(bgnbdLogLikelihood(params, distinct)).toBe(bgnbdTextbook(params, distinct));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -255,9 +283,13 @@ describe("the log-likelihoods' shortcuts (terms shared per x, logs of the data o
   it("give the textbook Gamma-Gamma sum, to the last bit", () => {
     const spendArb = fc.record({ x: fc.integer({ min: 1, max: 30 }), averageSpend: fc.double({ min: 0.01, max: 5_000, noNaN: true }) });
     fc.assert(
-      fc.property(fc.record({ p: positive, q: positive, gamma: positive }), fc.array(spendArb, { minLength: 1, maxLength: 60 }), (params, cs) => {
-        expect(gammaGammaLogLikelihood(params, cs)).toBe(gammaGammaTextbook(params, cs));
-      }),
+      fc.property(
+        fc.record({ p: positive, q: positive, gamma: positive }),
+        fc.array(spendArb, { minLength: 1, maxLength: 60 }),
+        (params, cs) => {
+          expect(gammaGammaLogLikelihood(params, cs)).toBe(gammaGammaTextbook(params, cs));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -38,7 +38,12 @@ export function createClvTool(deps: ClvToolDeps = {}): StructuredToolInterface {
     schema: clvAgentArgsSchema,
     adapt: async (args) => {
       const parsed = clvAgentArgsSchema.parse(args);
-      return { customers: await loadCustomers(parsed.segmentId), horizonWeeks: parsed.horizonWeeks, margin: parsed.margin, annualDiscountRate: parsed.annualDiscountRate };
+      return {
+        customers: await loadCustomers(parsed.segmentId),
+        horizonWeeks: parsed.horizonWeeks,
+        margin: parsed.margin,
+        annualDiscountRate: parsed.annualDiscountRate,
+      };
     },
   });
 }

@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CHANNELS, type Channel } from "../ingest/formats.js";
-import { checkEligibility, checkEligibilityUnchecked, eligibilityInputSchema, type CandidateContact, type CustomerContactData, type EligibilityConfigInput } from "./eligibility.js";
+import {
+  checkEligibility,
+  checkEligibilityUnchecked,
+  eligibilityInputSchema,
+  type CandidateContact,
+  type CustomerContactData,
+  type EligibilityConfigInput,
+} from "./eligibility.js";
 
 const DAY = 86_400_000;
 const START = Date.parse("2024-03-01T00:00:00Z"); // spans the US DST change on 10 March
@@ -71,7 +78,8 @@ describe("eligibility (properties)", () => {
     const w = (config.rollingWindowDays ?? 7) * DAY;
     for (const start of sends) {
       const inWindow = sends.filter((s) => s.at >= start.at && s.at < start.at + w);
-      if (config.totalRollingCap !== null && config.totalRollingCap !== undefined) expect(inWindow.length).toBeLessThanOrEqual(config.totalRollingCap);
+      if (config.totalRollingCap !== null && config.totalRollingCap !== undefined)
+        expect(inWindow.length).toBeLessThanOrEqual(config.totalRollingCap);
       const channelCap = config.channelRollingCap?.[start.channel];
       if (channelCap !== null && channelCap !== undefined) {
         expect(inWindow.filter((s) => s.channel === start.channel).length).toBeLessThanOrEqual(channelCap);
@@ -82,7 +90,12 @@ describe("eligibility (properties)", () => {
   const customerFor = (timezone: string, sends: { channel: Channel; at: number }[]): CustomerContactData => ({
     customerId: "c1",
     timezone,
-    consents: CHANNELS.map((channel) => ({ channel, purpose: "marketing" as const, status: "granted" as const, recordedAt: iso(START - DAY) })),
+    consents: CHANNELS.map((channel) => ({
+      channel,
+      purpose: "marketing" as const,
+      status: "granted" as const,
+      recordedAt: iso(START - DAY),
+    })),
     sends: sends.map((s) => ({ channel: s.channel, at: iso(s.at) })),
   });
 
@@ -107,7 +120,11 @@ describe("eligibility (properties)", () => {
         // Prior sends that already satisfy the caps, then a whole stream decided at once.
         const prior: { channel: Channel; at: number }[] = [];
         for (const c of history) {
-          const [d] = checkEligibility({ candidates: [{ customerId: "c1", channel: c.channel, plannedAt: iso(c.at) }], customers: [customerFor(timezone, prior)], config }).decisions;
+          const [d] = checkEligibility({
+            candidates: [{ customerId: "c1", channel: c.channel, plannedAt: iso(c.at) }],
+            customers: [customerFor(timezone, prior)],
+            config,
+          }).decisions;
           if (d.eligible) prior.push(c);
         }
         const out = checkEligibility({
@@ -134,9 +151,16 @@ describe("eligibility (properties)", () => {
     fc.assert(
       fc.property(
         fc.tuple(customerArb("c1"), customerArb("c2")),
-        fc.array(fc.record({ customerId: fc.constantFrom("c1", "c2", "c3"), channel: fc.constantFrom(...CHANNELS), plannedAt: timeArb.map(iso) }), { minLength: 1, maxLength: 12 }),
+        fc.array(
+          fc.record({ customerId: fc.constantFrom("c1", "c2", "c3"), channel: fc.constantFrom(...CHANNELS), plannedAt: timeArb.map(iso) }),
+          { minLength: 1, maxLength: 12 },
+        ),
         (customers, planned) => {
-          const input = eligibilityInputSchema.parse({ candidates: planned.map((p, i) => ({ candidateId: String(i), ...p })), customers, outOfStockCategories: [] });
+          const input = eligibilityInputSchema.parse({
+            candidates: planned.map((p, i) => ({ candidateId: String(i), ...p })),
+            customers,
+            outOfStockCategories: [],
+          });
           const { config: _config, ...rest } = input;
           expect(checkEligibilityUnchecked(rest)).toEqual(checkEligibility(input));
         },

@@ -12,16 +12,31 @@ import {
 } from "./eligibility.js";
 import { instantAtLocal, localTime } from "./eligibility-time-zone.js";
 
-const granted = (channel: Channel, recordedAt = "2024-01-01T00:00:00Z") => ({ channel, purpose: "marketing" as const, status: "granted" as const, recordedAt });
+const granted = (channel: Channel, recordedAt = "2024-01-01T00:00:00Z") => ({
+  channel,
+  purpose: "marketing" as const,
+  status: "granted" as const,
+  recordedAt,
+});
 const customer = (over: Partial<CustomerContactData> = {}): CustomerContactData => ({
   customerId: "c1",
   timezone: "America/New_York",
   consents: [granted("email"), granted("sms"), granted("push"), granted("in_app")],
   ...over,
 });
-const candidate = (plannedAt: string, over: Partial<CandidateContact> = {}): CandidateContact => ({ customerId: "c1", channel: "email", plannedAt, ...over });
+const candidate = (plannedAt: string, over: Partial<CandidateContact> = {}): CandidateContact => ({
+  customerId: "c1",
+  channel: "email",
+  plannedAt,
+  ...over,
+});
 
-function decide(c: CandidateContact, cust: CustomerContactData = customer(), config: EligibilityConfigInput = {}, outOfStockCategories: string[] = []): EligibilityDecision {
+function decide(
+  c: CandidateContact,
+  cust: CustomerContactData = customer(),
+  config: EligibilityConfigInput = {},
+  outOfStockCategories: string[] = [],
+): EligibilityDecision {
   return checkEligibility({ candidates: [c], customers: [cust], config, outOfStockCategories }).decisions[0];
 }
 const codes = (d: EligibilityDecision) => d.reasons.map((r) => r.code);
@@ -98,7 +113,9 @@ describe("checkEligibility: frequency caps", () => {
     // Seven days after the first send, it has left the window.
     expect(decide(candidate("2024-03-08T15:00:00Z"), customer({ sends }), { totalRollingCap: null }).eligible).toBe(true);
     // Other channels are not affected by the email cap.
-    expect(decide(candidate("2024-03-06T15:00:00Z", { channel: "sms" }), customer({ sends }), { totalRollingCap: null }).eligible).toBe(true);
+    expect(decide(candidate("2024-03-06T15:00:00Z", { channel: "sms" }), customer({ sends }), { totalRollingCap: null }).eligible).toBe(
+      true,
+    );
   });
 
   it("caps the total across channels, per day and over the rolling window", () => {
@@ -108,9 +125,16 @@ describe("checkEligibility: frequency caps", () => {
     ];
     const d = decide(candidate("2024-03-06T18:00:00Z", { channel: "push" }), customer({ sends: today }));
     expect(codes(d)).toEqual(["frequency_cap_total"]);
-    const week = Array.from({ length: 8 }, (_, i) => ({ channel: (["email", "sms", "push", "in_app"] as const)[i % 4], at: `2024-03-0${1 + (i % 4)}T1${i}:00:00Z` }));
-    const w = decide(candidate("2024-03-06T15:00:00Z", { channel: "in_app" }), customer({ sends: week }), { channelRollingCap: { in_app: null } });
-    expect(w.reasons.find((r) => r.code === "frequency_cap_total")?.message).toMatch(/8 send\(s\) across channels in a rolling 7-day window/);
+    const week = Array.from({ length: 8 }, (_, i) => ({
+      channel: (["email", "sms", "push", "in_app"] as const)[i % 4],
+      at: `2024-03-0${1 + (i % 4)}T1${i}:00:00Z`,
+    }));
+    const w = decide(candidate("2024-03-06T15:00:00Z", { channel: "in_app" }), customer({ sends: week }), {
+      channelRollingCap: { in_app: null },
+    });
+    expect(w.reasons.find((r) => r.code === "frequency_cap_total")?.message).toMatch(
+      /8 send\(s\) across channels in a rolling 7-day window/,
+    );
   });
 
   it("checks every rolling window containing the send, not only the one ending at it", () => {
@@ -140,9 +164,15 @@ describe("checkEligibility: consent, suppression and other rules", () => {
   const at = "2024-03-06T15:00:00Z"; // 10:00 in New York
 
   it("lets the latest consent record win", () => {
-    const revokedLater = [granted("email", "2024-01-01T00:00:00Z"), { ...granted("email", "2024-02-01T00:00:00Z"), status: "revoked" as const }];
+    const revokedLater = [
+      granted("email", "2024-01-01T00:00:00Z"),
+      { ...granted("email", "2024-02-01T00:00:00Z"), status: "revoked" as const },
+    ];
     expect(codes(decide(candidate(at), customer({ consents: revokedLater })))).toEqual(["consent_revoked"]);
-    const grantedLater = [{ ...granted("email", "2024-01-01T00:00:00Z"), status: "revoked" as const }, granted("email", "2024-02-01T00:00:00Z")];
+    const grantedLater = [
+      { ...granted("email", "2024-01-01T00:00:00Z"), status: "revoked" as const },
+      granted("email", "2024-02-01T00:00:00Z"),
+    ];
     expect(decide(candidate(at), customer({ consents: grantedLater })).eligible).toBe(true);
     // Out of order in the input makes no difference.
     expect(codes(decide(candidate(at), customer({ consents: [...revokedLater].reverse() })))).toEqual(["consent_revoked"]);
@@ -163,7 +193,9 @@ describe("checkEligibility: consent, suppression and other rules", () => {
   it("blocks recent converters, out-of-stock offers and the global control group", () => {
     expect(codes(decide(candidate(at), customer({ lastConversionAt: "2024-03-03T15:00:00Z" })))).toEqual(["recent_converter"]);
     expect(decide(candidate(at), customer({ lastConversionAt: "2024-02-20T15:00:00Z" })).eligible).toBe(true);
-    expect(decide(candidate(at), customer({ lastConversionAt: "2024-03-03T15:00:00Z" }), { recentConverterDays: null }).eligible).toBe(true);
+    expect(decide(candidate(at), customer({ lastConversionAt: "2024-03-03T15:00:00Z" }), { recentConverterDays: null }).eligible).toBe(
+      true,
+    );
     expect(codes(decide(candidate(at, { category: "Grocery" }), customer(), {}, ["grocery"]))).toEqual(["out_of_stock"]);
     expect(decide(candidate(at, { category: "toys" }), customer(), {}, ["grocery"]).eligible).toBe(true);
     expect(codes(decide(candidate(at), customer({ globalControl: true })))).toEqual(["global_control"]);
@@ -187,7 +219,16 @@ describe("checkEligibility: consent, suppression and other rules", () => {
     );
     expect(d.eligible).toBe(false);
     expect(new Set(codes(d))).toEqual(
-      new Set(["consent_revoked", "suppressed", "global_control", "quiet_hours", "frequency_cap_channel", "frequency_cap_total", "recent_converter", "out_of_stock"]),
+      new Set([
+        "consent_revoked",
+        "suppressed",
+        "global_control",
+        "quiet_hours",
+        "frequency_cap_channel",
+        "frequency_cap_total",
+        "recent_converter",
+        "out_of_stock",
+      ]),
     );
     for (const r of d.reasons) expect(r.message).toMatch(/^[A-Z0-9].{10,}\.$/);
     expect(d.nextAllowedAt).toBeNull();
@@ -209,7 +250,10 @@ describe("checkEligibility: consent, suppression and other rules", () => {
   });
 
   it("is exposed as an agent tool that loads contact data itself", async () => {
-    const tool = createEligibilityTool({ loadCustomers: async (ids) => ids.map((customerId) => customer({ customerId })), loadOutOfStockCategories: async () => ["toys"] });
+    const tool = createEligibilityTool({
+      loadCustomers: async (ids) => ids.map((customerId) => customer({ customerId })),
+      loadOutOfStockCategories: async () => ["toys"],
+    });
     const out = JSON.parse(await tool.invoke({ candidates: [candidate(at, { customerId: "c9", category: "toys" })] }));
     expect(out.decisions[0]).toMatchObject({ customerId: "c9", eligible: false, reasons: [{ code: "out_of_stock" }] });
   });
@@ -217,7 +261,8 @@ describe("checkEligibility: consent, suppression and other rules", () => {
 
 describe("agent tool schemas", () => {
   it("convert to JSON Schema, as binding them to a chat model requires", () => {
-    for (const tool of [createEligibilityTool(), createEligibilityTool({ loadCustomers: async () => [] })]) expect(() => toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0])).not.toThrow();
+    for (const tool of [createEligibilityTool(), createEligibilityTool({ loadCustomers: async () => [] })])
+      expect(() => toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0])).not.toThrow();
   });
 });
 

@@ -12,7 +12,11 @@ import { inDailyWindow, instantAtLocal, isValidTimeZone, localTime, parseClock, 
  */
 
 /** A pseudonymous customer id, as ingestion accepts it; plain (no preprocessing) so agents get a JSON schema. */
-const customerIdField = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+const customerIdField = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
 export const ELIGIBILITY_CODES = [
   "unknown_customer",
@@ -186,7 +190,10 @@ function evaluate(
   if (latest === null) {
     reasons.push({ code: "no_consent", message: `No ${candidate.purpose} consent on record for ${channel}.` });
   } else if (latest.status === "revoked") {
-    reasons.push({ code: "consent_revoked", message: `The ${channel} ${candidate.purpose} consent was revoked on ${new Date(latest.t).toISOString()} (latest record).` });
+    reasons.push({
+      code: "consent_revoked",
+      message: `The ${channel} ${candidate.purpose} consent was revoked on ${new Date(latest.t).toISOString()} (latest record).`,
+    });
   }
 
   const suppression = customer.suppressions.find((s) => s.channel === channel || s.channel === "all");
@@ -225,7 +232,11 @@ function evaluate(
   }
   const channelRolling = config.channelRollingCap[channel];
   if (channelRolling !== null) {
-    const n = maxSendsInWindowContaining(channelSends.map((s) => s.at), plannedAt, windowMs);
+    const n = maxSendsInWindowContaining(
+      channelSends.map((s) => s.at),
+      plannedAt,
+      windowMs,
+    );
     if (n >= channelRolling) {
       reasons.push({
         code: "frequency_cap_channel",
@@ -240,7 +251,11 @@ function evaluate(
     });
   }
   if (config.totalRollingCap !== null) {
-    const n = maxSendsInWindowContaining(sends.map((s) => s.at), plannedAt, windowMs);
+    const n = maxSendsInWindowContaining(
+      sends.map((s) => s.at),
+      plannedAt,
+      windowMs,
+    );
     if (n >= config.totalRollingCap) {
       reasons.push({
         code: "frequency_cap_total",
@@ -351,7 +366,9 @@ const DEFAULT_ELIGIBILITY_CONFIG: EligibilityConfig = eligibilityConfigSchema.pa
  * time zone through zod cost more than deciding). The input must already be in the parsed shape:
  * every field given, times as ISO 8601 instants; `config` defaults to the schema's defaults.
  */
-export function checkEligibilityUnchecked(input: Omit<z.infer<typeof eligibilityInputSchema>, "config"> & { config?: EligibilityConfig }): EligibilityOutput {
+export function checkEligibilityUnchecked(
+  input: Omit<z.infer<typeof eligibilityInputSchema>, "config"> & { config?: EligibilityConfig },
+): EligibilityOutput {
   return decideParsed({ ...input, config: input.config ?? DEFAULT_ELIGIBILITY_CONFIG });
 }
 

@@ -68,7 +68,10 @@ describe("fatigue (properties)", () => {
         const checked = assessFatigue({ asOf: new Date(AS_OF_MS).toISOString(), customers, config }).customers;
         const unchecked = assessFatigueUnchecked({
           asOf: AS_OF_MS,
-          customers: customers.map((c) => ({ customerId: c.customerId, events: c.events.map((e) => ({ channel: e.channel, type: e.type, at: Date.parse(e.at) })) })),
+          customers: customers.map((c) => ({
+            customerId: c.customerId,
+            events: c.events.map((e) => ({ channel: e.channel, type: e.type, at: Date.parse(e.at) })),
+          })),
           config: fatigueConfigSchema.parse(config),
         });
         expect(unchecked).toEqual(checked);

@@ -43,7 +43,8 @@ describe("assessFatigue", () => {
   });
 
   it("weighs the same volume more on a less tolerant channel", () => {
-    const answeredBurst = (channel: Channel) => [0.5, 1.5, 2.5, 3.5].flatMap((d) => [ev(channel, "delivered", d), ev(channel, "open", d - 0.1)]);
+    const answeredBurst = (channel: Channel) =>
+      [0.5, 1.5, 2.5, 3.5].flatMap((d) => [ev(channel, "delivered", d), ev(channel, "open", d - 0.1)]);
     const email = ch(assess(answeredBurst("email")), "email");
     const push = ch(assess(answeredBurst("push")), "push");
     expect(email.unansweredStreak).toBe(0);
@@ -71,7 +72,9 @@ describe("assessFatigue", () => {
     expect(three.backedOff[0].reason).toMatch(/3 email exposures unanswered/);
     expect(three.allowedChannels).toEqual(["sms", "push", "in_app"]);
     expect(three.reason).toMatch(/Backed off: email \(unanswered_streak\)/);
-    expect(assess([ev("email", "delivered", 6), ev("email", "delivered", 3), ev("email", "delivered", 1)], { unansweredBackoff: 4 }).backedOff).toEqual([]);
+    expect(
+      assess([ev("email", "delivered", 6), ev("email", "delivered", 3), ev("email", "delivered", 1)], { unansweredBackoff: 4 }).backedOff,
+    ).toEqual([]);
   });
 
   it("resets the unanswered streak on an open, click or conversion on that channel only", () => {
@@ -124,7 +127,9 @@ describe("assessFatigue", () => {
   });
 
   it("backs off a channel whose last message bounced", () => {
-    expect(assess([ev("email", "delivered", 5), ev("email", "bounce", 2)]).backedOff).toEqual([expect.objectContaining({ channel: "email", code: "bounced" })]);
+    expect(assess([ev("email", "delivered", 5), ev("email", "bounce", 2)]).backedOff).toEqual([
+      expect.objectContaining({ channel: "email", code: "bounced" }),
+    ]);
     expect(assess([ev("email", "bounce", 5), ev("email", "delivered", 2)]).backedOff).toEqual([]);
   });
 
@@ -136,7 +141,9 @@ describe("assessFatigue", () => {
 
   it("rejects malformed input", () => {
     expect(() => assessFatigue({ asOf: "yesterday", customers: [] })).toThrow();
-    expect(() => assessFatigue({ asOf: AS_OF, customers: [{ customerId: "c1", events: [{ channel: "fax" as Channel, type: "open", at: AS_OF }] }] })).toThrow();
+    expect(() =>
+      assessFatigue({ asOf: AS_OF, customers: [{ customerId: "c1", events: [{ channel: "fax" as Channel, type: "open", at: AS_OF }] }] }),
+    ).toThrow();
   });
 
   it("is exposed as an agent tool that loads histories and reads time from the injected clock", async () => {

@@ -21,7 +21,11 @@ import { defineTool, toLangChainTool } from "./define-tool.js";
  */
 
 /** A pseudonymous customer id, as ingestion accepts it; plain (no preprocessing) so agents get a JSON schema. */
-const customerIdField = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+const customerIdField = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
 export const FATIGUE_STRATEGIES = ["cooldown", "reengage", "targeted_promo"] as const;
 export type FatigueStrategy = (typeof FATIGUE_STRATEGIES)[number];
@@ -200,7 +204,11 @@ export interface TimedEngagementEvent {
   at: number;
 }
 
-function assessCustomer(customer: { customerId: string; events: readonly TimedEngagementEvent[] }, asOf: number, config: FatigueConfig): CustomerFatigue {
+function assessCustomer(
+  customer: { customerId: string; events: readonly TimedEngagementEvent[] },
+  asOf: number,
+  config: FatigueConfig,
+): CustomerFatigue {
   const byChannel = new Map<Channel, { type: EngagementEvent["type"]; at: number }[]>();
   const from = asOf - config.lookbackDays * DAY_MS;
   for (const e of customer.events) {
@@ -239,7 +247,11 @@ function assessCustomer(customer: { customerId: string; events: readonly TimedEn
       recentUnsubscribeAt: iso(s.unsubscribeAt),
     });
     if (s.unsubscribeAt !== null) {
-      backedOff.push({ channel, code: "unsubscribed", reason: `Unsubscribed from ${channel} on ${iso(s.unsubscribeAt)}, within ${config.unsubscribeLookbackDays} days.` });
+      backedOff.push({
+        channel,
+        code: "unsubscribed",
+        reason: `Unsubscribed from ${channel} on ${iso(s.unsubscribeAt)}, within ${config.unsubscribeLookbackDays} days.`,
+      });
     } else if (s.streak >= config.unansweredBackoff) {
       backedOff.push({
         channel,
@@ -247,7 +259,11 @@ function assessCustomer(customer: { customerId: string; events: readonly TimedEn
         reason: `${s.streak} ${channel} exposures unanswered since ${s.lastResponseAt === null ? "the start of the lookback window" : `the last response on ${iso(s.lastResponseAt)}`} (back off at ${config.unansweredBackoff}).`,
       });
     } else if (s.bouncedAt !== null) {
-      backedOff.push({ channel, code: "bounced", reason: `The last ${channel} message bounced on ${iso(s.bouncedAt)}; nothing delivered since.` });
+      backedOff.push({
+        channel,
+        code: "bounced",
+        reason: `The last ${channel} message bounced on ${iso(s.bouncedAt)}; nothing delivered since.`,
+      });
     }
   }
 
@@ -259,7 +275,9 @@ function assessCustomer(customer: { customerId: string; events: readonly TimedEn
   let reason: string;
   if (fatigue > config.cooldownThreshold) {
     strategy = "cooldown";
-    const cause = top?.recentUnsubscribeAt ? `recent unsubscribe from ${top.channel}` : `${top?.channel}: volume ${f2(top?.volume ?? 0)}, ${top?.unansweredStreak ?? 0} unanswered`;
+    const cause = top?.recentUnsubscribeAt
+      ? `recent unsubscribe from ${top.channel}`
+      : `${top?.channel}: volume ${f2(top?.volume ?? 0)}, ${top?.unansweredStreak ?? 0} unanswered`;
     reason = `Fatigue ${f2(fatigue)} (${cause}) > ${f2(config.cooldownThreshold)}: cool down.`;
   } else if (engagement < config.reengageThreshold) {
     strategy = "reengage";
@@ -299,7 +317,13 @@ function assessParsed(input: z.infer<typeof fatigueInputSchema>): FatigueOutput 
   const asOf = Date.parse(input.asOf);
   return {
     asOf: new Date(asOf).toISOString(),
-    customers: input.customers.map((c) => assessCustomer({ customerId: c.customerId, events: c.events.map((e) => ({ channel: e.channel, type: e.type, at: Date.parse(e.at) })) }, asOf, input.config)),
+    customers: input.customers.map((c) =>
+      assessCustomer(
+        { customerId: c.customerId, events: c.events.map((e) => ({ channel: e.channel, type: e.type, at: Date.parse(e.at) })) },
+        asOf,
+        input.config,
+      ),
+    ),
   };
 }
 
@@ -310,7 +334,11 @@ const DEFAULT_FATIGUE_CONFIG: FatigueConfig = fatigueConfigSchema.parse({});
  * engagement events (already typed rows from the store; times as epoch milliseconds). Results are
  * identical to assessFatigue's for the same events.
  */
-export function assessFatigueUnchecked(input: { asOf: number; customers: readonly { customerId: string; events: readonly TimedEngagementEvent[] }[]; config?: FatigueConfig }): CustomerFatigue[] {
+export function assessFatigueUnchecked(input: {
+  asOf: number;
+  customers: readonly { customerId: string; events: readonly TimedEngagementEvent[] }[];
+  config?: FatigueConfig;
+}): CustomerFatigue[] {
   const config = input.config ?? DEFAULT_FATIGUE_CONFIG;
   return input.customers.map((c) => assessCustomer(c, input.asOf, config));
 }

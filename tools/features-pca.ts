@@ -73,7 +73,11 @@ export function fitPca(rows: Rows, options: PcaOptions = {}): PcaModel {
   };
 }
 
-export function pcaTransformRow(model: PcaModel, row: ArrayLike<number>, out: number[] = new Array<number>(model.components.length)): number[] {
+export function pcaTransformRow(
+  model: PcaModel,
+  row: ArrayLike<number>,
+  out: number[] = new Array<number>(model.components.length),
+): number[] {
   const p = model.means.length;
   if (row.length !== p) throw new RangeError(`row has ${row.length} values, expected ${p}`);
   for (let i = 0; i < model.components.length; i++) {

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  fitStandardizer,
-  signedExpm1,
-  signedLog1p,
-  standardize,
-  standardizerModelSchema,
-  unstandardize,
-} from "./features-standardize.js";
+import { fitStandardizer, signedExpm1, signedLog1p, standardize, standardizerModelSchema, unstandardize } from "./features-standardize.js";
 
 /** Deterministic pseudo-random rows: a skewed money column (some negative), a count, a constant, a rate. */
 function rows(n: number): number[][] {

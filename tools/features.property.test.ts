@@ -10,7 +10,9 @@ const asOf = Date.parse("2024-06-01T00:00:00Z");
 const orderId = fc.constantFrom("o0", "o1", "o2", "o3", "o4");
 const messageId = fc.constantFrom("m0", "m1", "m2", "m3", "m4", "m5");
 const past = fc.integer({ min: -500 * DAY_MS, max: -1 }).map((d) => asOf + d);
-const future = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: DAY_MS }), fc.integer({ min: 0, max: 200 * DAY_MS })).map((d) => asOf + d);
+const future = fc
+  .oneof(fc.constant(0), fc.integer({ min: 0, max: DAY_MS }), fc.integer({ min: 0, max: 200 * DAY_MS }))
+  .map((d) => asOf + d);
 
 const orderLine = (when: fc.Arbitrary<number>): fc.Arbitrary<FeatureOrderLine> =>
   fc.record({
@@ -20,7 +22,10 @@ const orderLine = (when: fc.Arbitrary<number>): fc.Arbitrary<FeatureOrderLine> =
     quantity: fc.integer({ min: -2, max: 4 }),
     unit_price: fc.integer({ min: 0, max: 50_000 }).map((c) => c / 100),
     discount: fc.integer({ min: 0, max: 2_000 }).map((c) => c / 100),
-    margin: fc.option(fc.integer({ min: -1_000, max: 10_000 }).map((c) => c / 100), { nil: undefined }),
+    margin: fc.option(
+      fc.integer({ min: -1_000, max: 10_000 }).map((c) => c / 100),
+      { nil: undefined },
+    ),
     status: fc.constantFrom(...ORDER_STATUSES),
   });
 

@@ -477,7 +477,10 @@ export function groupHistories(input: {
   events?: readonly (FeatureEvent & { customer_id: string })[];
   responses?: readonly (FeatureResponse & { customer_id: string })[];
 }): CustomerHistory[] {
-  const byId = new Map<string, { customer: FeatureCustomer; orders: FeatureOrderLine[]; events: FeatureEvent[]; responses: FeatureResponse[] }>();
+  const byId = new Map<
+    string,
+    { customer: FeatureCustomer; orders: FeatureOrderLine[]; events: FeatureEvent[]; responses: FeatureResponse[] }
+  >();
   for (const customer of input.customers) byId.set(customer.customer_id, { customer, orders: [], events: [], responses: [] });
   for (const o of input.orders ?? []) byId.get(o.customer_id)?.orders.push(o);
   for (const e of input.events ?? []) byId.get(e.customer_id)?.events.push(e);
@@ -489,7 +492,11 @@ export function groupHistories(input: {
 // Agent tool
 
 /** Plain field (no preprocessing) so agents get a JSON schema. */
-const customerIdField = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+const customerIdField = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 /** ISO 8601 instant with an explicit offset, or epoch ms. */
 const instantField = z.union([z.iso.datetime({ offset: true }), z.number().int()]);
 

@@ -16,7 +16,12 @@ describe("holdout assignment (properties)", () => {
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 20 }),
         (customers, experimentId, seed, batchSizes) => {
-          const params = { experimentId, holdoutShares: { segA: 0.1, segB: 0.5 }, defaultHoldoutShare: 0.2, globalControl: { share: 0.05 } };
+          const params = {
+            experimentId,
+            holdoutShares: { segA: 0.1, segB: 0.5 },
+            defaultHoldoutShare: 0.2,
+            globalControl: { share: 0.05 },
+          };
           const reference = new Map(assignHoldout({ ...params, customers }).assignments.map((a) => [a.customerId, a]));
 
           // Seeded Fisher-Yates shuffle, then random batch sizes.

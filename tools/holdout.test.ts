@@ -80,7 +80,8 @@ describe("assignHoldout", () => {
 
 describe("agent tool schemas", () => {
   it("convert to JSON Schema, as binding them to a chat model requires", () => {
-    for (const tool of [createHoldoutTool(), createSampleRatioTool()]) expect(() => toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0])).not.toThrow();
+    for (const tool of [createHoldoutTool(), createSampleRatioTool()])
+      expect(() => toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0])).not.toThrow();
   });
 });
 
@@ -103,10 +104,16 @@ describe("checkSampleRatio", () => {
 
   it("handles unequal designs with more than two arms", () => {
     // 90/8/2 design with exactly expected counts, then a skewed one.
-    const ok = checkSampleRatio({ observed: { treatment: 9000, holdout: 800, global_control: 200 }, expected: { treatment: 90, holdout: 8, global_control: 2 } });
+    const ok = checkSampleRatio({
+      observed: { treatment: 9000, holdout: 800, global_control: 200 },
+      expected: { treatment: 90, holdout: 8, global_control: 2 },
+    });
     expect(ok.degreesOfFreedom).toBe(2);
     expect(ok.pValue).toBeCloseTo(1, 10);
-    const bad = checkSampleRatio({ observed: { treatment: 9000, holdout: 650, global_control: 200 }, expected: { treatment: 0.9, holdout: 0.08, global_control: 0.02 } });
+    const bad = checkSampleRatio({
+      observed: { treatment: 9000, holdout: 650, global_control: 200 },
+      expected: { treatment: 0.9, holdout: 0.08, global_control: 0.02 },
+    });
     expect(bad.mismatch).toBe(true);
   });
 

@@ -11,14 +11,22 @@ import { chiSquaredSurvival } from "./holdout-distributions.js";
  */
 
 /** A pseudonymous customer id, as ingestion accepts it; plain (no preprocessing) so agents get a JSON schema. */
-const customerIdField = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+const customerIdField = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
 export const ARMS = ["treatment", "holdout", "global_control"] as const;
 export const armSchema = z.enum(ARMS);
 export type Arm = z.infer<typeof armSchema>;
 
 /** Salts and experiment ids are hashed as `salt|experiment|customer`; forbidding "|" in the first two keeps that encoding unambiguous. */
-const hashKeyField = z.string().min(1).max(128).regex(/^[^|]+$/, "must not contain '|'");
+const hashKeyField = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^|]+$/, "must not contain '|'");
 const shareField = z.number().min(0).max(1);
 
 /** Uniform in [0, 1) from the first 52 bits of SHA-256 of the parts joined by "|". */
@@ -160,7 +168,15 @@ function sampleRatioParsed(input: z.infer<typeof sampleRatioInputSchema>): Sampl
   });
   const describe = rows.map((r) => `${r.arm} ${r.observed} vs ${r.expected.toFixed(1)} expected`).join(", ");
   if (total === 0) {
-    return { total, chiSquared: 0, degreesOfFreedom: 0, pValue: 1, mismatch: false, arms: rows, reason: "No observations; nothing to check." };
+    return {
+      total,
+      chiSquared: 0,
+      degreesOfFreedom: 0,
+      pValue: 1,
+      mismatch: false,
+      arms: rows,
+      reason: "No observations; nothing to check.",
+    };
   }
   // An arm designed to be empty that is not is a mismatch outright (its chi-squared term is infinite).
   const impossible = rows.filter((r) => r.expectedShare === 0 && r.observed > 0);

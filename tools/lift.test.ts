@@ -46,7 +46,10 @@ describe("interval building blocks", () => {
 
   it("estimates the CUPED coefficient as cov(X, Y) / var(X)", () => {
     const x = [1, 2, 3, 4, 5];
-    const { theta, adjusted } = cupedAdjust(x.map((v) => 2 * v + 1), x);
+    const { theta, adjusted } = cupedAdjust(
+      x.map((v) => 2 * v + 1),
+      x,
+    );
     expect(theta).toBeCloseTo(2, 12);
     for (const v of adjusted) expect(v).toBeCloseTo(7, 12); // all variance explained
   });
@@ -54,15 +57,26 @@ describe("interval building blocks", () => {
 
 describe("agent tool schemas", () => {
   it("convert to JSON Schema, as binding them to a chat model requires", () => {
-    for (const tool of [createLiftTool(), createLiftTool({ loadRecords: async () => [] })]) expect(() => toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0])).not.toThrow();
+    for (const tool of [createLiftTool(), createLiftTool({ loadRecords: async () => [] })])
+      expect(() => toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0])).not.toThrow();
   });
 });
 
 describe("measureLift", () => {
   it("compares treated and holdout per group with rates, means and relative lift", () => {
     const records: LiftRecord[] = [
-      ...Array.from({ length: 100 }, (_, i) => rec("treatment", { group: "champions × promo", converted: i < 20, revenue: i < 20 ? 50 : 0, margin: i < 20 ? 15 : 0, unsubscribed: i === 99 })),
-      ...Array.from({ length: 100 }, (_, i) => rec("holdout", { group: "champions × promo", converted: i < 10, revenue: i < 10 ? 50 : 0, margin: i < 10 ? 15 : 0 })),
+      ...Array.from({ length: 100 }, (_, i) =>
+        rec("treatment", {
+          group: "champions × promo",
+          converted: i < 20,
+          revenue: i < 20 ? 50 : 0,
+          margin: i < 20 ? 15 : 0,
+          unsubscribed: i === 99,
+        }),
+      ),
+      ...Array.from({ length: 100 }, (_, i) =>
+        rec("holdout", { group: "champions × promo", converted: i < 10, revenue: i < 10 ? 50 : 0, margin: i < 10 ? 15 : 0 }),
+      ),
       rec("holdout", { arm: "global_control" as "holdout" }),
     ];
     const out = measureLift({ records, defaultHoldoutShare: 0.5 });
@@ -93,7 +107,12 @@ describe("measureLift", () => {
     expect(g.significant).toBe(false);
     expect(g.warnings.join(" ")).toMatch(/Sample ratio mismatch/);
     // Against a 10% design the same counts are a gross mismatch too; with 9000/1000 they are not.
-    const fine = measureLift({ records: [...Array.from({ length: 9000 }, () => rec("treatment", { converted: true })), ...Array.from({ length: 1000 }, () => rec("holdout"))] }).groups[0];
+    const fine = measureLift({
+      records: [
+        ...Array.from({ length: 9000 }, () => rec("treatment", { converted: true })),
+        ...Array.from({ length: 1000 }, () => rec("holdout")),
+      ],
+    }).groups[0];
     expect(fine.srm.mismatch).toBe(false);
     expect(fine.significant).toBe(true);
   });
@@ -159,7 +178,10 @@ describe("measureLift", () => {
 
   it("is exposed as an agent tool that loads an experiment's records", async () => {
     const tool = createLiftTool({
-      loadRecords: async () => [...Array.from({ length: 90 }, () => rec("treatment", { converted: true })), ...Array.from({ length: 10 }, () => rec("holdout"))],
+      loadRecords: async () => [
+        ...Array.from({ length: 90 }, () => rec("treatment", { converted: true })),
+        ...Array.from({ length: 10 }, () => rec("holdout")),
+      ],
     });
     const out = JSON.parse(await tool.invoke({ experimentId: "exp-1" }));
     expect(out.groups[0].conversion.difference).toBe(1);

@@ -60,9 +60,7 @@ export const meanComparisonSchema = z.object({
   ci: intervalSchema.nullable(),
   relativeLift: z.number().nullable(),
   /** Present when CUPED was applied: the adjusted difference and interval. */
-  cuped: z
-    .object({ theta: z.number(), difference: z.number(), ci: intervalSchema.nullable(), varianceReduction: z.number() })
-    .nullable(),
+  cuped: z.object({ theta: z.number(), difference: z.number(), ci: intervalSchema.nullable(), varianceReduction: z.number() }).nullable(),
 });
 export type MeanComparison = z.infer<typeof meanComparisonSchema>;
 
@@ -180,7 +178,10 @@ function mean(treated: Rec[], holdout: Rec[], pick: (r: Rec) => number, confiden
   let adjusted: MeanComparison["cuped"] = null;
   if (cuped) {
     const all = [...treated, ...holdout];
-    const { theta, adjusted: y } = cupedAdjust(all.map(pick), all.map((r) => r.prePeriodSpend ?? 0));
+    const { theta, adjusted: y } = cupedAdjust(
+      all.map(pick),
+      all.map((r) => r.prePeriodSpend ?? 0),
+    );
     const ya = y.slice(0, treated.length);
     const yb = y.slice(treated.length);
     const raw = A.variance / Math.max(1, a.length) + B.variance / Math.max(1, b.length);

@@ -10,7 +10,16 @@ const F = ["a", "b", "c"];
 
 /** Three blobs plus `planted` isolated points on a shell of radius 14 around the origin. */
 function withOutliers(planted: number) {
-  const mix = gaussianMixture({ n: 1_500, d, centers: [[0, 0, 0], [6, 0, 0], [0, 6, 0]], seed: 8 });
+  const mix = gaussianMixture({
+    n: 1_500,
+    d,
+    centers: [
+      [0, 0, 0],
+      [6, 0, 0],
+      [0, 6, 0],
+    ],
+    seed: 8,
+  });
   const r = createRandom(99);
   const extra = new Float64Array(planted * d);
   for (let i = 0; i < planted; i++) {
@@ -37,7 +46,16 @@ describe("DBSCAN outliers and niches", () => {
   });
 
   it("reports a small dense group inside a larger segment as a niche", () => {
-    const diffuse = gaussianMixture({ n: 1_200, d, centers: [[0, 0, 0], [12, 0, 0]], seed: 4, noise: 1.2 });
+    const diffuse = gaussianMixture({
+      n: 1_200,
+      d,
+      centers: [
+        [0, 0, 0],
+        [12, 0, 0],
+      ],
+      seed: 4,
+      noise: 1.2,
+    });
     const tight = gaussianMixture({ n: 60, d, centers: [[4.2, 4.2, 0]], seed: 5, noise: 0.08 });
     const data = new Float64Array(diffuse.data.length + tight.data.length);
     data.set(diffuse.data);

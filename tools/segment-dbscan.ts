@@ -80,13 +80,7 @@ export function kneeValue(sorted: Float64Array): number {
  * DBSCAN on the first `s` rows of `x` (n × d standardized). `distances` may hold the precomputed
  * s × s Euclidean matrix of exactly those rows in the same space.
  */
-export function densityScan(
-  x: Float64Array,
-  s: number,
-  d: number,
-  options: DbscanOptions,
-  distances: Float32Array | null,
-): DensityResult {
+export function densityScan(x: Float64Array, s: number, d: number, options: DbscanOptions, distances: Float32Array | null): DensityResult {
   let space = "standardized";
   let dist = distances;
   if (d > options.pcaAbove) {

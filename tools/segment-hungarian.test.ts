@@ -39,7 +39,9 @@ describe("hungarian", () => {
   it("finds the minimum-cost assignment on rectangular matrices (property, vs brute force)", () => {
     const matrix = fc
       .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }))
-      .chain(([r, c]) => fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: c, maxLength: c }), { minLength: r, maxLength: r }));
+      .chain(([r, c]) =>
+        fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { minLength: c, maxLength: c }), { minLength: r, maxLength: r }),
+      );
     fc.assert(
       fc.property(matrix, (cost) => {
         const a = hungarian(cost);

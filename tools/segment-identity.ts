@@ -178,7 +178,8 @@ export function resolveIdentity(
   if (transitions !== null) {
     for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) rowTotal[i] += transitions.counts[i * k + j];
   }
-  const share = (i: number, j: number): number => (transitions !== null && rowTotal[i] > 0 ? transitions.counts[i * k + j] / rowTotal[i] : 0);
+  const share = (i: number, j: number): number =>
+    transitions !== null && rowTotal[i] > 0 ? transitions.counts[i * k + j] / rowTotal[i] : 0;
 
   if (transitions !== null) {
     for (let j = 0; j < k; j++) {

@@ -31,7 +31,7 @@ describe("adjustedRandIndex", () => {
 
 describe("silhouette and Davies-Bouldin", () => {
   it("match scikit-learn", () => {
-    expect(silhouetteScore(X, 8, 2, L, 3)).toBeCloseTo(0.8381087202020668, 7) // float32 distance matrix;
+    expect(silhouetteScore(X, 8, 2, L, 3)).toBeCloseTo(0.8381087202020668, 7); // float32 distance matrix;
     const centers = Float64Array.from([1 / 3, 1 / 3, 16 / 3, 16 / 3, 10, 0.5]);
     expect(daviesBouldin(X, 8, 2, L, centers, 3)).toBeCloseTo(0.18058310574149639, 10);
   });

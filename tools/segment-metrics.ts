@@ -125,14 +125,7 @@ export function silhouetteScore(x: Float64Array, n: number, d: number, labels: A
  * Davies-Bouldin index (lower is better): mean over clusters of the worst ratio of summed
  * within-cluster scatter to centroid separation. Empty clusters are ignored.
  */
-export function daviesBouldin(
-  x: Float64Array,
-  n: number,
-  d: number,
-  labels: ArrayLike<number>,
-  centers: Float64Array,
-  k: number,
-): number {
+export function daviesBouldin(x: Float64Array, n: number, d: number, labels: ArrayLike<number>, centers: Float64Array, k: number): number {
   const scatter = new Float64Array(k);
   const sizes = new Float64Array(k);
   for (let i = 0; i < n; i++) {

@@ -21,7 +21,11 @@ describe("nameProfile", () => {
   });
 
   it("falls back to a descriptive name for unknown feature sets", () => {
-    expect(nameProfile(["visits", "basket_size"], [1.3, -0.7])).toEqual({ name: "High visits / low basket size", archetype: null, score: 0 });
+    expect(nameProfile(["visits", "basket_size"], [1.3, -0.7])).toEqual({
+      name: "High visits / low basket size",
+      archetype: null,
+      score: 0,
+    });
     expect(describeProfile(["a", "b"], [0.1, -0.1])).toBe("Average profile");
   });
 

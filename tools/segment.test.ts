@@ -68,7 +68,12 @@ describe("segmentMatrix", () => {
     expect(big.topFeatures[0].direction).toBe("high");
     expect(summary.segments.map((s) => s.name)).toEqual([...new Set(summary.segments.map((s) => s.name))]);
     expect(big.name).toBe("Premium Loyalists");
-    expect(summary.segments.map((s) => s.archetype).sort()).toEqual(["Coupon-Driven Floaters", "Hibernating", "New Customers", "Premium Loyalists"]);
+    expect(summary.segments.map((s) => s.archetype).sort()).toEqual([
+      "Coupon-Driven Floaters",
+      "Hibernating",
+      "New Customers",
+      "Premium Loyalists",
+    ]);
   });
 
   it("accepts pre-standardized input and reports no value share without raw values", () => {
@@ -96,7 +101,10 @@ describe("segment tool", () => {
     expect(Object.keys(out.assignments ?? {})).toHaveLength(600);
     const ids = new Set(out.segments.map((s) => s.id));
     expect(Object.values(out.assignments ?? {}).every((id) => ids.has(id))).toBe(true);
-    const agreement = adjustedRandIndex(mix.ids.map((id) => out.assignments![id]), mix.truth);
+    const agreement = adjustedRandIndex(
+      mix.ids.map((id) => out.assignments![id]),
+      mix.truth,
+    );
     expect(agreement).toBeGreaterThanOrEqual(0.9);
   });
 

@@ -82,7 +82,10 @@ export const PreviousSegmentationSchema = z.object({
   assignments: z.record(z.string(), z.string()).optional(),
   nextIdNumber: z.number().int().min(1).optional(),
   /** The previous run's standardization, to map its centroids into today's z-space. */
-  standardization: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).nullable().optional(),
+  standardization: z
+    .object({ mean: z.array(z.number()), std: z.array(z.number()) })
+    .nullable()
+    .optional(),
 });
 
 export const SegmentInputSchema = z.object({
@@ -231,7 +234,11 @@ export function segmentMatrix(
 
   // Standardizing is also the finiteness check: one non-finite value makes its column's stats non-finite.
   const stats = computeStandardization(matrix.data, n, d);
-  assertFinite(matrix, d, Array.from(stats.mean, (v, t) => v + stats.std[t]));
+  assertFinite(
+    matrix,
+    d,
+    Array.from(stats.mean, (v, t) => v + stats.std[t]),
+  );
   const std: Standardization | null = matrix.standardized ? null : stats;
   const random = createRandom(options.seed);
   const fitRows = sampleIndices(n, options.fitSampleSize, random);
@@ -273,7 +280,11 @@ export function segmentMatrix(
 
   const monetaryColumn = matrix.features.indexOf(options.monetaryFeature);
   const value =
-    matrix.values !== undefined ? { values: matrix.values } : !matrix.standardized && monetaryColumn >= 0 ? { column: monetaryColumn } : null;
+    matrix.values !== undefined
+      ? { values: matrix.values }
+      : !matrix.standardized && monetaryColumn >= 0
+        ? { column: monetaryColumn }
+        : null;
   // Canonical order: largest segment in the fit sample first (ties by fitted index), so first-run
   // ids follow size. Ordering the centers before the streaming pass saves relabelling every row.
   const sampleSizes = new Float64Array(k);

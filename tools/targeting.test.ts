@@ -52,7 +52,15 @@ describe("planTargets", () => {
 });
 
 describe("priorUplift", () => {
-  const p = { strategy: "targeted_promo" as const, offerDepth: 0.15, channelEngagement: 0.5, discountShare: 0.5, overdueRatio: 1, baselinePurchaseProbability: 0.2, fatigue: 0.2 };
+  const p = {
+    strategy: "targeted_promo" as const,
+    offerDepth: 0.15,
+    channelEngagement: 0.5,
+    discountShare: 0.5,
+    overdueRatio: 1,
+    baselinePurchaseProbability: 0.2,
+    fatigue: 0.2,
+  };
   it("grows with engagement and with the offer for discount-driven customers", () => {
     expect(priorUplift({ ...p, channelEngagement: 0.9 })).toBeGreaterThan(priorUplift(p));
     expect(priorUplift({ ...p, discountShare: 0.9 })).toBeGreaterThan(priorUplift(p));
@@ -64,6 +72,8 @@ describe("priorUplift", () => {
     expect(priorUplift({ ...p, fatigue: 1, channelEngagement: 0 })).toBeLessThan(0);
   });
   it("favours overdue customers on win-back", () => {
-    expect(priorUplift({ ...p, strategy: "winback", overdueRatio: 3 })).toBeGreaterThan(priorUplift({ ...p, strategy: "winback", overdueRatio: 0.5 }));
+    expect(priorUplift({ ...p, strategy: "winback", overdueRatio: 3 })).toBeGreaterThan(
+      priorUplift({ ...p, strategy: "winback", overdueRatio: 0.5 }),
+    );
   });
 });

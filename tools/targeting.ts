@@ -66,7 +66,11 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
  * the discount given on every order the contact leads to (including orders that would have
  * happened anyway: the cost of discounting sure things).
  */
-export function expectedContactValue(c: z.infer<typeof targetingCustomerSchema>, offerDepth: number, messageCost: number): { value: number; incrementalMargin: number; cost: number } {
+export function expectedContactValue(
+  c: z.infer<typeof targetingCustomerSchema>,
+  offerDepth: number,
+  messageCost: number,
+): { value: number; incrementalMargin: number; cost: number } {
   const discountedMarginRate = Math.max(c.marginRate - offerDepth, -1);
   const incrementalMargin = c.predictedUplift * c.expectedOrderValue * discountedMarginRate;
   const discountOnSureThings = c.baselinePurchaseProbability * c.expectedOrderValue * offerDepth;
@@ -85,13 +89,25 @@ export function planTargets(raw: TargetingInput): TargetingOutput {
   const decisions = input.customers.map((c) => {
     const reasons: { code: string; message: string }[] = [];
     const ev = expectedContactValue(c, input.offerDepth, msgCost);
-    if (noContact) reasons.push({ code: "strategy_no_contact", message: `the segment's strategy is ${input.strategy}: no message this cycle` });
+    if (noContact)
+      reasons.push({ code: "strategy_no_contact", message: `the segment's strategy is ${input.strategy}: no message this cycle` });
     else {
       if (c.fatigueStrategy === "cooldown") reasons.push({ code: "fatigue_cooldown", message: "fatigue above the cool-down threshold" });
-      if (!c.allowedChannels.includes(input.channel)) reasons.push({ code: "channel_backed_off", message: `${input.channel} is backed off for this customer (unanswered streak, unsubscribe or bounce)` });
-      if (c.predictedUplift < 0) reasons.push({ code: "sleeping_dog", message: `predicted uplift ${pct(c.predictedUplift)} is negative: contact would lower purchases` });
+      if (!c.allowedChannels.includes(input.channel))
+        reasons.push({
+          code: "channel_backed_off",
+          message: `${input.channel} is backed off for this customer (unanswered streak, unsubscribe or bounce)`,
+        });
+      if (c.predictedUplift < 0)
+        reasons.push({
+          code: "sleeping_dog",
+          message: `predicted uplift ${pct(c.predictedUplift)} is negative: contact would lower purchases`,
+        });
       else if (ev.value <= input.minExpectedValue) {
-        reasons.push({ code: "uplift_does_not_pay", message: `predicted uplift ${pct(c.predictedUplift)} is worth ${ev.incrementalMargin.toFixed(2)} in margin, less than the cost ${ev.cost.toFixed(2)} (message and discount)` });
+        reasons.push({
+          code: "uplift_does_not_pay",
+          message: `predicted uplift ${pct(c.predictedUplift)} is worth ${ev.incrementalMargin.toFixed(2)} in margin, less than the cost ${ev.cost.toFixed(2)} (message and discount)`,
+        });
       }
     }
     const decision = reasons.length === 0 ? ("contact" as const) : ("skip" as const);

@@ -50,7 +50,11 @@ describe("qiniCoefficient", () => {
     const truth = qiniCoefficient(tau, treated, y);
     const randoms = [1, 2, 3, 4, 5, 6, 7, 8].map((s) => {
       const rng = xoroshiro128plus(100 + s);
-      return qiniCoefficient(tau.map(() => uniformFloat64(rng)), treated, y).qini;
+      return qiniCoefficient(
+        tau.map(() => uniformFloat64(rng)),
+        treated,
+        y,
+      ).qini;
     });
     const meanRandom = randoms.reduce((a, b) => a + b, 0) / randoms.length;
     expect(Math.abs(meanRandom)).toBeLessThan(0.02);
@@ -58,7 +62,13 @@ describe("qiniCoefficient", () => {
     expect(truth.qini).toBeGreaterThan(Math.max(...randoms) + 0.05);
     expect(truth.qiniArea).toBeGreaterThan(0);
     // Reversed ranking is worse than random.
-    expect(qiniCoefficient(tau.map((t) => -t), treated, y).qini).toBeLessThan(-0.05);
+    expect(
+      qiniCoefficient(
+        tau.map((t) => -t),
+        treated,
+        y,
+      ).qini,
+    ).toBeLessThan(-0.05);
   });
 
   it("keeps almost all incremental outcomes in the half that has the effect", () => {

@@ -39,7 +39,9 @@ export interface QiniPoint {
 
 function checkLengths(scores: ArrayLike<number>, treated: ArrayLike<boolean>, outcomes: ArrayLike<number>): void {
   if (scores.length !== treated.length || scores.length !== outcomes.length) {
-    throw new RangeError(`scores (${scores.length}), treated (${treated.length}) and outcomes (${outcomes.length}) must have the same length`);
+    throw new RangeError(
+      `scores (${scores.length}), treated (${treated.length}) and outcomes (${outcomes.length}) must have the same length`,
+    );
   }
 }
 

@@ -4,7 +4,16 @@ import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, it } from "vitest";
 import { hillstromUpliftRows, parseHillstromCsv } from "../evals/hillstrom.js";
 import { qiniCoefficient } from "./uplift-metrics.js";
-import { createUpliftTool, pairwise, predictUplift, trainUplift, upliftMethods, UpliftModelSchema, upliftTool, type UpliftRow } from "./uplift.js";
+import {
+  createUpliftTool,
+  pairwise,
+  predictUplift,
+  trainUplift,
+  upliftMethods,
+  UpliftModelSchema,
+  upliftTool,
+  type UpliftRow,
+} from "./uplift.js";
 
 /**
  * Randomised test, 60% treated. Treatment adds 0.25 to P(y) when x0 > 0 and removes 0.08 when
@@ -93,7 +102,10 @@ describe("on the Hillstrom sample", () => {
 
   it("predicts a positive average effect of any e-mail on visits, near the observed one", () => {
     const rows = hillstromUpliftRows(file, "any", "visit");
-    const uplift = predictUplift(trainUplift({ rows, method: "t-learner" }), rows.map((r) => r.features));
+    const uplift = predictUplift(
+      trainUplift({ rows, method: "t-learner" }),
+      rows.map((r) => r.features),
+    );
     const observed = mean(rows.filter((r) => r.treated).map((r) => r.outcome)) - mean(rows.filter((r) => !r.treated).map((r) => r.outcome));
     expect(observed).toBeGreaterThan(0.02);
     expect(mean(uplift)).toBeCloseTo(observed, 1);
@@ -105,7 +117,13 @@ describe("upliftTool", () => {
   const { rows } = synthetic(800, 21);
 
   it("trains, scores and summarises through its schemas", () => {
-    const out = upliftTool.run({ train: { rows, method: "t-learner" }, score: [[0.5, 0, 0.5, 0], [-0.5, 0.9, 0.5, 0]] });
+    const out = upliftTool.run({
+      train: { rows, method: "t-learner" },
+      score: [
+        [0.5, 0, 0.5, 0],
+        [-0.5, 0.9, 0.5, 0],
+      ],
+    });
     expect(out.uplift).toHaveLength(2);
     expect(out.uplift[0]).toBeGreaterThan(out.uplift[1]);
     expect(out.summary.treatedRows + out.summary.controlRows).toBe(800);

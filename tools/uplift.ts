@@ -47,10 +47,19 @@ export const UpliftTrainInputSchema = z
   .superRefine((input, ctx) => {
     const width = input.rows[0]?.features.length ?? 0;
     const bad = input.rows.findIndex((r) => r.features.length !== width);
-    if (bad >= 0) ctx.addIssue({ code: "custom", path: ["rows", bad, "features"], message: `expected ${width} features like row 0, got ${input.rows[bad].features.length}` });
+    if (bad >= 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["rows", bad, "features"],
+        message: `expected ${width} features like row 0, got ${input.rows[bad].features.length}`,
+      });
     const treated = input.rows.filter((r) => r.treated).length;
     if (treated < 2 || input.rows.length - treated < 2) {
-      ctx.addIssue({ code: "custom", path: ["rows"], message: `need at least 2 treated and 2 control rows, got ${treated} treated and ${input.rows.length - treated} control` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["rows"],
+        message: `need at least 2 treated and 2 control rows, got ${treated} treated and ${input.rows.length - treated} control`,
+      });
     }
   });
 export type UpliftTrainInput = z.input<typeof UpliftTrainInputSchema>;
@@ -120,13 +129,24 @@ function fitMember(
   const Xo = expandAll(X, opts.interactions);
   const wArr = Array.from(w);
   const control = fitOutcome(subset(Xo, treated, false), subset(y, treated, false), { l2: opts.l2, weights: subset(wArr, treated, false) });
-  const treatedModel = fitOutcome(subset(Xo, treated, true), subset(y, treated, true), { l2: opts.l2, weights: subset(wArr, treated, true) });
+  const treatedModel = fitOutcome(subset(Xo, treated, true), subset(y, treated, true), {
+    l2: opts.l2,
+    weights: subset(wArr, treated, true),
+  });
   if (method === "t-learner") return { control, treated: treatedModel };
 
   const mu0 = predictLinear(control, Xo);
   const mu1 = predictLinear(treatedModel, Xo);
-  const d1 = subset(y.map((yi, i) => yi - mu0[i]), treated, true);
-  const d0 = subset(y.map((yi, i) => mu1[i] - yi), treated, false);
+  const d1 = subset(
+    y.map((yi, i) => yi - mu0[i]),
+    treated,
+    true,
+  );
+  const d0 = subset(
+    y.map((yi, i) => mu1[i] - yi),
+    treated,
+    false,
+  );
   const tau1 = fitLinear(subset(Xpair, treated, true), d1, { l2: opts.l2, weights: subset(wArr, treated, true) });
   const tau0 = fitLinear(subset(Xpair, treated, false), d0, { l2: opts.l2, weights: subset(wArr, treated, false) });
   return { control, treated: treatedModel, tau0, tau1 };

@@ -22,7 +22,13 @@ import type { JobRunner } from "./jobs/types.js";
 
 /** The demo's approval policy: plans are approved by policy so the demo runs unattended (it says so). */
 export const DEMO_SETTINGS: CycleSettingsInput = {
-  approvalPolicy: { version: "demo-policy/1", maxAutoDiscount: 0.2, maxAutoAudience: 1_000_000, newContentNeedsHuman: false, flaggedCheckNeedsHuman: false },
+  approvalPolicy: {
+    version: "demo-policy/1",
+    maxAutoDiscount: 0.2,
+    maxAutoAudience: 1_000_000,
+    newContentNeedsHuman: false,
+    flaggedCheckNeedsHuman: false,
+  },
 };
 
 export interface DemoReport {
@@ -49,7 +55,13 @@ export interface DemoReport {
  * activate), let the simulated world respond to the messages for the attribution window, load
  * what happened through ingestion again, then measure and learn.
  */
-export async function runDemo(options: { db: Db; config: Config; customers: number; seed: number; progress?: (line: string) => void }): Promise<DemoReport> {
+export async function runDemo(options: {
+  db: Db;
+  config: Config;
+  customers: number;
+  seed: number;
+  progress?: (line: string) => void;
+}): Promise<DemoReport> {
   const say = options.progress ?? (() => {});
   const timings: Record<string, number> = {};
   const t0 = Date.now();
@@ -90,7 +102,8 @@ export async function runDemo(options: { db: Db; config: Config; customers: numb
     say("Running the cycle: refresh → plan → compose → review → approve → activate ...");
     const started = await service.start({ requestedBy: "demo", asOf, settings: DEMO_SETTINGS });
     const cycleId = started.cycleId;
-    if (started.waiting?.kind !== "attribution_window") throw new Error(`the demo cycle stopped at ${started.state.status}, expected it to be activated`);
+    if (started.waiting?.kind !== "attribution_window")
+      throw new Error(`the demo cycle stopped at ${started.state.status}, expected it to be activated`);
     lap("cycle");
 
     // Sends go out at each customer's local send hour over the next two days.
@@ -128,7 +141,13 @@ export async function runDemo(options: { db: Db; config: Config; customers: numb
     await inner.drain();
     const final = await service.get(cycleId);
     lap("measure");
-    if (!final.state.measurement) throw new Error(`measurement did not run (status ${final.state.status}); failed jobs: ${inner.failed().map((f) => `${f.queue}: ${f.error}`).join("; ")}`);
+    if (!final.state.measurement)
+      throw new Error(
+        `measurement did not run (status ${final.state.status}); failed jobs: ${inner
+          .failed()
+          .map((f) => `${f.queue}: ${f.error}`)
+          .join("; ")}`,
+      );
 
     const { rows: sampleRows } = await options.db.pool.query(
       `SELECT DISTINCT ON (channel) channel, campaign_id, variant_id, content FROM messages WHERE cycle_id = $1 ORDER BY channel, message_id`,
@@ -159,11 +178,29 @@ export async function runDemo(options: { db: Db; config: Config; customers: numb
       state: final.state,
       targets: await targetSummary(options.db, cycleId),
       messages: await messageCounts(options.db, cycleId),
-      samples: sampleRows.map((r) => ({ channel: r.channel, segment: segName.get(campaigns.get(r.campaign_id)?.segmentId ?? "") ?? "", variantId: r.variant_id, content: r.content })),
-      examples: { sent: sentRows[0]?.customer_id ?? null, skipped: skippedRows[0] ? { customerId: skippedRows[0].customer_id, code: skippedRows[0].code } : null },
+      samples: sampleRows.map((r) => ({
+        channel: r.channel,
+        segment: segName.get(campaigns.get(r.campaign_id)?.segmentId ?? "") ?? "",
+        variantId: r.variant_id,
+        content: r.content,
+      })),
+      examples: {
+        sent: sentRows[0]?.customer_id ?? null,
+        skipped: skippedRows[0] ? { customerId: skippedRows[0].customer_id, code: skippedRows[0].code } : null,
+      },
       stepLoads,
-      audit: { ok: audit.ok, entries: audit.entries, ...(audit.break ? { problem: `seq ${audit.break.seq}: ${audit.break.message}` } : {}) },
-      llm: { mode: deps.makeLlm ? "llm" : "offline", calls: acc.calls, promptTokens: acc.promptTokens, completionTokens: acc.completionTokens, costUsd: acc.costUsd },
+      audit: {
+        ok: audit.ok,
+        entries: audit.entries,
+        ...(audit.break ? { problem: `seq ${audit.break.seq}: ${audit.break.message}` } : {}),
+      },
+      llm: {
+        mode: deps.makeLlm ? "llm" : "offline",
+        calls: acc.calls,
+        promptTokens: acc.promptTokens,
+        completionTokens: acc.completionTokens,
+        costUsd: acc.costUsd,
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

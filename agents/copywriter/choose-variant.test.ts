@@ -32,7 +32,9 @@ describe("chooseVariant", () => {
   });
 
   it("handles one variant and refuses none", () => {
-    expect(chooseVariant(variants.slice(0, 1), { customerId: "c", campaignId: "k", lastVariantId: "winback.sms.1" }).variantId).toBe("winback.sms.1");
+    expect(chooseVariant(variants.slice(0, 1), { customerId: "c", campaignId: "k", lastVariantId: "winback.sms.1" }).variantId).toBe(
+      "winback.sms.1",
+    );
     expect(() => chooseVariant([], { customerId: "c", campaignId: "k" })).toThrow(RangeError);
   });
 });

@@ -39,7 +39,10 @@ const segment = (segmentId: string, name = "Dormant Loyalists") => ({
   size: 1200,
   profileWords: ["used to buy every 3-4 weeks", "mostly grocery", "no order for 60 days"],
 });
-const good = (i: number) => ({ title: `{{first_name}}, 15% off pick ${i}`, body: `Your code {{offer_code}} works on {{category}} (${i}).` });
+const good = (i: number) => ({
+  title: `{{first_name}}, 15% off pick ${i}`,
+  body: `Your code {{offer_code}} works on {{category}} (${i}).`,
+});
 const wrongDiscount = { title: "{{first_name}}, 20% off today", body: "Code {{offer_code}} on {{category}}." };
 
 const base = { channel: "push" as const, strategy: "winback" as const, offer: { depth: 0.15, maxDepth: 0.2 }, variants: 3, brand };
@@ -88,7 +91,12 @@ describe("composeCopy: LLM path", () => {
   it("makes one call per segment returning all its variants, recorded with the prompt that wrote them", async () => {
     const { client, requests } = fakeLlm(() => ({ variants: [good(1), good(2), good(3)] }));
     const calls: LlmCallRecord[] = [];
-    const r = await composeCopy({ ...base, segments: [segment("s1", "Dormant Loyalists"), segment("s2", "Hibernating")], llm: client, onCall: (rec) => void calls.push(rec) });
+    const r = await composeCopy({
+      ...base,
+      segments: [segment("s1", "Dormant Loyalists"), segment("s2", "Hibernating")],
+      llm: client,
+      onCall: (rec) => void calls.push(rec),
+    });
     expect(r.source).toBe("llm");
     expect(requests).toHaveLength(2);
     expect(calls).toHaveLength(2);
@@ -112,7 +120,7 @@ describe("composeCopy: LLM path", () => {
     const { client, requests } = fakeLlm(() => ({ variants: [good(1), good(2), good(3)] }));
     await composeCopy({ ...base, segments: [segment("s1")], llm: client });
     const { system, user } = requests[0]!;
-    expect(system).toContain('exactly 15% off');
+    expect(system).toContain("exactly 15% off");
     for (const p of ["{{first_name}}", "{{category}}", "{{offer_code}}"]) expect(system).toContain(p);
     expect(system).not.toContain("{{unsubscribe_url}}");
     expect(system).toContain('"title" (at most 40 characters)');
@@ -154,7 +162,13 @@ describe("composeCopy: LLM path", () => {
       [1, 1, "wrong_discount"],
       [2, 1, "wrong_discount"],
     ]);
-    expect(s.replaced).toEqual([{ slot: 1, replacementId: expect.stringMatching(/^winback\.push\.\d+$/), reasons: expect.arrayContaining([expect.objectContaining({ code: "wrong_discount" })]) }]);
+    expect(s.replaced).toEqual([
+      {
+        slot: 1,
+        replacementId: expect.stringMatching(/^winback\.push\.\d+$/),
+        reasons: expect.arrayContaining([expect.objectContaining({ code: "wrong_discount" })]),
+      },
+    ]);
     expect(s.variants.map((v) => v.source)).toEqual(["llm", "offline", "llm"]);
     expect(s.variants.every((v) => v.qa.ok)).toBe(true);
   });
@@ -180,7 +194,10 @@ describe("composeCopy: LLM path", () => {
   it("normalises SMS typography to GSM-7 before QA", async () => {
     const { client } = fakeLlm(() => ({ variants: [{ text: "{{first_name}}, it’s back – 15% off {{category}} with {{offer_code}}…" }] }));
     const r = await composeCopy({ ...base, channel: "sms", variants: 1, segments: [segment("s1")], llm: client });
-    expect(r.segments[0]!.variants[0]).toMatchObject({ source: "llm", fields: { text: "{{first_name}}, it's back - 15% off {{category}} with {{offer_code}}..." } });
+    expect(r.segments[0]!.variants[0]).toMatchObject({
+      source: "llm",
+      fields: { text: "{{first_name}}, it's back - 15% off {{category}} with {{offer_code}}..." },
+    });
   });
 
   it("falls back to the library when the model call fails", async () => {
@@ -203,7 +220,8 @@ describe("composeCopy: LLM path", () => {
     };
     const r = await composeCopy({ ...base, segments: [leaky], llm: client });
     const sent = `${requests[0]!.system}\n${requests[0]!.user}`;
-    for (const pii of ["ana.lopez@example.com", "C000123", "415 555 0100", "9f86d081884c7d659a2feaa0c55ad015"]) expect(sent).not.toContain(pii);
+    for (const pii of ["ana.lopez@example.com", "C000123", "415 555 0100", "9f86d081884c7d659a2feaa0c55ad015"])
+      expect(sent).not.toContain(pii);
     expect(sent).toContain("buys every 21-28 days");
     expect(r.segments[0]!.redactions).toBe(4);
   });

@@ -54,8 +54,7 @@ export type ComposeCopyInput = z.input<typeof composeCopyInputSchema> & {
 
 /** Why a model-written variant was not used: a content QA issue, or a problem with the answer itself. */
 export type CopyIssue =
-  | ContentQaIssue
-  | { code: "missing_variant" | "duplicate_variant" | "llm_failed"; field?: undefined; message: string };
+  ContentQaIssue | { code: "missing_variant" | "duplicate_variant" | "llm_failed"; field?: undefined; message: string };
 
 /** A variant the model wrote that failed content QA, and what became of it. */
 export interface RejectedVariant {
@@ -116,7 +115,14 @@ export async function composeCopy(raw: ComposeCopyInput): Promise<ComposeCopyRes
   const input = parsed.data;
   const source: CopySource = raw.llm ? "llm" : "offline";
   const llmTotals = { calls: 0, cacheHits: 0, records: [] as LlmCallRecord[] };
-  const result: ComposeCopyResult = { source, channel: input.channel, strategy: input.strategy, segments: [], variants: [], llm: llmTotals };
+  const result: ComposeCopyResult = {
+    source,
+    channel: input.channel,
+    strategy: input.strategy,
+    segments: [],
+    variants: [],
+    llm: llmTotals,
+  };
   if (!isSendingStrategy(input.strategy)) return { ...result, skipped: "no_send_strategy" };
   const strategy = input.strategy;
 
@@ -192,7 +198,12 @@ function makeVariant(
 /** Lenient on lengths: one over-long subject must fail QA for that variant, not the whole call. */
 function answerSchema(channel: Channel, max: number) {
   const shape = Object.fromEntries(fieldNames(channel).map((f) => [f, z.string().max(4000)]));
-  return z.object({ variants: z.array(z.object(shape)).min(1).max(max * 2) });
+  return z.object({
+    variants: z
+      .array(z.object(shape))
+      .min(1)
+      .max(max * 2),
+  });
 }
 
 /** Model text cleaned before QA: trimmed; SMS typographic characters turned into GSM-7. */
@@ -206,7 +217,9 @@ function normalizeFields(channel: Channel, raw: Record<string, unknown>): Record
 }
 
 function llmVariantId(channel: Channel, fields: Record<string, string>): string {
-  const h = createHash("sha256").update(JSON.stringify([channel, fieldNames(channel).map((f) => fields[f])])).digest("hex");
+  const h = createHash("sha256")
+    .update(JSON.stringify([channel, fieldNames(channel).map((f) => fields[f])]))
+    .digest("hex");
   return `llm.${h.slice(0, 16)}`;
 }
 
@@ -276,7 +289,12 @@ async function composeWithLlm(
       const id = llmVariantId(input.channel, fields);
       const qa = qaTemplate(input, fields);
       const issues: CopyIssue[] = !raw
-        ? [{ code: "missing_variant", message: `the answer had ${answer.variants.length} variants, fewer than the ${open.length} asked for` }]
+        ? [
+            {
+              code: "missing_variant",
+              message: `the answer had ${answer.variants.length} variants, fewer than the ${open.length} asked for`,
+            },
+          ]
         : seen.has(id)
           ? [{ code: "duplicate_variant", message: "repeats another variant word for word; write a different one" }]
           : qa.issues;
@@ -330,7 +348,9 @@ async function ask(
   out: SegmentCopy,
 ): Promise<{ answer: LlmCopyAnswer; key: string; cached: boolean } | null> {
   out.attempts += 1;
-  const key = createHash("sha256").update(JSON.stringify([deps.llm.model, prompt.system, prompt.user])).digest("hex");
+  const key = createHash("sha256")
+    .update(JSON.stringify([deps.llm.model, prompt.system, prompt.user]))
+    .digest("hex");
   const cached = deps.cache?.get(key);
   if (cached) {
     out.cacheHits += 1;

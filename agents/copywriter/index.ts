@@ -17,5 +17,11 @@ export { buildCopyPrompt, COPYWRITER_PROMPT_ID, STRATEGY_BRIEFS, type CopyPrompt
 export { OFFLINE_LIBRARY, libraryTemplates, libraryContext, libraryVariantId } from "./library/index.js";
 export { CopyRenderError } from "./errors.js";
 export * from "./types.js";
-export { checkContent, formatPercent, type ContentQaVerdict, type ContentQaIssue, type ContentQaCode } from "../../guardrails/content-qa.js";
+export {
+  checkContent,
+  formatPercent,
+  type ContentQaVerdict,
+  type ContentQaIssue,
+  type ContentQaCode,
+} from "../../guardrails/content-qa.js";
 export { CHANNEL_FIELD_SCHEMAS, CHANNEL_LIMITS, SMS_STOP_TEXT, type ChannelFields } from "../../guardrails/content-qa-channels.js";

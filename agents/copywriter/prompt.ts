@@ -6,7 +6,6 @@ import type { SendingStrategy } from "./types.js";
 
 export const COPYWRITER_PROMPT_ID = "copywriter";
 
-
 /** What each strategy asks of the copy (part of the prompt's data, not of the customer's). */
 export const STRATEGY_BRIEFS: Record<SendingStrategy, string> = {
   targeted_promo: "these customers buy regularly; make a relevant offer on what they already like, and thank them.",
@@ -35,28 +34,32 @@ export interface CopyPrompt {
 
 export function buildCopyPrompt(input: CopyPromptInput): CopyPrompt {
   const hasOffer = input.offer.depth > 0;
-  return renderMessages(COPYWRITER_PROMPT_ID, {
-    brand: { ...input.brand, bannedWords: [...input.brand.bannedWords] },
-    hasBannedWords: input.brand.bannedWords.length > 0,
-    hasOffer,
-    offerPercent: formatPercent(input.offer.depth),
-    hasOfferCategory: input.offer.category !== undefined,
-    offerCategory: input.offer.category ?? "",
-    isEmail: input.channel === "email",
-    isSms: input.channel === "sms",
-    isPush: input.channel === "push",
-    isInApp: input.channel === "in_app",
-    stopText: SMS_STOP_TEXT,
-    variants: input.variants,
-    fieldList: fieldNames(input.channel)
-      .map((f) => `"${f}": string`)
-      .join(", "),
-    segment: { name: input.segment.name, size: input.segment.size ?? 0, profileWords: [...input.segment.profileWords] },
-    hasSize: input.segment.size !== undefined,
-    hasProfile: input.segment.profileWords.length > 0,
-    strategy: input.strategy,
-    strategyBrief: STRATEGY_BRIEFS[input.strategy],
-    hasFeedback: (input.feedback?.length ?? 0) > 0,
-    feedback: (input.feedback ?? []).map((f) => ({ copy: f.copy, reasons: [...f.reasons] })),
-  }, input.version);
+  return renderMessages(
+    COPYWRITER_PROMPT_ID,
+    {
+      brand: { ...input.brand, bannedWords: [...input.brand.bannedWords] },
+      hasBannedWords: input.brand.bannedWords.length > 0,
+      hasOffer,
+      offerPercent: formatPercent(input.offer.depth),
+      hasOfferCategory: input.offer.category !== undefined,
+      offerCategory: input.offer.category ?? "",
+      isEmail: input.channel === "email",
+      isSms: input.channel === "sms",
+      isPush: input.channel === "push",
+      isInApp: input.channel === "in_app",
+      stopText: SMS_STOP_TEXT,
+      variants: input.variants,
+      fieldList: fieldNames(input.channel)
+        .map((f) => `"${f}": string`)
+        .join(", "),
+      segment: { name: input.segment.name, size: input.segment.size ?? 0, profileWords: [...input.segment.profileWords] },
+      hasSize: input.segment.size !== undefined,
+      hasProfile: input.segment.profileWords.length > 0,
+      strategy: input.strategy,
+      strategyBrief: STRATEGY_BRIEFS[input.strategy],
+      hasFeedback: (input.feedback?.length ?? 0) > 0,
+      feedback: (input.feedback ?? []).map((f) => ({ copy: f.copy, reasons: [...f.reasons] })),
+    },
+    input.version,
+  );
 }

@@ -30,7 +30,9 @@ describe("renderMessage", () => {
       expect(m.fields.subject).toBe("there, 15% off grocery");
       expect(m.firstNameFallback).toBe(true);
     }
-    expect(renderMessage(email, { ...vars, first_name: undefined }, { firstNameFallback: "friend" }).fields.subject).toBe("friend, 15% off grocery");
+    expect(renderMessage(email, { ...vars, first_name: undefined }, { firstNameFallback: "friend" }).fields.subject).toBe(
+      "friend, 15% off grocery",
+    );
   });
 
   it("is strict: a placeholder without a value is an error, never sent", () => {
@@ -47,7 +49,9 @@ describe("renderMessage", () => {
   });
 
   it("appends the STOP text to SMS once", () => {
-    expect(renderMessage(sms("{{first_name}}, 15% off: {{offer_code}}"), vars).fields.text).toBe("Ana, 15% off: SAVE-15X Reply STOP to opt out");
+    expect(renderMessage(sms("{{first_name}}, 15% off: {{offer_code}}"), vars).fields.text).toBe(
+      "Ana, 15% off: SAVE-15X Reply STOP to opt out",
+    );
     expect(renderMessage(sms("Hi {{first_name}}. Reply STOP to opt out"), vars).fields.text).toBe("Hi Ana. Reply STOP to opt out");
   });
 

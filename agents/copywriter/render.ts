@@ -77,7 +77,11 @@ function assertPlainPlaceholders(variantId: string, field: string, text: string)
 /** Customer values never carry template syntax or control characters into a message. */
 function clean(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
-  const v = value.replace(/[{}]/g, "").replace(/\p{Cc}/gu, " ").replace(/\s+/g, " ").trim();
+  const v = value
+    .replace(/[{}]/g, "")
+    .replace(/\p{Cc}/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return v === "" ? undefined : v;
 }
 
@@ -118,20 +122,28 @@ export function renderMessage<C extends Channel>(
     } catch (err) {
       if (err instanceof CopyRenderError) throw err;
       const missing = /"([^"]+)" not defined/.exec(err instanceof Error ? err.message : "")?.[1];
-      throw new CopyRenderError(variant.variantId, missing ? `${field} needs {{${missing}}}, which has no value` : `${field} failed to render`, {
-        cause: err,
-      });
+      throw new CopyRenderError(
+        variant.variantId,
+        missing ? `${field} needs {{${missing}}}, which has no value` : `${field} failed to render`,
+        {
+          cause: err,
+        },
+      );
     }
     if (/\{\{|\}\}/.test(rendered)) throw new CopyRenderError(variant.variantId, `${field} still contains a placeholder after rendering`);
     out[field] = rendered;
   }
   if (variant.channel === "sms" && !SMS_STOP_PATTERN.test(out.text ?? "")) out.text = `${(out.text ?? "").trimEnd()} ${SMS_STOP_TEXT}`;
-  return { variantId: variant.variantId, channel: variant.channel, fields: out as ChannelFields<C>, firstNameFallback: firstName === undefined };
+  return {
+    variantId: variant.variantId,
+    channel: variant.channel,
+    fields: out as ChannelFields<C>,
+    firstNameFallback: firstName === undefined,
+  };
 }
 
 export type CheckedRender<C extends Channel = Channel> =
-  | { ok: true; message: RenderedMessage<C>; verdict: ContentQaVerdict }
-  | { ok: false; error?: CopyRenderError; verdict?: ContentQaVerdict };
+  { ok: true; message: RenderedMessage<C>; verdict: ContentQaVerdict } | { ok: false; error?: CopyRenderError; verdict?: ContentQaVerdict };
 
 /**
  * Renders and runs rendered-stage content QA: what a connector may send. A message that does not

@@ -25,7 +25,9 @@ describe("prices", () => {
 
   it("estimates cost per million tokens, with a custom table", () => {
     expect(estimateCostUsd("gpt-4o-mini", { promptTokens: 1_000_000, completionTokens: 1_000_000 })).toBeCloseTo(0.75, 10);
-    expect(estimateCostUsd("local", { promptTokens: 2_000_000, completionTokens: 0 }, { local: { inputPerMTok: 0, outputPerMTok: 0 } })).toBe(0);
+    expect(
+      estimateCostUsd("local", { promptTokens: 2_000_000, completionTokens: 0 }, { local: { inputPerMTok: 0, outputPerMTok: 0 } }),
+    ).toBe(0);
   });
 });
 
@@ -37,7 +39,17 @@ describe("LlmAccounting", () => {
     // A record without the split counts every extra attempt as a retry.
     acc.record(record({ agent: "strategist", model: "local-llm", attempts: 3 }));
     const s = acc.snapshot();
-    expect(s).toMatchObject({ calls: 3, failures: 1, retries: 4, repairs: 1, attempts: 8, toolCalls: 3, promptTokens: 3_000, completionTokens: 600, latencyMs: 120 });
+    expect(s).toMatchObject({
+      calls: 3,
+      failures: 1,
+      retries: 4,
+      repairs: 1,
+      attempts: 8,
+      toolCalls: 3,
+      promptTokens: 3_000,
+      completionTokens: 600,
+      latencyMs: 120,
+    });
     expect(s.costUsd).toBeCloseTo(0.00081, 12);
     expect(s.byAgent.strategist).toMatchObject({ calls: 2, failures: 1, retries: 4 });
     expect(s.byAgent.copywriter).toMatchObject({ calls: 1, retries: 0 });
@@ -48,7 +60,9 @@ describe("LlmAccounting", () => {
   });
 
   it("starts empty", () => {
-    expect(new LlmAccounting().summary()).toBe("LLM: 0 calls, 0 failed, 0 retries, 0 re-asks, 0 tool calls, 0 prompt + 0 completion tokens, est. $0.0000");
+    expect(new LlmAccounting().summary()).toBe(
+      "LLM: 0 calls, 0 failed, 0 retries, 0 re-asks, 0 tool calls, 0 prompt + 0 completion tokens, est. $0.0000",
+    );
   });
 
   it("fans records out to several listeners", async () => {

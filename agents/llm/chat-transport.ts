@@ -1,8 +1,5 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from "openai";
-import type {
-  ChatCompletion,
-  ChatCompletionCreateParamsNonStreaming,
-} from "openai/resources/chat/completions";
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import { LlmTimeoutError } from "./errors.js";
 import { type RetryPolicy, withRetry } from "./retry.js";
 
@@ -26,18 +23,11 @@ export interface ChatTransport {
 
 function rejectsJsonMode(err: unknown): boolean {
   return (
-    err instanceof APIError &&
-    (err.status === 400 || err.status === 422) &&
-    /response_format|json_object|json mode/i.test(err.message)
+    err instanceof APIError && (err.status === 400 || err.status === 422) && /response_format|json_object|json mode/i.test(err.message)
   );
 }
 
-export function createChatTransport(options: {
-  openai: OpenAI;
-  model: string;
-  timeoutMs: number;
-  retry: RetryPolicy;
-}): ChatTransport {
+export function createChatTransport(options: { openai: OpenAI; model: string; timeoutMs: number; retry: RetryPolicy }): ChatTransport {
   const { openai, model, timeoutMs, retry } = options;
   // Servers that reject response_format (some OpenAI-compatible ones do) are asked without it from then on.
   let jsonModeSupported = true;

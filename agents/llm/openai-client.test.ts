@@ -9,7 +9,13 @@ import type { LlmCallRecord } from "./types.js";
 
 const prompt = { id: "segment-naming", version: 2, hash: "ab".repeat(32) };
 const answerSchema = z.object({ name: z.string().min(1), score: z.number().min(0).max(1) });
-const ask = { agent: "segmentation-analyst", prompt, system: "Name the segment. Answer in JSON.", user: "Segment s-12: 340 customers, high recency.", schema: answerSchema };
+const ask = {
+  agent: "segmentation-analyst",
+  prompt,
+  system: "Name the segment. Answer in JSON.",
+  user: "Segment s-12: 340 customers, high recency.",
+  schema: answerSchema,
+};
 
 let server: TestLlmServer | undefined;
 afterEach(async () => {
@@ -46,12 +52,26 @@ const userMessages = (srv: TestLlmServer, i: number) =>
 
 describe("completeJson through the openai client", () => {
   it("returns a schema-valid answer and records the call with the server's usage", async () => {
-    server = await startTestLlmServer([reply.json({ name: "Lapsing loyalists", score: 0.8 }, { prompt_tokens: 120, completion_tokens: 30 })]);
+    server = await startTestLlmServer([
+      reply.json({ name: "Lapsing loyalists", score: 0.8 }, { prompt_tokens: 120, completion_tokens: 30 }),
+    ]);
     const { client, records } = harness(server);
     const { value, record } = await client.completeJson(ask);
     expect(value).toEqual({ name: "Lapsing loyalists", score: 0.8 });
-    expect(record).toMatchObject({ agent: "segmentation-analyst", model: "gpt-4o-mini", prompt, attempts: 1, ok: true, retries: 0, repairs: 0 });
-    expect(record.usage).toEqual({ promptTokens: 120, completionTokens: 30, costUsd: estimateCostUsd("gpt-4o-mini", { promptTokens: 120, completionTokens: 30 }) });
+    expect(record).toMatchObject({
+      agent: "segmentation-analyst",
+      model: "gpt-4o-mini",
+      prompt,
+      attempts: 1,
+      ok: true,
+      retries: 0,
+      repairs: 0,
+    });
+    expect(record.usage).toEqual({
+      promptTokens: 120,
+      completionTokens: 30,
+      costUsd: estimateCostUsd("gpt-4o-mini", { promptTokens: 120, completionTokens: 30 }),
+    });
     expect(record.usage.costUsd).toBeCloseTo((120 * 0.15 + 30 * 0.6) / 1e6, 12);
     expect(records).toEqual([record]);
     const sent = server.requests[0]!;
@@ -167,7 +187,10 @@ describe("completeJson through the openai client", () => {
   });
 
   it("falls back to plain chat when the server rejects response_format, and remembers it", async () => {
-    server = await startTestLlmServer({ rejectJsonMode: true, responder: () => reply.content('```json\n{"name": "D", "score": 0.5}\n```') });
+    server = await startTestLlmServer({
+      rejectJsonMode: true,
+      responder: () => reply.content('```json\n{"name": "D", "score": 0.5}\n```'),
+    });
     const { client } = harness(server);
     const first = await client.completeJson(ask);
     expect(first.value).toEqual({ name: "D", score: 0.5 });
@@ -272,7 +295,9 @@ describe("responder mode", () => {
     const { client } = harness(server);
     const segments = ["s-1", "s-2", "s-3", "s-4", "s-5"];
     const results = await Promise.all(
-      segments.map((s) => client.completeJson({ ...ask, agent: "copywriter", user: `Write two variants for segment ${s}`, schema: copySchema })),
+      segments.map((s) =>
+        client.completeJson({ ...ask, agent: "copywriter", user: `Write two variants for segment ${s}`, schema: copySchema }),
+      ),
     );
     expect(results.map((r) => r.value.variants[0]!.headline)).toEqual(segments.map((s) => `Back for ${s}? (1)`));
     expect(server.requests).toHaveLength(5);
@@ -281,12 +306,24 @@ describe("responder mode", () => {
 
 describe("createLlmClientFromConfig", () => {
   it("gives no client without an API key, so agents use their offline policy", () => {
-    expect(createLlmClientFromConfig({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, PULSE_MODEL: "gpt-4o-mini", PULSE_LLM_TIMEOUT_MS: 30_000 })).toBeUndefined();
+    expect(
+      createLlmClientFromConfig({
+        OPENAI_API_KEY: undefined,
+        OPENAI_BASE_URL: undefined,
+        PULSE_MODEL: "gpt-4o-mini",
+        PULSE_LLM_TIMEOUT_MS: 30_000,
+      }),
+    ).toBeUndefined();
   });
 
   it("builds a client from config that reaches the configured base URL", async () => {
     server = await startTestLlmServer([reply.json({ name: "F", score: 1 })]);
-    const client = createLlmClientFromConfig({ OPENAI_API_KEY: "k", OPENAI_BASE_URL: server.url, PULSE_MODEL: "local-model", PULSE_LLM_TIMEOUT_MS: 2_000 });
+    const client = createLlmClientFromConfig({
+      OPENAI_API_KEY: "k",
+      OPENAI_BASE_URL: server.url,
+      PULSE_MODEL: "local-model",
+      PULSE_LLM_TIMEOUT_MS: 2_000,
+    });
     expect(client?.model).toBe("local-model");
     const { value } = await client!.completeJson(ask);
     expect(value.name).toBe("F");

@@ -10,14 +10,7 @@ import { DEFAULT_LLM_PRICES, type LlmPriceTable } from "./prices.js";
 import { assertNoContactData, createRedactor, type RedactionOptions } from "./redact.js";
 import type { RetryPolicy } from "./retry.js";
 import { runToolLoop } from "./tool-loop.js";
-import type {
-  LlmCallListener,
-  LlmCallRecord,
-  LlmJsonRequest,
-  LlmJsonResult,
-  LlmToolCallListener,
-  LlmToolClient,
-} from "./types.js";
+import type { LlmCallListener, LlmCallRecord, LlmJsonRequest, LlmJsonResult, LlmToolCallListener, LlmToolClient } from "./types.js";
 
 export interface LlmClientOptions {
   apiKey: string;
@@ -96,10 +89,7 @@ export function createLlmClientFromConfig(
   });
 }
 
-async function completeJson<S extends z.ZodType>(
-  ctx: CallContext,
-  request: LlmJsonRequest<S>,
-): Promise<LlmJsonResult<z.infer<S>>> {
+async function completeJson<S extends z.ZodType>(ctx: CallContext, request: LlmJsonRequest<S>): Promise<LlmJsonResult<z.infer<S>>> {
   const startedAt = ctx.now();
   const tally = newTally();
   let repairs = 0;

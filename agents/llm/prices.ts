@@ -19,7 +19,7 @@ export const DEFAULT_LLM_PRICES: LlmPriceTable = {
   "gpt-5-mini": { inputPerMTok: 0.25, outputPerMTok: 2 },
   "gpt-5": { inputPerMTok: 1.25, outputPerMTok: 10 },
   "o4-mini": { inputPerMTok: 1.1, outputPerMTok: 4.4 },
-  "o3": { inputPerMTok: 2, outputPerMTok: 8 },
+  o3: { inputPerMTok: 2, outputPerMTok: 8 },
 };
 
 /**
@@ -32,10 +32,7 @@ export const UNKNOWN_MODEL_PRICE: ModelPrice = { inputPerMTok: 2.5, outputPerMTo
  * The price of a model: exact name first, then the longest table key that prefixes it, so dated
  * snapshots ("gpt-4o-mini-2024-07-18") find their family ("gpt-4o-mini", not "gpt-4o").
  */
-export function priceFor(
-  model: string,
-  prices: LlmPriceTable = DEFAULT_LLM_PRICES,
-): { price: ModelPrice; known: boolean } {
+export function priceFor(model: string, prices: LlmPriceTable = DEFAULT_LLM_PRICES): { price: ModelPrice; known: boolean } {
   const exact = prices[model];
   if (exact) return { price: exact, known: true };
   const family = Object.keys(prices)

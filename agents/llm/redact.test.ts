@@ -34,9 +34,7 @@ describe("redactPii", () => {
   });
 
   it("masks customer ids by the given patterns, with or without the global flag", () => {
-    expect(redactPii("members C-000123 and C-000456", { customerIdPatterns: [/C-\d{6}/] })).toBe(
-      "members [customer-id] and [customer-id]",
-    );
+    expect(redactPii("members C-000123 and C-000456", { customerIdPatterns: [/C-\d{6}/] })).toBe("members [customer-id] and [customer-id]");
     expect(redactPii("members C-000123 and C-000456", { customerIdPatterns: [/C-\d{6}/g] })).toBe(
       "members [customer-id] and [customer-id]",
     );

@@ -78,9 +78,11 @@ describe("withRetry", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
     const started = performance.now();
-    const err = await withRetry(async () => Promise.reject(apiError(503)), { maxRetries: 3, baseDelayMs: 10_000 }, { signal: controller.signal }).catch(
-      (e: unknown) => e,
-    );
+    const err = await withRetry(
+      async () => Promise.reject(apiError(503)),
+      { maxRetries: 3, baseDelayMs: 10_000 },
+      { signal: controller.signal },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmRequestError);
     expect((err as LlmRequestError).retryable).toBe(false);
     expect(performance.now() - started).toBeLessThan(1_000);

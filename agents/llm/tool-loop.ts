@@ -18,10 +18,7 @@ export const DEFAULT_MAX_STEPS = 8;
 
 /** A LangChain tool as an OpenAI function tool; its zod (or JSON) schema becomes the parameters. */
 export function toOpenAiTool(tool: StructuredToolInterface): ChatCompletionFunctionTool {
-  const { $schema: _ignored, ...parameters } = toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0]) as Record<
-    string,
-    unknown
-  >;
+  const { $schema: _ignored, ...parameters } = toJsonSchema(tool.schema as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
   return { type: "function", function: { name: tool.name, description: tool.description, parameters } };
 }
 
@@ -53,9 +50,7 @@ async function execute(
   if (isInteropZodSchema(tool.schema)) {
     const checked = await interopSafeParseAsync(tool.schema, args);
     if (!checked.success) {
-      const issues = checked.error.issues
-        .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(arguments)"}: ${i.message}`)
-        .join("; ");
+      const issues = checked.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(arguments)"}: ${i.message}`).join("; ");
       return refuse(`The arguments did not match the tool's schema: ${issues}. Call the tool again with corrected arguments.`);
     }
   }

@@ -18,7 +18,11 @@ const line = (group: string, diff: number, lo: number, hi: number, significant: 
 
 describe("measurement analyst", () => {
   it("counts significant lifts and harms and quotes every interval", () => {
-    const r = readoutOffline([line("A × winback", 0.03, 0.01, 0.05, true), line("B × promo", -0.02, -0.04, -0.001, true), line("C × promo", 0.01, -0.02, 0.04, false, true)]);
+    const r = readoutOffline([
+      line("A × winback", 0.03, 0.01, 0.05, true),
+      line("B × promo", -0.02, -0.04, -0.001, true),
+      line("C × promo", 0.01, -0.02, 0.04, false, true),
+    ]);
     expect(r.headline).toBe("1 of 3 campaigns lifted conversion significantly, 1 lowered it.");
     expect(r.lines[0]).toContain("+3.0 pts (95% CI +1.0 pts to +5.0 pts), significant");
     expect(r.lines[2]).toContain("SAMPLE RATIO MISMATCH");

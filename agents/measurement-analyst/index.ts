@@ -30,9 +30,10 @@ const money = (x: number) => `${x >= 0 ? "+" : "-"}${Math.abs(x).toFixed(2)}`;
 export function readoutOffline(lines: readonly LiftLine[]): Readout {
   const sig = lines.filter((l) => l.significant && l.conversionDiff > 0);
   const harmful = lines.filter((l) => l.significant && l.conversionDiff < 0);
-  const headline = lines.length === 0
-    ? "Nothing to measure: no customer was assigned to a treatment or a holdout."
-    : `${sig.length} of ${lines.length} campaigns lifted conversion significantly${harmful.length ? `, ${harmful.length} lowered it` : ""}.`;
+  const headline =
+    lines.length === 0
+      ? "Nothing to measure: no customer was assigned to a treatment or a holdout."
+      : `${sig.length} of ${lines.length} campaigns lifted conversion significantly${harmful.length ? `, ${harmful.length} lowered it` : ""}.`;
   return {
     headline,
     lines: lines.map(
@@ -45,7 +46,10 @@ export function readoutOffline(lines: readonly LiftLine[]): Readout {
 const answerSchema = z.object({ headline: z.string().min(5).max(300), commentary: z.array(z.string().max(400)).max(10) });
 
 /** The LLM may add words around the numbers; the per-campaign lines always come from the lift tool. */
-export async function writeReadout(lines: readonly LiftLine[], deps: { llm?: LlmClient }): Promise<{ readout: Readout; provenance: AgentProvenance }> {
+export async function writeReadout(
+  lines: readonly LiftLine[],
+  deps: { llm?: LlmClient },
+): Promise<{ readout: Readout; provenance: AgentProvenance }> {
   const offline = readoutOffline(lines);
   const { output, provenance } = await runAgent({
     agent: "measurement-analyst",

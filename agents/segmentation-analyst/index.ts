@@ -52,7 +52,10 @@ const answerSchema = z.object({
   segments: z.array(z.object({ segmentId: z.string(), description: z.string().min(10).max(400) })),
 });
 
-export async function explainSegments(segments: readonly SegmentBrief[], deps: { llm?: LlmClient }): Promise<{ segments: ExplainedSegment[]; provenance: AgentProvenance }> {
+export async function explainSegments(
+  segments: readonly SegmentBrief[],
+  deps: { llm?: LlmClient },
+): Promise<{ segments: ExplainedSegment[]; provenance: AgentProvenance }> {
   const offline = () => segments.map((s) => ({ segmentId: s.segmentId, name: s.name, description: describeSegmentOffline(s) }));
   const { output, provenance } = await runAgent({
     agent: "segmentation-analyst",

@@ -3,7 +3,14 @@ import { z } from "zod";
 import type { LlmClient } from "../llm/types.js";
 import { planSegmentOffline, planSegments, preferredStrategy, type SegmentSituation } from "./index.js";
 
-const option = (id: string, strategy: SegmentSituation["options"][number]["strategy"], margin: number, cost: number, contacts = 10, offerDepth = 0) => ({
+const option = (
+  id: string,
+  strategy: SegmentSituation["options"][number]["strategy"],
+  margin: number,
+  cost: number,
+  contacts = 10,
+  offerDepth = 0,
+) => ({
   optionId: id,
   strategy,
   channel: id.split(".")[1]!,
@@ -20,7 +27,11 @@ const situation = (over: Partial<SegmentSituation> = {}): SegmentSituation => ({
   cooldownShare: 0.1,
   meanEngagement: 0.5,
   dominantDaypart: "evening",
-  options: [option("winback.email.0", "winback", 30, 5), option("winback.sms.10", "winback", 50, 40, 10, 0.1), option("targeted_promo.email.0", "targeted_promo", 80, 5)],
+  options: [
+    option("winback.email.0", "winback", 30, 5),
+    option("winback.sms.10", "winback", 50, 40, 10, 0.1),
+    option("targeted_promo.email.0", "targeted_promo", 80, 5),
+  ],
   ...over,
 });
 
@@ -39,7 +50,9 @@ describe("strategist offline policy", () => {
   });
 
   it("falls back to the best paying option, and sends nothing when none pays", () => {
-    const noWinback = planSegmentOffline(situation({ options: [option("winback.email.0", "winback", 1, 5), option("targeted_promo.email.0", "targeted_promo", 80, 5)] }));
+    const noWinback = planSegmentOffline(
+      situation({ options: [option("winback.email.0", "winback", 1, 5), option("targeted_promo.email.0", "targeted_promo", 80, 5)] }),
+    );
     expect(noWinback.optionId).toBe("targeted_promo.email.0");
     const none = planSegmentOffline(situation({ options: [option("winback.email.0", "winback", 1, 5)] }));
     expect(none).toMatchObject({ strategy: "suppress", channel: null, contacts: 0 });
@@ -59,19 +72,28 @@ function fakeLlm(answer: unknown): LlmClient {
 
 describe("strategist with an LLM", () => {
   it("uses the model's choice when it names an offered option", async () => {
-    const out = await planSegments([situation()], { maxDiscount: 0.2, llm: fakeLlm({ choices: [{ segmentId: "seg-1", optionId: "winback.sms.10", rationale: "SMS reaches them" }] }) });
+    const out = await planSegments([situation()], {
+      maxDiscount: 0.2,
+      llm: fakeLlm({ choices: [{ segmentId: "seg-1", optionId: "winback.sms.10", rationale: "SMS reaches them" }] }),
+    });
     expect(out.provenance.source).toBe("llm");
     expect(out.plans[0]).toMatchObject({ optionId: "winback.sms.10", offerDepth: 0.1, reasons: ["SMS reaches them"] });
   });
 
   it("refuses an option that was not offered and runs the offline policy, saying why", async () => {
-    const out = await planSegments([situation()], { maxDiscount: 0.2, llm: fakeLlm({ choices: [{ segmentId: "seg-1", optionId: "winback.carrier-pigeon.90", rationale: "x" }] }) });
+    const out = await planSegments([situation()], {
+      maxDiscount: 0.2,
+      llm: fakeLlm({ choices: [{ segmentId: "seg-1", optionId: "winback.carrier-pigeon.90", rationale: "x" }] }),
+    });
     expect(out.provenance).toMatchObject({ source: "offline", fallbackReason: expect.stringMatching(/was not offered/) });
     expect(out.plans[0]!.optionId).toBe("winback.email.0");
   });
 
   it("refuses an offer above the cap", async () => {
-    const out = await planSegments([situation()], { maxDiscount: 0.05, llm: fakeLlm({ choices: [{ segmentId: "seg-1", optionId: "winback.sms.10", rationale: "x" }] }) });
+    const out = await planSegments([situation()], {
+      maxDiscount: 0.05,
+      llm: fakeLlm({ choices: [{ segmentId: "seg-1", optionId: "winback.sms.10", rationale: "x" }] }),
+    });
     expect(out.provenance.fallbackReason).toMatch(/above the cap/);
   });
 });

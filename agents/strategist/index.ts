@@ -49,16 +49,21 @@ export const SEND_HOUR: Record<SegmentSituation["dominantDaypart"], number> = { 
 const net = (o: StrategyOption) => o.expectedIncrementalMargin - o.expectedCost;
 
 /** The strategy a segment's profile calls for before looking at the numbers (DOMAIN.md archetypes). */
-export function preferredStrategy(s: SegmentSituation, thresholds = { cooldownShare: 0.5, engagement: 0.2 }): { strategy: Strategy; reason: string } {
+export function preferredStrategy(
+  s: SegmentSituation,
+  thresholds = { cooldownShare: 0.5, engagement: 0.2 },
+): { strategy: Strategy; reason: string } {
   if (s.cooldownShare > thresholds.cooldownShare) {
     return { strategy: "cooldown", reason: `${(100 * s.cooldownShare).toFixed(0)}% of the segment is above the fatigue threshold (0.7)` };
   }
   const n = s.name.toLowerCase();
-  if (/dormant|hibernat|churn|lapsed|at risk/.test(n)) return { strategy: "winback", reason: `${s.name}: lapsing customers, win them back` };
+  if (/dormant|hibernat|churn|lapsed|at risk/.test(n))
+    return { strategy: "winback", reason: `${s.name}: lapsing customers, win them back` };
   if (s.meanEngagement < thresholds.engagement) {
     return { strategy: "reengage", reason: `mean engagement ${s.meanEngagement.toFixed(2)} is below ${thresholds.engagement}` };
   }
-  if (/premium|champion|loyal/.test(n)) return { strategy: "cross_sell", reason: `${s.name} buy anyway: broaden their basket, no discount needed` };
+  if (/premium|champion|loyal/.test(n))
+    return { strategy: "cross_sell", reason: `${s.name} buy anyway: broaden their basket, no discount needed` };
   if (/coupon|promo|floater/.test(n)) return { strategy: "targeted_promo", reason: `${s.name} respond to offers` };
   if (/new/.test(n)) return { strategy: "cross_sell", reason: `${s.name}: introduce more of the range` };
   return { strategy: "targeted_promo", reason: "engaged and not fatigued: the default targeted promotion" };
@@ -84,22 +89,36 @@ function toPlan(s: SegmentSituation, option: StrategyOption | undefined, strateg
 export function planSegmentOffline(s: SegmentSituation): SegmentPlan {
   const pref = preferredStrategy(s);
   if (pref.strategy === "cooldown" || pref.strategy === "suppress") return toPlan(s, undefined, pref.strategy, [pref.reason]);
-  const paying = s.options.filter((o) => o.contacts > 0 && net(o) > 0).sort((a, b) => net(b) - net(a) || a.optionId.localeCompare(b.optionId));
+  const paying = s.options
+    .filter((o) => o.contacts > 0 && net(o) > 0)
+    .sort((a, b) => net(b) - net(a) || a.optionId.localeCompare(b.optionId));
   const preferred = paying.find((o) => o.strategy === pref.strategy);
   if (preferred) {
-    return toPlan(s, preferred, pref.strategy, [pref.reason, `best option for ${pref.strategy}: ${preferred.channel} at ${(100 * preferred.offerDepth).toFixed(0)}% off, expected net margin ${net(preferred).toFixed(2)}`]);
+    return toPlan(s, preferred, pref.strategy, [
+      pref.reason,
+      `best option for ${pref.strategy}: ${preferred.channel} at ${(100 * preferred.offerDepth).toFixed(0)}% off, expected net margin ${net(preferred).toFixed(2)}`,
+    ]);
   }
   if (paying[0]) {
-    return toPlan(s, paying[0], pref.strategy, [pref.reason, `no ${pref.strategy} option pays; ${paying[0].strategy} on ${paying[0].channel} does (net ${net(paying[0]).toFixed(2)})`]);
+    return toPlan(s, paying[0], pref.strategy, [
+      pref.reason,
+      `no ${pref.strategy} option pays; ${paying[0].strategy} on ${paying[0].channel} does (net ${net(paying[0]).toFixed(2)})`,
+    ]);
   }
-  return toPlan(s, undefined, "suppress", [pref.reason, "no option's predicted uplift pays for its messages and discounts: no contact this cycle"]);
+  return toPlan(s, undefined, "suppress", [
+    pref.reason,
+    "no option's predicted uplift pays for its messages and discounts: no contact this cycle",
+  ]);
 }
 
 const answerSchema = z.object({
   choices: z.array(z.object({ segmentId: z.string(), optionId: z.string().nullable(), rationale: z.string().max(400) })),
 });
 
-export async function planSegments(situations: readonly SegmentSituation[], deps: { llm?: LlmClient; maxDiscount: number }): Promise<{ plans: SegmentPlan[]; provenance: AgentProvenance }> {
+export async function planSegments(
+  situations: readonly SegmentSituation[],
+  deps: { llm?: LlmClient; maxDiscount: number },
+): Promise<{ plans: SegmentPlan[]; provenance: AgentProvenance }> {
   const offline = () => situations.map(planSegmentOffline);
   const { output, provenance } = await runAgent({
     agent: "strategist",
@@ -110,7 +129,13 @@ export async function planSegments(situations: readonly SegmentSituation[], deps
         segments: situations.map((s) => ({
           ...s,
           preferred: preferredStrategy(s),
-          options: s.options.map((o) => ({ ...o, offerPercent: Math.round(o.offerDepth * 100), net: net(o).toFixed(2), margin: o.expectedIncrementalMargin.toFixed(2), cost: o.expectedCost.toFixed(2) })),
+          options: s.options.map((o) => ({
+            ...o,
+            offerPercent: Math.round(o.offerDepth * 100),
+            net: net(o).toFixed(2),
+            margin: o.expectedIncrementalMargin.toFixed(2),
+            cost: o.expectedCost.toFixed(2),
+          })),
         })),
       }),
     schema: answerSchema,

@@ -55,7 +55,9 @@ describe("test LLM server", () => {
 
   it("closes promptly while a request hangs", async () => {
     server = await startTestLlmServer([reply.hang()]);
-    const pending = clientFor(server).chat.completions.create(chat).catch((e: unknown) => e);
+    const pending = clientFor(server)
+      .chat.completions.create(chat)
+      .catch((e: unknown) => e);
     while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     const started = performance.now();
     await server.close();

@@ -207,8 +207,7 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
         recorded.status = next.status;
         return sendJson(res, next.status, errorBody(next.message ?? `error ${next.status}`, next.type ?? "server_error"), next.headers);
       default: {
-        const content =
-          next.kind === "json" ? JSON.stringify(next.value) : next.kind === "content" ? next.content : (next.content ?? null);
+        const content = next.kind === "json" ? JSON.stringify(next.value) : next.kind === "content" ? next.content : (next.content ?? null);
         const toolCalls =
           next.kind === "tool-calls"
             ? next.calls.map((c) => ({

@@ -43,7 +43,10 @@ describe("public data adapters (PostgreSQL)", () => {
 
   it("reads the 4-column master layout and quarantines malformed lines", async () => {
     const file = path.join(dir, "master.txt");
-    writeFileSync(file, ["90001 19970101 1 11.77", "00002 19970112 2 x", "00003 19970230 1 5.00", "00004 19970102 1", "90005 19970102 3 30.00"].join("\n"));
+    writeFileSync(
+      file,
+      ["90001 19970101 1 11.77", "00002 19970112 2 x", "00003 19970230 1 5.00", "00004 19970102 1", "90005 19970102 3 30.00"].join("\n"),
+    );
     const s = await ingestCdnow(t.db, file);
     expect(s).toMatchObject({ layout: "master", rowsRead: 5, inserted: 2, quarantined: 3 });
     const q = await listQuarantine(t.db, { loadId: s.loadId });
@@ -71,7 +74,11 @@ describe("public data adapters (PostgreSQL)", () => {
     expect(visit["Mens E-Mail"]).toBeGreaterThan(visit["No E-Mail"]!);
     expect(visit["No E-Mail"]).toBeGreaterThan(0.07);
     expect(visit["No E-Mail"]).toBeLessThan(0.14);
-    expect(await ingestHillstrom(t.db, path.join(data, "hillstrom/sample.csv"))).toMatchObject({ inserted: 0, updated: 0, unchanged: 3000 });
+    expect(await ingestHillstrom(t.db, path.join(data, "hillstrom/sample.csv"))).toMatchObject({
+      inserted: 0,
+      updated: 0,
+      unchanged: 3000,
+    });
   });
 
   it("quarantines bad Hillstrom rows and rejects a foreign header", async () => {

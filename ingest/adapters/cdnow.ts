@@ -42,7 +42,11 @@ async function* cdnowRecords(file: string, layout: { columns?: 4 | 5; error?: st
         layout.columns = cols.length;
       }
       if (cols.length !== layout.columns) {
-        out.push({ lineNo: line.lineNo, raw: line.text, error: `wrong column count: expected ${layout.columns} (${LAYOUTS[layout.columns]} layout), found ${cols.length}` });
+        out.push({
+          lineNo: line.lineNo,
+          raw: line.text,
+          error: `wrong column count: expected ${layout.columns} (${LAYOUTS[layout.columns]} layout), found ${cols.length}`,
+        });
         continue;
       }
       const [id, date, cds, dollars] = layout.columns === 5 ? [cols[0], cols[2], cols[3], cols[4]] : cols;
@@ -58,7 +62,11 @@ async function* cdnowRecords(file: string, layout: { columns?: 4 | 5; error?: st
   }
 }
 
-export async function ingestCdnow(db: Db, file: string, options: RunLoadOptions = {}): Promise<IngestSummary & { customers: { inserted: number; updated: number }; layout?: string }> {
+export async function ingestCdnow(
+  db: Db,
+  file: string,
+  options: RunLoadOptions = {},
+): Promise<IngestSummary & { customers: { inserted: number; updated: number }; layout?: string }> {
   const totalBytes = await readableSize(file);
   const layout: { columns?: 4 | 5; error?: string } = {};
   const writeState = { direct: true };

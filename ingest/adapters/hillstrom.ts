@@ -18,7 +18,20 @@ import { HeaderError, runLoad, type RunLoadOptions } from "../run-load.js";
 export const HILLSTROM_EXPERIMENT_ID = "hillstrom-2008";
 // The data set has no dates; Pulse places the campaign on a nominal date and derives signup from `newbie`.
 const CAMPAIGN_DATE = new Date("2008-03-01T00:00:00Z");
-const REQUIRED = ["recency", "history_segment", "history", "mens", "womens", "zip_code", "newbie", "channel", "segment", "visit", "conversion", "spend"];
+const REQUIRED = [
+  "recency",
+  "history_segment",
+  "history",
+  "mens",
+  "womens",
+  "zip_code",
+  "newbie",
+  "channel",
+  "segment",
+  "visit",
+  "conversion",
+  "spend",
+];
 const ARMS = ["Mens E-Mail", "Womens E-Mail", "No E-Mail"] as const;
 
 const flag = numberField.pipe(z.union([z.literal(0), z.literal(1)], { error: "must be 0 or 1" }));
@@ -42,7 +55,8 @@ export async function ingestHillstrom(db: Db, file: string, options: RunLoadOpti
   let headerError: string | undefined;
   const onHeader = (columns: string[]) => {
     const missing = REQUIRED.filter((c) => !columns.includes(c));
-    if (missing.length) headerError = `${file}: header not recognised as Hillstrom: missing ${missing.join(", ")}; expected ${REQUIRED.join(", ")}`;
+    if (missing.length)
+      headerError = `${file}: header not recognised as Hillstrom: missing ${missing.join(", ")}; expected ${REQUIRED.join(", ")}`;
   };
   await ensureExperiment(db, {
     experimentId: HILLSTROM_EXPERIMENT_ID,

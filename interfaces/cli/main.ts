@@ -10,7 +10,9 @@ import { registerWorkerCommand } from "./commands/worker.js";
 
 const program = new Command()
   .name("pulse")
-  .description("Pulse: an autonomous marketing worker for retailers.\nConfiguration comes from the environment (see README: DATABASE_URL, REDIS_URL, OPENAI_API_KEY, ...).")
+  .description(
+    "Pulse: an autonomous marketing worker for retailers.\nConfiguration comes from the environment (see README: DATABASE_URL, REDIS_URL, OPENAI_API_KEY, ...).",
+  )
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride((err) => {
     // --help and --version exit 0; usage errors exit 2.

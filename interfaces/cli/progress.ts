@@ -4,7 +4,12 @@ import cliProgress from "cli-progress";
 export function createProgress(label: string, total: number, unit = ""): { update(value: number, extra?: string): void; stop(): void } {
   if (!process.stderr.isTTY || total <= 0) return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total}${unit} | {extra}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total}${unit} | {extra}`,
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 50,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { extra: "" });

@@ -10,7 +10,8 @@ export function runAction<A extends unknown[]>(fn: (...args: A) => Promise<numbe
       const code = await fn(...args);
       process.exitCode = code ?? 0;
     } catch (err) {
-      const message = err instanceof PulseError ? `${err.name}: ${err.message}` : err instanceof Error ? err.stack ?? err.message : String(err);
+      const message =
+        err instanceof PulseError ? `${err.name}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
       process.stderr.write(`pulse: ${message}\n`);
       process.exitCode = exitCodeFor(err);
     }

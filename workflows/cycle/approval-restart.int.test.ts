@@ -56,7 +56,13 @@ async function approveAfterRestart(db: Db, started: ChildResult, outDir: string)
 
   const runner = new RecordingRunner();
   const clock = new ManualClock(new Date(started.asOf).getTime() + 3_600_000);
-  const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector: new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") }) });
+  const deps = createCycleDeps({
+    db,
+    config: testConfig(),
+    runner,
+    clock,
+    connector: new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") }),
+  });
   const service = await createCycleService(deps);
 
   const waiting = await service.get(started.cycleId);
@@ -66,7 +72,9 @@ async function approveAfterRestart(db: Db, started: ChildResult, outDir: string)
 
   // (a) The requester may not approve their own plan; nothing is recorded and the cycle still waits.
   await expect(service.decide(started.cycleId, { decision: "approved", by: "ann" })).rejects.toBeInstanceOf(InvalidApprovalError);
-  const { rows: pending } = await db.pool.query<{ decision: string | null }>("SELECT decision FROM approvals WHERE approval_id = $1", [approvalId]);
+  const { rows: pending } = await db.pool.query<{ decision: string | null }>("SELECT decision FROM approvals WHERE approval_id = $1", [
+    approvalId,
+  ]);
   expect(pending[0]!.decision).toBeNull();
   expect((await service.get(started.cycleId)).waiting?.kind).toBe("approval");
 
@@ -91,7 +99,9 @@ async function approveAfterRestart(db: Db, started: ChildResult, outDir: string)
   expect(approvals[0]!.entry.riskTier).toBe("human");
   expect(approvals[1]!.actor).toBe("bob");
   expect(approvals[1]!.entry.reason).toBe("checked the new copy");
-  expect((await auditEntries(db, started.cycleId, ["holdout"])).length).toBe(activation.treated + activation.holdout + activation.globalControl);
+  expect((await auditEntries(db, started.cycleId, ["holdout"])).length).toBe(
+    activation.treated + activation.holdout + activation.globalControl,
+  );
   expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
 }
 
@@ -118,7 +128,13 @@ describe("a cycle waiting for approval survives a restart of every process", () 
     const dataDir = await mkdtemp(path.join(tmpdir(), "pulse-cycle-pglite-"));
     let db: Db | undefined;
     try {
-      const started = await startCycleInChild({ dataDir, schema: "pulse_restart", world: { customers: 250, seed: 32, months: 6 }, requestedBy: "ann", outbox: path.join(dataDir, "child-outbox.jsonl") });
+      const started = await startCycleInChild({
+        dataDir,
+        schema: "pulse_restart",
+        world: { customers: 250, seed: 32, months: 6 },
+        requestedBy: "ann",
+        outbox: path.join(dataDir, "child-outbox.jsonl"),
+      });
       db = await openDb({ dataDir, schema: "pulse_restart" });
       expect(db.kind).toBe("pglite");
       await approveAfterRestart(db, started, dataDir);

@@ -15,14 +15,29 @@ import { SEND_QUEUES, type QueueName } from "../jobs/types.js";
 import { jobIds } from "./nodes/activate.js";
 import { cycleProcessors } from "./processors.js";
 import { createCycleService } from "./service.js";
-import { armsOf, auditEntries, jobCounts, messagesOf, pendingJobs, readOutbox, sentCount, testConfig, waitUntil } from "./testing/cycle-test-kit.js";
+import {
+  armsOf,
+  auditEntries,
+  jobCounts,
+  messagesOf,
+  pendingJobs,
+  readOutbox,
+  sentCount,
+  testConfig,
+  waitUntil,
+} from "./testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
 import { createCycleDeps } from "./wiring.js";
 
 const DAY = 86_400_000;
 const WORK_QUEUES: QueueName[] = ["activation", ...SEND_QUEUES, "measure"];
 // Generous: the test is about exactly-once delivery, not the production rate limits.
-const FAST_LIMITS = { email: { max: 5_000, durationMs: 1_000 }, sms: { max: 5_000, durationMs: 1_000 }, push: { max: 5_000, durationMs: 1_000 }, in_app: { max: 5_000, durationMs: 1_000 } };
+const FAST_LIMITS = {
+  email: { max: 5_000, durationMs: 1_000 },
+  sms: { max: 5_000, durationMs: 1_000 },
+  push: { max: 5_000, durationMs: 1_000 },
+  in_app: { max: 5_000, durationMs: 1_000 },
+};
 
 describe("a marketing cycle through BullMQ workers (real PostgreSQL and Redis)", () => {
   let testDb: TestDb;
@@ -59,7 +74,9 @@ describe("a marketing cycle through BullMQ workers (real PostgreSQL and Redis)",
         const counts = await jobCounts(runner, queues);
         const failed = [...counts].filter(([, c]) => c.failed > 0).map(([q]) => q);
         if (failed.length > 0) {
-          const reasons = await Promise.all(failed.map(async (q) => (await runner.queue(q).getFailed(0, 3)).map((j) => `${q} ${j.id}: ${j.failedReason}`)));
+          const reasons = await Promise.all(
+            failed.map(async (q) => (await runner.queue(q).getFailed(0, 3)).map((j) => `${q} ${j.id}: ${j.failedReason}`)),
+          );
           throw new Error(`jobs failed: ${reasons.flat().join("; ")}`);
         }
         return pendingJobs(counts, { delayed: false });
@@ -90,9 +107,19 @@ describe("a marketing cycle through BullMQ workers (real PostgreSQL and Redis)",
 
     // Sends go out at each customer's local send hour within two days: move past it, then start the workers.
     clock.set(sim.asOf.getTime() + 2 * DAY + 3_600_000);
-    pool = startWorkers({ connection: redis.connection, prefix: redis.prefix, processors: cycleProcessors(deps, service), queues: WORK_QUEUES, limits: FAST_LIMITS });
+    pool = startWorkers({
+      connection: redis.connection,
+      prefix: redis.prefix,
+      processors: cycleProcessors(deps, service),
+      queues: WORK_QUEUES,
+      limits: FAST_LIMITS,
+    });
     await pool.ready();
-    await waitUntil(() => sentCount(db, cycleId), (n) => n >= activation.treated, { timeoutMs: 90_000, what: `${activation.treated} messages sent`, intervalMs: 200 });
+    await waitUntil(
+      () => sentCount(db, cycleId),
+      (n) => n >= activation.treated,
+      { timeoutMs: 90_000, what: `${activation.treated} messages sent`, intervalMs: 200 },
+    );
     await drained(["activation", ...SEND_QUEUES]);
 
     // Exactly one message per treated customer; none for the holdout or the global control group.
@@ -157,7 +184,9 @@ describe("a marketing cycle through BullMQ workers (real PostgreSQL and Redis)",
     expect(final.waiting).toBeNull();
     const groups = final.state.measurement!.groups as { group: string; treatedCount: number; holdoutCount: number }[];
     const segmentNames = new Map(final.state.refresh!.segments.map((s) => [s.segmentId, s.name]));
-    const expectedGroups = final.state.plan!.segments.filter((s) => s.contacts > 0).map((s) => `${segmentNames.get(s.segmentId)} × ${s.strategy}`);
+    const expectedGroups = final.state
+      .plan!.segments.filter((s) => s.contacts > 0)
+      .map((s) => `${segmentNames.get(s.segmentId)} × ${s.strategy}`);
     expect(groups.map((g) => g.group)).toEqual(expect.arrayContaining([...new Set(expectedGroups), "all campaigns"]));
     const all = groups.find((g) => g.group === "all campaigns")!;
     expect(all.treatedCount).toBe(activation.treated);

@@ -16,7 +16,13 @@ export interface CycleData {
   customers: HistoryCustomer[];
   index: Map<string, number>;
   features: FeatureMatrix;
-  fatigue: { fatigue: number; strategy: "cooldown" | "reengage" | "targeted_promo"; allowedChannels: string[]; engagement: Record<string, number>; reason: string }[];
+  fatigue: {
+    fatigue: number;
+    strategy: "cooldown" | "reengage" | "targeted_promo";
+    allowedChannels: string[];
+    engagement: Record<string, number>;
+    reason: string;
+  }[];
   clv: { pAlive: number; expectedPurchases: number; clv: number }[];
   churn: Float64Array;
   churnAuc: number | null;
@@ -154,7 +160,12 @@ export function churnOf(inputs: CycleInputs): { churn: Float64Array; churnAuc: n
 }
 
 /** CycleData from the inputs and the two models' results. */
-export function assembleCycleData(inputs: CycleInputs, clvOut: ClvOutput, churn: { churn: Float64Array; churnAuc: number | null }, options: { attributionDays: number }): CycleData {
+export function assembleCycleData(
+  inputs: CycleInputs,
+  clvOut: ClvOutput,
+  churn: { churn: Float64Array; churnAuc: number | null },
+  options: { attributionDays: number },
+): CycleData {
   const clvById = new Map(clvOut.customers.map((c) => [c.id, c]));
   const clv = inputs.customers.map((c) => {
     const r = clvById.get(c.customer_id);
@@ -188,7 +199,13 @@ function rfmOf(h: LoadedHistory, asOf: Date): ClvCustomer {
     days.set(day, (days.get(day) ?? 0) + o.quantity * o.unit_price - (o.discount ?? 0));
   }
   const sorted = [...days.keys()].sort((a, b) => a - b);
-  if (sorted.length === 0) return { id: h.customer.customer_id, x: 0, tx: 0, T: Math.max((asOf.getTime() - new Date(h.customer.signup_at).getTime()) / WEEK, 1 / 7) };
+  if (sorted.length === 0)
+    return {
+      id: h.customer.customer_id,
+      x: 0,
+      tx: 0,
+      T: Math.max((asOf.getTime() - new Date(h.customer.signup_at).getTime()) / WEEK, 1 / 7),
+    };
   const first = sorted[0]! * DAY;
   const repeat = sorted.slice(1).map((d) => days.get(d)!);
   return {

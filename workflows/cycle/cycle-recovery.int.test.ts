@@ -44,7 +44,9 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
 
     // The same tick again (BullMQ retries a job whose worker died before it was marked done): same cycle, nothing new.
     expect(await processors.cycle({ kind: "run", trigger: "schedule" }, { ...tick, attempt: 2 })).toBe(first);
-    const { rows: cycles } = await db.pool.query<{ cycle_id: string; requested_by: string; status: string }>("SELECT cycle_id, requested_by, status FROM cycles");
+    const { rows: cycles } = await db.pool.query<{ cycle_id: string; requested_by: string; status: string }>(
+      "SELECT cycle_id, requested_by, status FROM cycles",
+    );
     expect(cycles).toEqual([{ cycle_id: cycleId, requested_by: "scheduler:schedule", status: "awaiting_approval" }]);
     expect((await auditEntries(db, cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started"]);
     expect(await db.pool.query("SELECT 1 FROM approvals WHERE cycle_id = $1", [cycleId]).then((r) => r.rowCount)).toBe(1);
@@ -65,7 +67,10 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
     const state = await service.get(cycleId);
     expect(state.waiting?.kind).toBe("attribution_window");
     expect(state.state.approval).toMatchObject({ decision: "approved", by: "bob" });
-    const { rows: decisions } = await db.pool.query<{ decision: string; decided_by: string }>("SELECT decision, decided_by FROM approvals WHERE approval_id = $1", [approvalId]);
+    const { rows: decisions } = await db.pool.query<{ decision: string; decided_by: string }>(
+      "SELECT decision, decided_by FROM approvals WHERE approval_id = $1",
+      [approvalId],
+    );
     expect(decisions).toEqual([{ decision: "approved", decided_by: "bob" }]);
     const activation = state.state.activation!;
     expect(activation.treated).toBeGreaterThan(0);
@@ -86,7 +91,9 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
     expect(after[0]!.status).toBe("activated");
 
     // Resuming a cycle that waits for its window changes nothing.
-    expect(await processors.cycle({ kind: "resume", cycleId, trigger: "manual" }, { ...tick, jobId: `resume.${cycleId}.2` })).toBe(`${cycleId}: activated`);
+    expect(await processors.cycle({ kind: "resume", cycleId, trigger: "manual" }, { ...tick, jobId: `resume.${cycleId}.2` })).toBe(
+      `${cycleId}: activated`,
+    );
     expect((await auditEntries(db, cycleId, ["cycle"])).length).toBe(3);
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
   }, 180_000);
@@ -127,7 +134,11 @@ describe("a decision recorded by a process that died before the graph moved on (
     clock.set(new Date(gateA.expiresAt).getTime() + 3_600_000);
     const resumed = await service.resume(a.cycleId);
     expect(resumed.state.status).toBe("activated");
-    expect(resumed.state.approval).toMatchObject({ decision: "approved", by: "bob", at: new Date(sim.asOf.getTime() + 3_600_000).toISOString() });
+    expect(resumed.state.approval).toMatchObject({
+      decision: "approved",
+      by: "bob",
+      at: new Date(sim.asOf.getTime() + 3_600_000).toISOString(),
+    });
     expect(runner.jobs.filter((j) => j.queue === "activation").length).toBe(resumed.state.activation!.shards);
     expect(runner.jobs.filter((j) => j.data && (j.data as { cycleId?: string }).cycleId === b.cycleId)).toEqual([]);
 
@@ -147,7 +158,11 @@ describe("a decision recorded by a process that died before the graph moved on (
     expect(await auditEntries(db, a.cycleId, ["measurement"])).toHaveLength(1);
     const tools = (await auditEntries(db, a.cycleId, ["tool_call"])).map((e) => (e.entry as { tool: string }).tool);
     expect(tools.filter((t) => t === "lift")).toHaveLength(1);
-    expect((await auditEntries(db, a.cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started", "resumed", "finished"]);
+    expect((await auditEntries(db, a.cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual([
+      "started",
+      "resumed",
+      "finished",
+    ]);
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
   }, 180_000);
 
@@ -170,7 +185,11 @@ describe("a decision recorded by a process that died before the graph moved on (
       const closed = await service.get(cycle.cycleId);
       expect(closed.state.status, cycle.cycleId).toBe("rejected");
       expect(closed.waiting).toBeNull();
-      expect(closed.state.approval).toMatchObject({ decision: "rejected", by: APPROVAL_EXPIRY_ACTOR, reason: expect.stringMatching(/expired at .* before anyone decided/) });
+      expect(closed.state.approval).toMatchObject({
+        decision: "rejected",
+        by: APPROVAL_EXPIRY_ACTOR,
+        reason: expect.stringMatching(/expired at .* before anyone decided/),
+      });
       expect(closed.state.activation).toBeUndefined();
       const { rows } = await db.pool.query<{ status: string; decision: string }>(
         "SELECT c.status, a.decision FROM cycles c JOIN approvals a USING (cycle_id) WHERE c.cycle_id = $1",
@@ -196,7 +215,10 @@ describe("a decision recorded by a process that died before the graph moved on (
     const tick: JobContext<"cycle"> = { jobId: "repeat:autonomous-cycle:1735808400000", attempt: 1, attempts: 3, queue: "cycle" };
     const out = await cycleProcessors(deps, service).cycle({ kind: "run", trigger: "schedule" }, tick);
     expect(out).toMatch(new RegExp(`^${cycleIdForJob(tick.jobId)}: \\w+; settled the approvals of ${waiting.cycleId}$`));
-    expect((await service.get(waiting.cycleId)).state).toMatchObject({ status: "rejected", approval: { decision: "rejected", by: APPROVAL_EXPIRY_ACTOR } });
+    expect((await service.get(waiting.cycleId)).state).toMatchObject({
+      status: "rejected",
+      approval: { decision: "rejected", by: APPROVAL_EXPIRY_ACTOR },
+    });
     // Nothing is left waiting with an outcome; a second look settles nothing.
     expect(await service.settleApprovals()).toEqual([]);
   }, 180_000);

@@ -53,7 +53,11 @@ function clip(text: string, max: number): string {
 }
 
 /** Records an LLM call in the cycle's accounting and in the audit log (redacted prompt and answer). */
-export async function recordLlmCall(deps: Pick<CycleDeps, "accounting" | "audit" | "actor">, cycleId: string, r: LlmCallRecord): Promise<void> {
+export async function recordLlmCall(
+  deps: Pick<CycleDeps, "accounting" | "audit" | "actor">,
+  cycleId: string,
+  r: LlmCallRecord,
+): Promise<void> {
   accountingFor(deps, cycleId).record(r);
   await deps.audit.append({
     kind: "llm_call",

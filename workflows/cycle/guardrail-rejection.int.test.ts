@@ -37,7 +37,9 @@ describe("a plan flagged by a guardrail and rejected by a person (real PostgreSQ
 
     // The verdicts are in the audit log before anyone decides.
     const verdicts = await auditEntries(db, cycleId, ["guardrail_verdict"]);
-    expect(verdicts.filter((v) => v.entry.check === "content_qa" && v.entry.passed === false).map((v) => v.entry.subject)).toEqual(qa.map((c) => c.subject));
+    expect(verdicts.filter((v) => v.entry.check === "content_qa" && v.entry.passed === false).map((v) => v.entry.subject)).toEqual(
+      qa.map((c) => c.subject),
+    );
 
     // A rejection needs a reason; then a person other than the requester rejects.
     await expect(service.decide(cycleId, { decision: "rejected", by: "carol" })).rejects.toBeInstanceOf(InvalidApprovalError);
@@ -53,9 +55,15 @@ describe("a plan flagged by a guardrail and rejected by a person (real PostgreSQ
     expect(runner.jobs).toEqual([]);
     expect(await messagesOf(db, cycleId)).toEqual([]);
     expect((await readOutbox(connector.path)).messages).toEqual([]);
-    const { rows: assigned } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM holdout_assignments WHERE experiment_id LIKE $1", [`${cycleId}%`]);
+    const { rows: assigned } = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM holdout_assignments WHERE experiment_id LIKE $1",
+      [`${cycleId}%`],
+    );
     expect(assigned[0]!.n).toBe(0);
-    const { rows: cycle } = await db.pool.query<{ status: string; summary: { rejectedBy: string; reason: string } }>("SELECT status, summary FROM cycles WHERE cycle_id = $1", [cycleId]);
+    const { rows: cycle } = await db.pool.query<{ status: string; summary: { rejectedBy: string; reason: string } }>(
+      "SELECT status, summary FROM cycles WHERE cycle_id = $1",
+      [cycleId],
+    );
     expect(cycle[0]).toMatchObject({ status: "rejected", summary: { rejectedBy: "carol", reason } });
 
     // The audit log holds the request with its guardrail triggers, the rejection with its reason, and the end.
@@ -64,14 +72,19 @@ describe("a plan flagged by a guardrail and rejected by a person (real PostgreSQ
       ["requested", "ann"],
       ["rejected", "carol"],
     ]);
-    expect((approvals[0]!.entry.triggers as { code: string; message: string }[]).map((t) => t.message)).toContain("content_qa flagged: no variant passed content QA");
+    expect((approvals[0]!.entry.triggers as { code: string; message: string }[]).map((t) => t.message)).toContain(
+      "content_qa flagged: no variant passed content QA",
+    );
     expect(approvals[1]!.entry).toMatchObject({ reason, riskTier: "human", byPolicy: false, policyVersion: "test-policy/1" });
     const finished = (await auditEntries(db, cycleId, ["cycle"])).at(-1)!;
     expect(finished.entry).toMatchObject({ event: "finished", status: "rejected", summary: { rejectedBy: "carol", reason } });
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
 
     // Asked about a customer the plan would have contacted, the audit log answers: not approved.
-    const { rows: contact } = await db.pool.query<{ customer_id: string }>("SELECT customer_id FROM cycle_targets WHERE cycle_id = $1 AND decision = 'contact' ORDER BY customer_id LIMIT 1", [cycleId]);
+    const { rows: contact } = await db.pool.query<{ customer_id: string }>(
+      "SELECT customer_id FROM cycle_targets WHERE cycle_id = $1 AND decision = 'contact' ORDER BY customer_id LIMIT 1",
+      [cycleId],
+    );
     expect(contact).toHaveLength(1);
     const why = await whyCustomer(db, contact[0]!.customer_id, { cycleId });
     expect(why.outcome).toBe("not_approved");

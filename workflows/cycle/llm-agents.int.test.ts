@@ -20,8 +20,13 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
   let pii: { ids: Set<string>; hashes: Set<string> };
 
   beforeAll(async () => {
-    const { rows } = await world.db.pool.query<{ customer_id: string; email_hash: string | null; phone_hash: string | null }>("SELECT customer_id, email_hash, phone_hash FROM customers");
-    pii = { ids: new Set(rows.map((r) => r.customer_id)), hashes: new Set(rows.flatMap((r) => [r.email_hash, r.phone_hash]).filter((h): h is string => !!h)) };
+    const { rows } = await world.db.pool.query<{ customer_id: string; email_hash: string | null; phone_hash: string | null }>(
+      "SELECT customer_id, email_hash, phone_hash FROM customers",
+    );
+    pii = {
+      ids: new Set(rows.map((r) => r.customer_id)),
+      hashes: new Set(rows.flatMap((r) => [r.email_hash, r.phone_hash]).filter((h): h is string => !!h)),
+    };
   });
 
   afterEach(async () => {
@@ -33,8 +38,19 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
   async function runCycle(script: TestLlmServerScript): Promise<{ state: CycleState; cycleId: string; server: TestLlmServer }> {
     server = await startTestLlmServer(script);
     // Wired through configuration, as `pulse` does: the real openai client, its retries and repairs.
-    const config = testConfig({ OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: server.url, PULSE_MODEL: "gpt-4o-mini", PULSE_LLM_TIMEOUT_MS: 20_000 });
-    const deps = createCycleDeps({ db: world.db, config, runner: new RecordingRunner(), clock: new ManualClock(world.sim.asOf), connector: new FileOutboxConnector({ path: path.join(world.outDir, "outbox.jsonl") }) });
+    const config = testConfig({
+      OPENAI_API_KEY: "test-key",
+      OPENAI_BASE_URL: server.url,
+      PULSE_MODEL: "gpt-4o-mini",
+      PULSE_LLM_TIMEOUT_MS: 20_000,
+    });
+    const deps = createCycleDeps({
+      db: world.db,
+      config,
+      runner: new RecordingRunner(),
+      clock: new ManualClock(world.sim.asOf),
+      connector: new FileOutboxConnector({ path: path.join(world.outDir, "outbox.jsonl") }),
+    });
     expect(deps.makeLlm).toBeDefined();
     const service = await createCycleService(deps);
     // The default policy wants a person for new content: the graph stops at the human gate, after compose.
@@ -85,7 +101,12 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(byAgent("copywriter")).toBe(campaigns.length);
     expect(chats.every((r) => r.status === 200)).toBe(true);
     const usage = srv.usageTotals();
-    expect(state.llm).toMatchObject({ calls: chats.length, failures: 0, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
+    expect(state.llm).toMatchObject({
+      calls: chats.length,
+      failures: 0,
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+    });
     expect(state.llm.costUsd).toBeGreaterThan(0);
 
     // Every call is in the audit log with its agent, prompt version and tokens.
@@ -93,10 +114,13 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(calls).toHaveLength(chats.length);
     expect(new Set(calls.map((c) => c.entry.agent))).toEqual(new Set(AGENTS));
     expect(calls.every((c) => c.entry.ok === true && c.entry.model === "gpt-4o-mini")).toBe(true);
-    const tokens = calls.reduce((t, c) => {
-      const k = c.entry.tokens as { prompt: number; completion: number };
-      return { prompt: t.prompt + k.prompt, completion: t.completion + k.completion };
-    }, { prompt: 0, completion: 0 });
+    const tokens = calls.reduce(
+      (t, c) => {
+        const k = c.entry.tokens as { prompt: number; completion: number };
+        return { prompt: t.prompt + k.prompt, completion: t.completion + k.completion };
+      },
+      { prompt: 0, completion: 0 },
+    );
     expect(tokens).toEqual({ prompt: usage.prompt_tokens, completion: usage.completion_tokens });
     // The strategist's prompt lists every option of every segment: longer than the audit keeps, so clipped, not refused.
     const strategistPrompt = String(calls.find((c) => c.entry.agent === "strategist")!.entry.redactedPrompt);
@@ -113,7 +137,14 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
       const reply = await honest(request, index);
       if (agentOf(request) !== "copywriter" || reply.kind !== "json") return reply;
       const { variants } = reply.value as { variants: Record<string, string>[] };
-      return { kind: "json", value: { variants: variants.map((v) => Object.fromEntries(Object.entries(v).map(([k, text], i) => [k, i === 0 ? `${text} 90% off` : text]))) } };
+      return {
+        kind: "json",
+        value: {
+          variants: variants.map((v) =>
+            Object.fromEntries(Object.entries(v).map(([k, text], i) => [k, i === 0 ? `${text} 90% off` : text])),
+          ),
+        },
+      };
     };
     const { state, cycleId, server: srv } = await runCycle({ responder: overpromising });
 
@@ -121,7 +152,10 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(campaigns.length).toBeGreaterThan(0);
     for (const c of campaigns) {
       expect(c.variants.length, c.campaignId).toBe(state.settings.variants);
-      expect(c.variants.every((v) => !v.variantId.startsWith("llm.")), c.campaignId).toBe(true);
+      expect(
+        c.variants.every((v) => !v.variantId.startsWith("llm.")),
+        c.campaignId,
+      ).toBe(true);
     }
     // The first draft and each bounded regeneration were asked for, no more.
     const copyRequests = srv.requests.filter((r) => r.body && agentOf(r.body) === "copywriter");
@@ -136,13 +170,19 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(replacements).toHaveLength(campaigns.length * state.settings.variants);
     for (const c of campaigns) {
       const mine = replacements.filter((r) => String(r.entry.subject).startsWith(`${c.campaignId} `));
-      expect(new Set(mine.map((r) => (r.entry.details as { replacementId: string }).replacementId))).toEqual(new Set(c.variants.map((v) => v.variantId)));
+      expect(new Set(mine.map((r) => (r.entry.details as { replacementId: string }).replacementId))).toEqual(
+        new Set(c.variants.map((v) => v.variantId)),
+      );
     }
     expect(await verifyAuditLog(world.db)).toMatchObject({ ok: true });
   }, 120_000);
 
   it("falls back to each agent's offline policy, and says why, when the model never answers in JSON", async () => {
-    const { state, cycleId, server: srv } = await runCycle({ responder: () => ({ kind: "content", content: "Sure! Here is my answer: {segments: [oops" }) });
+    const {
+      state,
+      cycleId,
+      server: srv,
+    } = await runCycle({ responder: () => ({ kind: "content", content: "Sure! Here is my answer: {segments: [oops" }) });
 
     for (const agent of AGENTS) {
       expect(state.agents[agent], agent).toMatchObject({ source: "offline" });
@@ -151,14 +191,21 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
     expect(state.refresh!.segments.some((s) => s.description.startsWith(LLM_DESCRIPTION_PREFIX))).toBe(false);
     const campaigns = state.copy!.campaigns;
     expect(campaigns.length).toBeGreaterThan(0);
-    expect(campaigns.every((c) => c.source === "offline" && c.variants.length > 0 && c.variants.every((v) => !v.variantId.startsWith("llm.")))).toBe(true);
+    expect(
+      campaigns.every((c) => c.source === "offline" && c.variants.length > 0 && c.variants.every((v) => !v.variantId.startsWith("llm."))),
+    ).toBe(true);
 
     // Each call asked three times (two repairs), failed, and was counted and audited as a failure.
     const chats = srv.requests.filter((r) => r.body);
     const expectedCalls = 2 + campaigns.length;
     expect(chats).toHaveLength(expectedCalls * 3);
     const usage = srv.usageTotals();
-    expect(state.llm).toMatchObject({ calls: expectedCalls, failures: expectedCalls, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
+    expect(state.llm).toMatchObject({
+      calls: expectedCalls,
+      failures: expectedCalls,
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+    });
     const calls = await auditEntries(world.db, cycleId, ["llm_call"]);
     expect(calls).toHaveLength(expectedCalls);
     expect(calls.every((c) => c.entry.ok === false && typeof c.entry.error === "string" && c.entry.attempts === 3)).toBe(true);

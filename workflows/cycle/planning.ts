@@ -99,7 +99,12 @@ export function segmentSituation(
         members.forEach((i, k) => {
           const c = reach[k]!;
           // Only customers the channel can lawfully reach count towards an option.
-          if (c.fatigueStrategy === "cooldown" || !c.allowedChannels.includes(channel as (typeof c.allowedChannels)[number]) || !data.consented[i]!.has(channel)) return;
+          if (
+            c.fatigueStrategy === "cooldown" ||
+            !c.allowedChannels.includes(channel as (typeof c.allowedChannels)[number]) ||
+            !data.consented[i]!.has(channel)
+          )
+            return;
           const u = uplift(i, strategy, channel, offerDepth);
           if (u < 0) return;
           c.predictedUplift = u;
@@ -109,7 +114,15 @@ export function segmentSituation(
           margin += ev.incrementalMargin;
           cost += ev.cost;
         });
-        options.push({ optionId: `${strategy}.${channel}.${Math.round(offerDepth * 100)}`, strategy, channel, offerDepth, contacts, expectedIncrementalMargin: round2(margin), expectedCost: round2(cost) });
+        options.push({
+          optionId: `${strategy}.${channel}.${Math.round(offerDepth * 100)}`,
+          strategy,
+          channel,
+          offerDepth,
+          contacts,
+          expectedIncrementalMargin: round2(margin),
+          expectedCost: round2(cost),
+        });
       }
     }
   }

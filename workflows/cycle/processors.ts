@@ -2,7 +2,17 @@ import { createHash } from "node:crypto";
 import { chooseVariant, renderChecked } from "../../agents/copywriter/index.js";
 import type { OutboundMessage } from "../../connectors/connector.js";
 import { PulseError } from "../../core/errors.js";
-import { campaignsOf, consentsInForce, getMessages, insertMessages, markMessages, queuedMessagesFor, treatedTargetsForShard, type ConsentRecord, type MessageRow } from "../../store/cycle-repo.js";
+import {
+  campaignsOf,
+  consentsInForce,
+  getMessages,
+  insertMessages,
+  markMessages,
+  queuedMessagesFor,
+  treatedTargetsForShard,
+  type ConsentRecord,
+  type MessageRow,
+} from "../../store/cycle-repo.js";
 import type { ProcessorMap } from "../jobs/types.js";
 import { sendQueueFor } from "../jobs/types.js";
 import type { CycleDeps } from "./deps.js";
@@ -18,20 +28,31 @@ export class SendFailedError extends PulseError {
 }
 
 /** Same (cycle, campaign, customer, channel), same key: the database refuses a second message. */
-export const dedupeKeyOf = (cycleId: string, campaignId: string, customerId: string, channel: string) => `${cycleId}|${campaignId}|${customerId}|${channel}`;
+export const dedupeKeyOf = (cycleId: string, campaignId: string, customerId: string, channel: string) =>
+  `${cycleId}|${campaignId}|${customerId}|${channel}`;
 export const messageIdOf = (dedupeKey: string) => `m-${createHash("sha256").update(dedupeKey).digest("hex").slice(0, 24)}`;
 const offerCode = (messageId: string) => `P${createHash("sha256").update(`offer|${messageId}`).digest("hex").slice(0, 8).toUpperCase()}`;
 const UNSUBSCRIBE_BASE = "https://pulse.example/u/";
 
 /** Builds the per-customer messages of one activation shard and hands each to its channel's send queue. */
-export async function activateShard(deps: CycleDeps, job: { cycleId: string; campaignId: string; shard: number; shardCount: number }): Promise<{ created: number; queued: number }> {
+export async function activateShard(
+  deps: CycleDeps,
+  job: { cycleId: string; campaignId: string; shard: number; shardCount: number },
+): Promise<{ created: number; queued: number }> {
   const campaigns = (await campaignsOf(deps.db, job.cycleId)) as Campaign[];
   const campaign = campaigns.find((c) => c.campaignId === job.campaignId);
   if (!campaign) throw new SendFailedError(`campaign ${job.campaignId} not found on cycle ${job.cycleId}`, false);
   const { rows: cyc } = await deps.db.pool.query<{ as_of: Date }>("SELECT as_of FROM cycles WHERE cycle_id = $1", [job.cycleId]);
   const asOf = cyc[0]!.as_of;
   const sendHour = campaign.sendHourLocal;
-  const targets = await treatedTargetsForShard(deps.db, job.cycleId, experimentIdOf(job.cycleId), job.campaignId, job.shard, job.shardCount);
+  const targets = await treatedTargetsForShard(
+    deps.db,
+    job.cycleId,
+    experimentIdOf(job.cycleId),
+    job.campaignId,
+    job.shard,
+    job.shardCount,
+  );
   const messages = [];
   const failures = [];
   for (const t of targets) {
@@ -41,11 +62,19 @@ export async function activateShard(deps: CycleDeps, job: { cycleId: string; cam
     const unsubscribeUrl = `${UNSUBSCRIBE_BASE}${messageId}`;
     const rendered = renderChecked(
       { variantId: variant.variantId, channel: campaign.channel as "email", fields: variant.fields as never },
-      { first_name: t.firstName ?? undefined, category: t.topCategory ?? "our range", offer_code: offerCode(messageId), unsubscribe_url: unsubscribeUrl },
+      {
+        first_name: t.firstName ?? undefined,
+        category: t.topCategory ?? "our range",
+        offer_code: offerCode(messageId),
+        unsubscribe_url: unsubscribeUrl,
+      },
       { offer: { depth: campaign.offerDepth } },
     );
     if (!rendered.ok) {
-      failures.push({ customerId: t.customerId, reason: rendered.error?.message ?? rendered.verdict?.issues.map((i) => i.message).join("; ") ?? "render failed" });
+      failures.push({
+        customerId: t.customerId,
+        reason: rendered.error?.message ?? rendered.verdict?.issues.map((i) => i.message).join("; ") ?? "render failed",
+      });
       continue;
     }
     messages.push({
@@ -59,18 +88,33 @@ export async function activateShard(deps: CycleDeps, job: { cycleId: string; cam
       offerDepth: campaign.offerDepth,
       templateId: variant.prompt ? `${variant.prompt.id}@v${variant.prompt.version}` : variant.variantId.replace(/\.\d+$/, ""),
       variantId: variant.variantId,
-      content: { ...rendered.message.fields, unsubscribeUrl, plannedAt: nextLocalHour(asOf, t.timezone, sendHour).toISOString(), prompt: variant.prompt ?? null },
+      content: {
+        ...rendered.message.fields,
+        unsubscribeUrl,
+        plannedAt: nextLocalHour(asOf, t.timezone, sendHour).toISOString(),
+        prompt: variant.prompt ?? null,
+      },
     });
   }
   if (failures.length) {
     await deps.audit.appendMany(
-      failures.map((f) => ({ kind: "suppression" as const, actor: deps.actor, cycleId: job.cycleId, customerId: f.customerId, entry: { channel: campaign.channel as "email", reasonCode: "render_failed", reason: f.reason.slice(0, 1000) } })),
+      failures.map((f) => ({
+        kind: "suppression" as const,
+        actor: deps.actor,
+        cycleId: job.cycleId,
+        customerId: f.customerId,
+        entry: { channel: campaign.channel as "email", reasonCode: "render_failed", reason: f.reason.slice(0, 1000) },
+      })),
     );
   }
   const created = await insertMessages(deps.db, messages);
   // Every still-queued message of the shard gets its send job: a re-run after a crash re-enqueues
   // what was not sent, and the fixed job id keeps a message from being queued twice.
-  const queued = await queuedMessagesFor(deps.db, job.campaignId, targets.map((t) => t.customerId));
+  const queued = await queuedMessagesFor(
+    deps.db,
+    job.campaignId,
+    targets.map((t) => t.customerId),
+  );
   const plannedAt = new Map(messages.map((m) => [m.messageId, (m.content as { plannedAt: string }).plannedAt]));
   for (const q of queued) {
     const at = plannedAt.get(q.messageId);
@@ -86,11 +130,28 @@ export async function activateShard(deps: CycleDeps, job: { cycleId: string; cam
 
 function outbound(m: MessageRow, sentAt: Date): OutboundMessage {
   const c = m.content as Record<string, string>;
-  const base = { messageId: m.message_id, dedupeKey: m.dedupe_key, cycleId: m.cycle_id, campaignId: m.campaign_id, customerId: m.customer_id, sentAt: sentAt.toISOString() };
+  const base = {
+    messageId: m.message_id,
+    dedupeKey: m.dedupe_key,
+    cycleId: m.cycle_id,
+    campaignId: m.campaign_id,
+    customerId: m.customer_id,
+    sentAt: sentAt.toISOString(),
+  };
   const cta = (label?: string) => (label ? { label, url: `https://pulse.example/c/${m.message_id}` } : undefined);
   switch (m.channel) {
     case "email":
-      return { ...base, channel: "email", content: { subject: c.subject!, preheader: c.preheader ?? "", body: c.body!, ...(c.cta ? { cta: cta(c.cta)! } : {}), unsubscribeUrl: c.unsubscribeUrl! } };
+      return {
+        ...base,
+        channel: "email",
+        content: {
+          subject: c.subject!,
+          preheader: c.preheader ?? "",
+          body: c.body!,
+          ...(c.cta ? { cta: cta(c.cta)! } : {}),
+          unsubscribeUrl: c.unsubscribeUrl!,
+        },
+      };
     case "sms":
       return { ...base, channel: "sms", content: { text: c.text! } };
     case "push":
@@ -135,7 +196,12 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
   }
   if (queued.length === 0) return outcomes;
   const now = deps.clock.now();
-  const consents = await consentsInForce(deps.db, queued.map((m) => ({ customerId: m.customer_id, channel: m.channel })), "marketing", now);
+  const consents = await consentsInForce(
+    deps.db,
+    queued.map((m) => ({ customerId: m.customer_id, channel: m.channel })),
+    "marketing",
+    now,
+  );
   const consentOf = (m: MessageRow) => consents.get(`${m.customer_id}|${m.channel}`);
 
   // Consent withdrawn since planning: suppressed, never delivered. The status change and its audit
@@ -143,12 +209,26 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
   const withdrawn = queued.filter((m) => consentOf(m)?.status !== "granted");
   if (withdrawn.length > 0) {
     await deps.db.transaction(async (client) => {
-      const changed = await markMessages(client, withdrawn.map((m) => ({ messageId: m.message_id, status: "suppressed" })), null);
+      const changed = await markMessages(
+        client,
+        withdrawn.map((m) => ({ messageId: m.message_id, status: "suppressed" })),
+        null,
+      );
       await deps.audit.appendInTransaction(
         client,
         withdrawn
           .filter((m) => changed.has(m.message_id))
-          .map((m) => ({ kind: "suppression" as const, actor: deps.actor, cycleId: m.cycle_id, customerId: m.customer_id, entry: { channel: m.channel as "email", reasonCode: "consent_revoked_before_send", reason: `no granted marketing consent for ${m.channel} at send time` } })),
+          .map((m) => ({
+            kind: "suppression" as const,
+            actor: deps.actor,
+            cycleId: m.cycle_id,
+            customerId: m.customer_id,
+            entry: {
+              channel: m.channel as "email",
+              reasonCode: "consent_revoked_before_send",
+              reason: `no granted marketing consent for ${m.channel} at send time`,
+            },
+          })),
       );
     });
     for (const m of withdrawn) outcomes.set(m.message_id, { ok: true, result: "suppressed" });
@@ -160,7 +240,11 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
     granted.map(async (m) => {
       try {
         const result = await deps.connector.deliver(outbound(m, now));
-        if (result.status === "failed") throw new SendFailedError(`delivery of ${m.message_id} failed: ${result.error?.message ?? "unknown"}`, result.error?.retryable ?? true);
+        if (result.status === "failed")
+          throw new SendFailedError(
+            `delivery of ${m.message_id} failed: ${result.error?.message ?? "unknown"}`,
+            result.error?.retryable ?? true,
+          );
         delivered.push({ m, status: result.status });
       } catch (error) {
         outcomes.set(m.message_id, { ok: false, error });
@@ -175,8 +259,15 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
     // Marked sent and audited in one transaction: a worker killed between the two would otherwise
     // leave a sent message without its send entry, and the retried job stops at "already sent".
     const marked = await deps.db.transaction(async (client) => {
-      const changed = await markMessages(client, delivered.map((d) => ({ messageId: d.m.message_id, status: d.status === "dead_lettered" ? "dead_lettered" : "sent" })), now);
-      await deps.audit.appendInTransaction(client, delivered.filter((d) => changed.has(d.m.message_id)).map((d) => sendEntryOf(deps, d.m, consentOf(d.m)!)));
+      const changed = await markMessages(
+        client,
+        delivered.map((d) => ({ messageId: d.m.message_id, status: d.status === "dead_lettered" ? "dead_lettered" : "sent" })),
+        now,
+      );
+      await deps.audit.appendInTransaction(
+        client,
+        delivered.filter((d) => changed.has(d.m.message_id)).map((d) => sendEntryOf(deps, d.m, consentOf(d.m)!)),
+      );
       return changed;
     });
     for (const d of delivered) outcomes.set(d.m.message_id, { ok: true, result: marked.has(d.m.message_id) ? d.status : "already sent" });
@@ -202,7 +293,13 @@ function sendEntryOf(deps: CycleDeps, m: MessageRow, consent: ConsentRecord) {
       variantId: m.variant_id,
       prompt,
       offer: { type: Number(m.offer_depth) > 0 ? "percent_off" : "none", depth: Number(m.offer_depth) },
-      consentBasis: { channel: m.channel as "email", purpose: "marketing" as const, status: "granted" as const, source: consent.source, recordedAt: consent.recordedAt.toISOString() },
+      consentBasis: {
+        channel: m.channel as "email",
+        purpose: "marketing" as const,
+        status: "granted" as const,
+        source: consent.source,
+        recordedAt: consent.recordedAt.toISOString(),
+      },
     },
   };
 }
@@ -237,7 +334,10 @@ class SendGroups {
       while (this.#waiting.length > 0) {
         const group = this.#waiting.splice(0, MAX_SEND_BATCH);
         try {
-          const outcomes = await sendMessages(this.#deps, group.map((w) => w.messageId));
+          const outcomes = await sendMessages(
+            this.#deps,
+            group.map((w) => w.messageId),
+          );
           for (const w of group) {
             const o = outcomes.get(w.messageId)!;
             if (o.ok) w.resolve(o.result);
@@ -276,7 +376,10 @@ export function cycleProcessors(deps: CycleDeps, service: CycleService): Process
       // Each tick first settles the human gate: decisions not yet carried out, requests that expired.
       const settled = data.trigger === "schedule" ? await service.settleApprovals() : [];
       // A retried job (the worker died, or a step failed) must not start a second cycle for the same tick.
-      const { cycleId, state } = await service.start({ requestedBy: `scheduler:${data.trigger}`, cycleId: data.cycleId ?? cycleIdForJob(ctx.jobId) });
+      const { cycleId, state } = await service.start({
+        requestedBy: `scheduler:${data.trigger}`,
+        cycleId: data.cycleId ?? cycleIdForJob(ctx.jobId),
+      });
       return `${cycleId}: ${state.status}${settled.length ? `; settled the approvals of ${settled.join(", ")}` : ""}`;
     },
     activation: (data) => activateShard(deps, data),

@@ -16,7 +16,18 @@ import { createTestRedis, type TestRedis } from "../jobs/test-redis.js";
 import { SEND_QUEUES, type QueueName } from "../jobs/types.js";
 import { activateShard, sendMessage } from "./processors.js";
 import { createCycleService } from "./service.js";
-import { armsOf, auditEntries, jobCounts, messagesOf, pendingJobs, readOutbox, RecordingRunner, sentCount, testConfig, waitUntil } from "./testing/cycle-test-kit.js";
+import {
+  armsOf,
+  auditEntries,
+  jobCounts,
+  messagesOf,
+  pendingJobs,
+  readOutbox,
+  RecordingRunner,
+  sentCount,
+  testConfig,
+  waitUntil,
+} from "./testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
 import { createCycleDeps } from "./wiring.js";
 
@@ -49,7 +60,9 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
   }, 60_000);
 
   function startWorkerProcess(options: Record<string, unknown>) {
-    const child = spawn(process.execPath, ["--import", "tsx", workerScript, JSON.stringify(options)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", workerScript, JSON.stringify(options)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(child);
     const exited = exitOf(child);
     const out = watchOutput(child);
@@ -64,7 +77,13 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
 
     // Plan and approve in this process; the runner only enqueues, so activation waits in Redis.
     const runner = new BullmqRunner({ connection: redis.connection, prefix: redis.prefix });
-    const deps = createCycleDeps({ db, config: testConfig(), runner, clock: new ManualClock(sim.asOf), connector: new FileOutboxConnector({ path: path.join(outDir, "unused.jsonl") }) });
+    const deps = createCycleDeps({
+      db,
+      config: testConfig(),
+      runner,
+      clock: new ManualClock(sim.asOf),
+      connector: new FileOutboxConnector({ path: path.join(outDir, "unused.jsonl") }),
+    });
     const service = await createCycleService(deps);
     const started = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
     expect(started.waiting?.kind).toBe("attribution_window");
@@ -85,7 +104,11 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
     const first = startWorkerProcess(options);
     await first.ready;
     const killAt = Math.max(10, Math.floor(activation.treated / 4));
-    await waitUntil(() => sentCount(db, cycleId), (n) => n >= killAt, { timeoutMs: 60_000, what: `${killAt} messages sent`, intervalMs: 25 });
+    await waitUntil(
+      () => sentCount(db, cycleId),
+      (n) => n >= killAt,
+      { timeoutMs: 60_000, what: `${killAt} messages sent`, intervalMs: 25 },
+    );
     first.child.kill("SIGKILL");
     expect(await first.exited).toEqual({ code: null, signal: "SIGKILL" });
     const sentAtKill = await sentCount(db, cycleId);
@@ -97,9 +120,17 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
     // Second worker: takes over the killed worker's stalled jobs and the rest of the queue.
     const second = startWorkerProcess(options);
     await second.ready;
-    await waitUntil(() => sentCount(db, cycleId), (n) => n >= activation.treated, { timeoutMs: 90_000, what: `all ${activation.treated} messages sent`, intervalMs: 200 });
+    await waitUntil(
+      () => sentCount(db, cycleId),
+      (n) => n >= activation.treated,
+      { timeoutMs: 90_000, what: `all ${activation.treated} messages sent`, intervalMs: 200 },
+    );
     const queues: QueueName[] = ["activation", ...SEND_QUEUES];
-    const counts = await waitUntil(() => jobCounts(runner, queues), (cs) => pendingJobs(cs) === 0, { timeoutMs: 60_000, what: "the activation and send queues to drain", intervalMs: 200 });
+    const counts = await waitUntil(
+      () => jobCounts(runner, queues),
+      (cs) => pendingJobs(cs) === 0,
+      { timeoutMs: 60_000, what: "the activation and send queues to drain", intervalMs: 200 },
+    );
     expect([...counts.values()].reduce((n, c) => n + c.failed, 0)).toBe(0);
     expect(counts.get("activation")!.completed).toBe(activation.shards);
     expect(SEND_QUEUES.reduce((n, q) => n + counts.get(q)!.completed, 0)).toBe(activation.treated);
@@ -130,7 +161,9 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
     const sends = await auditEntries(db, cycleId, ["send"]);
     expect(sends).toHaveLength(activation.treated);
     expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
-    console.info(`send-crash: killed after ${sentAtKill}/${activation.treated} sent (${linesAtKill} in the outbox); the second worker re-delivered ${deduped} already-written message(s), deduped by key`);
+    console.info(
+      `send-crash: killed after ${sentAtKill}/${activation.treated} sent (${linesAtKill} in the outbox); the second worker re-delivered ${deduped} already-written message(s), deduped by key`,
+    );
     await runner.close();
   }, 180_000);
 

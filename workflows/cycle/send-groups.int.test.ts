@@ -24,7 +24,8 @@ class FlakyConnector implements Connector {
   readonly delivered: string[] = [];
 
   async deliver(message: OutboundMessage): Promise<DeliveryResult> {
-    if (this.failing.has(message.messageId)) return { status: "failed", attempts: 1, error: new DeliveryError("upstream busy", { httpStatus: 503 }) };
+    if (this.failing.has(message.messageId))
+      return { status: "failed", attempts: 1, error: new DeliveryError("upstream busy", { httpStatus: 503 }) };
     this.delivered.push(message.messageId);
     return this.inner.deliver(message);
   }
@@ -66,14 +67,18 @@ for (const backend of BACKENDS) {
       const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
       expect(state.status).toBe("activated");
       clock.set(sim.asOf.getTime() + 2 * DAY);
-      for (const job of runner.jobs.filter((j) => j.queue === "activation")) await activateShard(deps, job.data as Parameters<typeof activateShard>[1]);
+      for (const job of runner.jobs.filter((j) => j.queue === "activation"))
+        await activateShard(deps, job.data as Parameters<typeof activateShard>[1]);
       const messages = await messagesOf(db, cycleId);
       expect(messages.length).toBeGreaterThan(20);
       expect(messages.every((m) => m.status === "queued")).toBe(true);
 
       // One customer withdraws consent after planning; one message's delivery fails for now.
       const [withdrawn, failing] = messages;
-      await db.pool.query("INSERT INTO consents (customer_id, channel, purpose, status, source, recorded_at) VALUES ($1, $2, 'marketing', 'revoked', 'test', $3)", [withdrawn!.customer_id, withdrawn!.channel, new Date(clock.now().getTime() - 3_600_000)]);
+      await db.pool.query(
+        "INSERT INTO consents (customer_id, channel, purpose, status, source, recorded_at) VALUES ($1, $2, 'marketing', 'revoked', 'test', $3)",
+        [withdrawn!.customer_id, withdrawn!.channel, new Date(clock.now().getTime() - 3_600_000)],
+      );
       connector.failing.add(failing!.message_id);
 
       const outcomes = await Promise.allSettled(messages.map((m) => sendMessage(deps, { messageId: m.message_id })));
@@ -103,9 +108,16 @@ for (const backend of BACKENDS) {
 
       // One send entry per sent message, with its consent basis; the suppression explained.
       const sends = await auditEntries(db, cycleId, ["send"]);
-      expect(sends.map((s) => s.entry.messageId).sort()).toEqual(messages.slice(1).map((m) => m.message_id).sort());
+      expect(sends.map((s) => s.entry.messageId).sort()).toEqual(
+        messages
+          .slice(1)
+          .map((m) => m.message_id)
+          .sort(),
+      );
       expect(sends.every((s) => (s.entry.consentBasis as { status: string }).status === "granted")).toBe(true);
-      const suppressions = (await auditEntries(db, cycleId, ["suppression"])).filter((s) => s.entry.reasonCode === "consent_revoked_before_send");
+      const suppressions = (await auditEntries(db, cycleId, ["suppression"])).filter(
+        (s) => s.entry.reasonCode === "consent_revoked_before_send",
+      );
       expect(suppressions.map((s) => s.customerId)).toEqual([withdrawn!.customer_id]);
       expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
 

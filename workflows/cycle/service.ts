@@ -18,14 +18,20 @@ export class CycleStateError extends PulseError {
 }
 
 /** What a cycle is waiting for, if anything. */
-export type CycleWait = { kind: "approval"; approvalId: string; expiresAt: string } | { kind: "attribution_window"; windowEndsAt: string } | null;
+export type CycleWait =
+  { kind: "approval"; approvalId: string; expiresAt: string } | { kind: "attribution_window"; windowEndsAt: string } | null;
 
 export interface CycleService {
   /**
    * Starts a cycle. Given the id of a cycle that exists already (a retried job), it starts nothing new:
    * the existing cycle is resumed (see resume).
    */
-  start(options: { requestedBy: string; asOf?: Date; settings?: CycleSettingsInput; cycleId?: string }): Promise<{ cycleId: string; state: CycleState; waiting: CycleWait }>;
+  start(options: {
+    requestedBy: string;
+    asOf?: Date;
+    settings?: CycleSettingsInput;
+    cycleId?: string;
+  }): Promise<{ cycleId: string; state: CycleState; waiting: CycleWait }>;
   /**
    * Continues a cycle that stopped between steps (its process died, or a step failed) from its last
    * checkpoint. A cycle that waits for a decision or its window, or has finished, is returned as it is.
@@ -83,7 +89,9 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       await graph.invoke(input, config(cycleId));
     } catch (err) {
       await setCycleStatus(deps.db, cycleId, "failed", { summary: { error: (err as Error).message.slice(0, 500) } }).catch(() => {});
-      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "failed", error: (err as Error).message.slice(0, 2000) } }).catch(() => {});
+      await deps.audit
+        .append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "failed", error: (err as Error).message.slice(0, 2000) } })
+        .catch(() => {});
       throw err;
     }
     return snapshot(cycleId);
@@ -96,10 +104,19 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
   async function recordedAnswer(approvalId: string): Promise<ResumeAnswer | null> {
     const row = await deps.approvals.get(approvalId);
     if (row.decision === "expired") {
-      return { decision: "rejected", by: APPROVAL_EXPIRY_ACTOR, reason: `the approval request expired at ${row.expiresAt.toISOString()} before anyone decided` };
+      return {
+        decision: "rejected",
+        by: APPROVAL_EXPIRY_ACTOR,
+        reason: `the approval request expired at ${row.expiresAt.toISOString()} before anyone decided`,
+      };
     }
     if ((row.decision !== "approved" && row.decision !== "rejected") || !row.decidedBy) return null;
-    return { decision: row.decision, by: row.decidedBy, ...(row.reason ? { reason: row.reason } : {}), ...(row.decidedAt ? { decidedAt: row.decidedAt.toISOString() } : {}) };
+    return {
+      decision: row.decision,
+      by: row.decidedBy,
+      ...(row.reason ? { reason: row.reason } : {}),
+      ...(row.decidedAt ? { decidedAt: row.decidedAt.toISOString() } : {}),
+    };
   }
 
   async function resume(cycleId: string) {
@@ -111,12 +128,26 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       await deps.approvals.expireOverdue();
       const recorded = await recordedAnswer(current.waiting.approvalId);
       if (!recorded) return current;
-      await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next, recorded: recorded.by === APPROVAL_EXPIRY_ACTOR ? "expired" : recorded.decision } } });
+      await deps.audit.append({
+        kind: "cycle",
+        actor: deps.actor,
+        cycleId,
+        entry: {
+          event: "resumed",
+          status: current.state.status,
+          summary: { next, recorded: recorded.by === APPROVAL_EXPIRY_ACTOR ? "expired" : recorded.decision },
+        },
+      });
       return run(cycleId, new Command({ resume: recorded }));
     }
     if (current.waiting || next.length === 0) return current;
     await setCycleStatus(deps.db, cycleId, "running");
-    await deps.audit.append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "resumed", status: current.state.status, summary: { next } } });
+    await deps.audit.append({
+      kind: "cycle",
+      actor: deps.actor,
+      cycleId,
+      entry: { event: "resumed", status: current.state.status, summary: { next } },
+    });
     return run(cycleId, null);
   }
 
@@ -126,24 +157,41 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       const at = asOf ?? deps.clock.now();
       const id = cycleId ?? newCycleId(deps.clock.now());
       await createCycle(deps.db, { cycleId: id, requestedBy, asOf: at });
-      await deps.audit.append({ kind: "cycle", actor: requestedBy, cycleId: id, entry: { event: "started", summary: { asOf: at.toISOString() } } });
-      const result = await run(id, { cycleId: id, requestedBy, asOf: at.toISOString(), settings: cycleSettingsSchema.parse(settings ?? {}) });
+      await deps.audit.append({
+        kind: "cycle",
+        actor: requestedBy,
+        cycleId: id,
+        entry: { event: "started", summary: { asOf: at.toISOString() } },
+      });
+      const result = await run(id, {
+        cycleId: id,
+        requestedBy,
+        asOf: at.toISOString(),
+        settings: cycleSettingsSchema.parse(settings ?? {}),
+      });
       return { cycleId: id, ...result };
     },
     async decide(cycleId, raw) {
       const answer = approvalAnswerSchema.parse(raw);
       const current = await snapshot(cycleId);
-      if (current.waiting?.kind !== "approval") throw new CycleStateError(`cycle ${cycleId} is not waiting for approval (status ${current.state.status})`);
+      if (current.waiting?.kind !== "approval")
+        throw new CycleStateError(`cycle ${cycleId} is not waiting for approval (status ${current.state.status})`);
       checkDecider(current.state, answer);
       // The decision is the approver's act: recorded (and audited) before the graph moves on. The
       // approvals store decides whether it came in time, and records the expiry when it did not.
       let decidedAt: Date | null;
       try {
-        ({ decidedAt } = await deps.approvals.decide({ approvalId: current.waiting.approvalId }, { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) }));
+        ({ decidedAt } = await deps.approvals.decide(
+          { approvalId: current.waiting.approvalId },
+          { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) },
+        ));
       } catch (err) {
         // Recorded by an earlier attempt that died before the graph moved on, or expired: that
         // outcome is carried out. A caller who asked for something else is still told why not.
-        const recorded = err instanceof ApprovalAlreadyDecidedError || err instanceof ApprovalExpiredError ? await recordedAnswer(current.waiting.approvalId) : null;
+        const recorded =
+          err instanceof ApprovalAlreadyDecidedError || err instanceof ApprovalExpiredError
+            ? await recordedAnswer(current.waiting.approvalId)
+            : null;
         if (!recorded) throw err;
         const done = await run(cycleId, new Command({ resume: recorded }));
         if (recorded.decision !== answer.decision || recorded.by !== answer.by) throw err;
@@ -156,7 +204,8 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     async closeWindow(cycleId) {
       const current = await snapshot(cycleId);
       if (current.state.measurement) return current;
-      if (current.waiting?.kind !== "attribution_window") throw new CycleStateError(`cycle ${cycleId} is not waiting for its attribution window (status ${current.state.status})`);
+      if (current.waiting?.kind !== "attribution_window")
+        throw new CycleStateError(`cycle ${cycleId} is not waiting for its attribution window (status ${current.state.status})`);
       return run(cycleId, new Command({ resume: { windowClosedAt: deps.clock.now().toISOString() } }));
     },
     resume,

@@ -18,12 +18,29 @@ export const cycleSettingsSchema = z.object({
   /** Features the segment tool clusters on (names from tools/features.ts). */
   segmentFeatures: z
     .array(z.string())
-    .default(["recency_days", "frequency", "monetary", "aov", "tenure_days", "overdue_ratio", "discount_share", "margin_rate", "days_since_engagement", "return_rate"]),
-  segmentation: z.object({ kMin: z.number().int().default(3), kMax: z.number().int().default(10), seed: z.number().int().default(42) }).prefault({}),
+    .default([
+      "recency_days",
+      "frequency",
+      "monetary",
+      "aov",
+      "tenure_days",
+      "overdue_ratio",
+      "discount_share",
+      "margin_rate",
+      "days_since_engagement",
+      "return_rate",
+    ]),
+  segmentation: z
+    .object({ kMin: z.number().int().default(3), kMax: z.number().int().default(10), seed: z.number().int().default(42) })
+    .prefault({}),
   /** Protected attributes: fairness is measured across them; they are never model features. */
   fairnessAttributes: z.array(z.string()).default(["age_band", "region"]),
   brand: z
-    .object({ name: z.string().default("Northwind Market"), tone: z.string().default("warm, plain and brief; no hype"), bannedWords: z.array(z.string()).default(["guaranteed", "act now", "risk-free"]) })
+    .object({
+      name: z.string().default("Northwind Market"),
+      tone: z.string().default("warm, plain and brief; no hype"),
+      bannedWords: z.array(z.string()).default(["guaranteed", "act now", "risk-free"]),
+    })
     .prefault({}),
   approvalPolicy: approvalPolicySchema.prefault({}),
   /** Minimum treated and holdout outcomes per strategy before learn trains an uplift model. */

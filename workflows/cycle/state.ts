@@ -5,7 +5,11 @@ import { cycleSettingsSchema } from "./settings.js";
  * The cycle's graph state: ids, settings and summaries only. Per-customer data lives in the
  * database (memberships, scores, targets, assignments, messages) so checkpoints stay small.
  */
-const provenance = z.object({ source: z.enum(["llm", "offline"]), fallbackReason: z.string().optional(), prompt: z.object({ id: z.string(), version: z.number(), hash: z.string() }).optional() });
+const provenance = z.object({
+  source: z.enum(["llm", "offline"]),
+  fallbackReason: z.string().optional(),
+  prompt: z.object({ id: z.string(), version: z.number(), hash: z.string() }).optional(),
+});
 
 export const segmentSummarySchema = z.object({
   segmentId: z.string(),
@@ -27,7 +31,13 @@ export const campaignSchema = z.object({
   /** Send at this hour in each customer's own time zone. */
   sendHourLocal: z.number().int().min(0).max(23),
   source: z.enum(["llm", "offline"]),
-  variants: z.array(z.object({ variantId: z.string(), fields: z.record(z.string(), z.string()), prompt: z.object({ id: z.string(), version: z.number(), hash: z.string() }).optional() })),
+  variants: z.array(
+    z.object({
+      variantId: z.string(),
+      fields: z.record(z.string(), z.string()),
+      prompt: z.object({ id: z.string(), version: z.number(), hash: z.string() }).optional(),
+    }),
+  ),
 });
 export type Campaign = z.infer<typeof campaignSchema>;
 
@@ -46,7 +56,12 @@ export const cycleStateSchema = z.object({
       silhouette: z.number().nullable(),
       daviesBouldin: z.number().nullable(),
       segments: z.array(segmentSummarySchema),
-      identity: z.object({ matched: z.number(), births: z.array(z.string()), deaths: z.array(z.string()), stability: z.number().nullable() }),
+      identity: z.object({
+        matched: z.number(),
+        births: z.array(z.string()),
+        deaths: z.array(z.string()),
+        stability: z.number().nullable(),
+      }),
       outliers: z.number(),
       churnAuc: z.number().nullable(),
       seconds: z.number(),
@@ -84,7 +99,9 @@ export const cycleStateSchema = z.object({
       expiresAt: z.string(),
     })
     .optional(),
-  approval: z.object({ decision: z.enum(["approved", "rejected"]), by: z.string(), reason: z.string().optional(), at: z.string() }).optional(),
+  approval: z
+    .object({ decision: z.enum(["approved", "rejected"]), by: z.string(), reason: z.string().optional(), at: z.string() })
+    .optional(),
   activation: z
     .object({
       experimentId: z.string(),
@@ -105,7 +122,14 @@ export const cycleStateSchema = z.object({
       srmFlagged: z.boolean(),
     })
     .optional(),
-  learn: z.object({ models: z.array(z.object({ strategy: z.string(), runId: z.string(), treated: z.number(), holdout: z.number() })), skipped: z.array(z.string()) }).optional(),
-  llm: z.object({ calls: z.number(), failures: z.number(), promptTokens: z.number(), completionTokens: z.number(), costUsd: z.number() }).default({ calls: 0, failures: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 }),
+  learn: z
+    .object({
+      models: z.array(z.object({ strategy: z.string(), runId: z.string(), treated: z.number(), holdout: z.number() })),
+      skipped: z.array(z.string()),
+    })
+    .optional(),
+  llm: z
+    .object({ calls: z.number(), failures: z.number(), promptTokens: z.number(), completionTokens: z.number(), costUsd: z.number() })
+    .default({ calls: 0, failures: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 }),
 });
 export type CycleState = z.infer<typeof cycleStateSchema>;

@@ -16,7 +16,12 @@ import type { CycleSettingsInput } from "./settings.js";
 /** The connector the configuration asks for. */
 export function connectorFromConfig(config: Config): Connector {
   if (config.PULSE_CONNECTOR === "webhook") {
-    return createConnector({ kind: "webhook", url: config.PULSE_WEBHOOK_URL!, secret: config.PULSE_WEBHOOK_SECRET!, deadLetterPath: path.join(config.PULSE_DATA_DIR, "dead-letter.jsonl") });
+    return createConnector({
+      kind: "webhook",
+      url: config.PULSE_WEBHOOK_URL!,
+      secret: config.PULSE_WEBHOOK_SECRET!,
+      deadLetterPath: path.join(config.PULSE_DATA_DIR, "dead-letter.jsonl"),
+    });
   }
   return createConnector({ kind: "file", path: path.join(config.PULSE_DATA_DIR, "outbox.jsonl") });
 }

@@ -69,7 +69,11 @@ describe("BullMQ runner and workers (real Redis)", () => {
     });
     const failures: number[] = [];
     p.workers.get("activation")!.on("failed", (job) => failures.push(job!.attemptsMade));
-    const { jobId } = await runner.enqueue("activation", { cycleId: "c1", campaignId: "k1", shard: 0, shardCount: 4 }, { attempts: 3, backoffMs: 50 });
+    const { jobId } = await runner.enqueue(
+      "activation",
+      { cycleId: "c1", campaignId: "k1", shard: 0, shardCount: 4 },
+      { attempts: 3, backoffMs: 50 },
+    );
     await waitFor(async () => (await runner.queue("activation").getJobState(jobId)) === "completed");
     expect(attempts.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(attempts.every((c) => c.attempts === 3 && c.queue === "activation" && c.jobId === jobId)).toBe(true);
@@ -87,7 +91,9 @@ describe("BullMQ runner and workers (real Redis)", () => {
       },
     });
     const failed: { attemptsMade: number; name: string; message: string }[] = [];
-    p.workers.get("send-sms")!.on("failed", (job, err) => failed.push({ attemptsMade: job!.attemptsMade, name: err.name, message: err.message }));
+    p.workers
+      .get("send-sms")!
+      .on("failed", (job, err) => failed.push({ attemptsMade: job!.attemptsMade, name: err.name, message: err.message }));
     const { jobId } = await runner.enqueue("send-sms", send("u2"), { attempts: 5, backoffMs: 20 });
     await waitFor(async () => (await runner.queue("send-sms").getJobState(jobId)) === "failed");
     await sleep(300);
@@ -102,7 +108,11 @@ describe("BullMQ runner and workers (real Redis)", () => {
     await start({ measure: async () => void calls++ });
     // Written directly, as an older producer might have: an email address has no place in job data.
     const raw = new Queue("measure", { connection: redis.connection, prefix: redis.prefix });
-    const job = await raw.add("measure", { cycleId: "c1", email: "ann@example.com" }, { attempts: 3, backoff: { type: "fixed", delay: 10 } });
+    const job = await raw.add(
+      "measure",
+      { cycleId: "c1", email: "ann@example.com" },
+      { attempts: 3, backoff: { type: "fixed", delay: 10 } },
+    );
     await waitFor(async () => (await raw.getJobState(job.id!)) === "failed");
     const failed = await raw.getJob(job.id!);
     expect(calls).toBe(0);
@@ -172,7 +182,9 @@ describe("BullMQ runner and workers (real Redis)", () => {
   });
 
   it("refuses to start a worker for a queue without a processor", async () => {
-    expect(() => startWorkers({ connection: redis.connection, prefix: redis.prefix, processors: {}, queues: ["cycle" as QueueName] })).toThrow(/no processor for queue "cycle"/);
+    expect(() =>
+      startWorkers({ connection: redis.connection, prefix: redis.prefix, processors: {}, queues: ["cycle" as QueueName] }),
+    ).toThrow(/no processor for queue "cycle"/);
   });
 
   it("fails fast with a retryable error when Redis is unreachable", async () => {

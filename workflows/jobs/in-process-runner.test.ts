@@ -52,7 +52,11 @@ describe("InProcessRunner", () => {
 
   it("gives up after the last attempt", async () => {
     const { runner, sleeps } = makeRunner({ measure: async () => Promise.reject(new Error("down")) });
-    const { jobId } = await runner.enqueue("measure", { cycleId: "c1", windowEndsAt: "2025-01-20T00:00:00Z" }, { attempts: 3, backoffMs: 10 });
+    const { jobId } = await runner.enqueue(
+      "measure",
+      { cycleId: "c1", windowEndsAt: "2025-01-20T00:00:00Z" },
+      { attempts: 3, backoffMs: 10 },
+    );
     const result = await runner.drain();
     expect(result.failed).toEqual([{ queue: "measure", jobId, attempts: 3, error: new Error("down") }]);
     expect(sleeps).toEqual([10, 20]);
@@ -86,7 +90,11 @@ describe("InProcessRunner", () => {
   it("holds a delayed job until the clock reaches its due time", async () => {
     const ran: string[] = [];
     const { runner, clock } = makeRunner({ measure: async (d) => void ran.push(d.cycleId) });
-    const { jobId } = await runner.enqueue("measure", { cycleId: "c1", windowEndsAt: "2025-01-20T09:00:00Z" }, { delayMs: 14 * 86_400_000, jobId: "measure.c1" });
+    const { jobId } = await runner.enqueue(
+      "measure",
+      { cycleId: "c1", windowEndsAt: "2025-01-20T09:00:00Z" },
+      { delayMs: 14 * 86_400_000, jobId: "measure.c1" },
+    );
     expect(await runner.drain()).toEqual({ completed: 0, failed: [] });
     expect(runner.pending()).toEqual([{ queue: "measure", jobId, dueAt: new Date("2025-01-20T09:00:00Z") }]);
     clock.advanceDays(13);

@@ -215,7 +215,13 @@ export class InProcessRunner implements JobRunner {
     let budget = untilIdle ? Number.POSITIVE_INFINITY : this.#ready.size;
     const active = new Set<Promise<void>>();
     for (;;) {
-      while (!this.#closing && budget > 0 && active.size < this.#concurrency && this.#ready.size > 0 && this.#hasRoom(this.#ready.peek()!.queue)) {
+      while (
+        !this.#closing &&
+        budget > 0 &&
+        active.size < this.#concurrency &&
+        this.#ready.size > 0 &&
+        this.#hasRoom(this.#ready.peek()!.queue)
+      ) {
         budget--;
         const entry = this.#ready.shift()!;
         this.#activeByQueue.set(entry.queue, (this.#activeByQueue.get(entry.queue) ?? 0) + 1);

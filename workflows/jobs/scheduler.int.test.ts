@@ -45,7 +45,9 @@ describe("cycle scheduler (real Redis)", () => {
   });
 
   it("rejects a bad cron before touching Redis", async () => {
-    await expect(installCycleSchedule({ connection: redis.connection, prefix: redis.prefix, pattern: "every monday" })).rejects.toBeInstanceOf(InvalidCronError);
+    await expect(
+      installCycleSchedule({ connection: redis.connection, prefix: redis.prefix, pattern: "every monday" }),
+    ).rejects.toBeInstanceOf(InvalidCronError);
     expect(await redis.connection.keys(`${redis.prefix}:*`)).toEqual([]);
   });
 });

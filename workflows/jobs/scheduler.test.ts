@@ -6,10 +6,15 @@ describe("validateCron", () => {
   const now = new Date("2025-01-06T08:00:00Z"); // a Monday
 
   it("accepts 5-field, 6-field and predefined patterns and returns the next firings", () => {
-    expect(validateCron({ pattern: "0 9 * * 1", now })).toEqual({ next: new Date("2025-01-06T09:00:00Z"), after: new Date("2025-01-13T09:00:00Z") });
+    expect(validateCron({ pattern: "0 9 * * 1", now })).toEqual({
+      next: new Date("2025-01-06T09:00:00Z"),
+      after: new Date("2025-01-13T09:00:00Z"),
+    });
     expect(validateCron({ pattern: "0 0 9 * * *", now }).next).toEqual(new Date("2025-01-06T09:00:00Z"));
     expect(validateCron({ pattern: "@daily", now }).next).toEqual(new Date("2025-01-07T00:00:00Z"));
-    expect(validateCron({ pattern: "0 9 * * 1", tz: "Europe/Paris", now: new Date("2025-01-06T07:00:00Z") }).next).toEqual(new Date("2025-01-06T08:00:00Z"));
+    expect(validateCron({ pattern: "0 9 * * 1", tz: "Europe/Paris", now: new Date("2025-01-06T07:00:00Z") }).next).toEqual(
+      new Date("2025-01-06T08:00:00Z"),
+    );
   });
 
   it.each([

@@ -32,7 +32,10 @@ export function validateCron({ pattern, tz, minIntervalMs = 60_000, now = new Da
     throw new InvalidCronError(pattern, err instanceof Error ? err.message : String(err));
   }
   if (after.getTime() - next.getTime() < minIntervalMs) {
-    throw new InvalidCronError(pattern, `fires every ${(after.getTime() - next.getTime()) / 1000}s; the minimum is ${minIntervalMs / 1000}s`);
+    throw new InvalidCronError(
+      pattern,
+      `fires every ${(after.getTime() - next.getTime()) / 1000}s; the minimum is ${minIntervalMs / 1000}s`,
+    );
   }
   return { next, after };
 }

@@ -19,7 +19,11 @@ describe("installShutdownHandlers", () => {
     const exits: number[] = [];
     const errors: unknown[] = [];
     let fail!: (e: Error) => void;
-    installShutdownHandlers(() => new Promise<void>((_, reject) => (fail = reject)), { source, exit: (c) => exits.push(c), onCloseError: (e) => errors.push(e) });
+    installShutdownHandlers(() => new Promise<void>((_, reject) => (fail = reject)), {
+      source,
+      exit: (c) => exits.push(c),
+      onCloseError: (e) => errors.push(e),
+    });
     source.emit("SIGINT", "SIGINT");
     source.emit("SIGINT", "SIGINT");
     expect(exits).toEqual([1]);

@@ -26,7 +26,11 @@ describe("a worker process (real Redis)", () => {
     await out.waitFor(/^ready$/m).catch((e: Error) => Promise.reject(new Error(`${e.message}\nstderr:\n${err.text}`)));
 
     const runner = new BullmqRunner({ connection: redis.connection, prefix: redis.prefix });
-    const { jobId } = await runner.enqueue("send-email", { cycleId: "c1", campaignId: "k1", customerId: "u1", messageId: "c1.k1.u1.email" }, { jobId: "c1.k1.u1.email" });
+    const { jobId } = await runner.enqueue(
+      "send-email",
+      { cycleId: "c1", campaignId: "k1", customerId: "u1", messageId: "c1.k1.u1.email" },
+      { jobId: "c1.k1.u1.email" },
+    );
     await out.waitFor(/^active c1\.k1\.u1\.email$/m);
     child.kill("SIGTERM");
 

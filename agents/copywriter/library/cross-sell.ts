@@ -83,7 +83,9 @@ export const crossSellLibrary: StrategyLibrary = {
     }),
     (o) => ({
       title: o.pct ? `Goes with your usual: ${o.pct}% off` : "Goes well with your usual",
-      body: o.pct ? "{{first_name}}, try our {{category}}. Code {{offer_code}}." : "{{first_name}}, our {{category}} pairs nicely. Tap to see.",
+      body: o.pct
+        ? "{{first_name}}, try our {{category}}. Code {{offer_code}}."
+        : "{{first_name}}, our {{category}} pairs nicely. Tap to see.",
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, ${o.pct}% off new picks` : "{{first_name}}, something new",
@@ -101,32 +103,44 @@ export const crossSellLibrary: StrategyLibrary = {
   in_app: [
     (o) => ({
       title: o.pct ? `Try {{category}}: ${o.pct}% off` : "Have you tried {{category}}?",
-      body: o.pct ? "{{first_name}}, shoppers like you love our {{category}}. Code {{offer_code}} takes it off." : "{{first_name}}, shoppers like you love our {{category}}. We picked a few.",
+      body: o.pct
+        ? "{{first_name}}, shoppers like you love our {{category}}. Code {{offer_code}} takes it off."
+        : "{{first_name}}, shoppers like you love our {{category}}. We picked a few.",
       cta: o.pct ? "Try it" : "Discover",
     }),
     (o) => ({
       title: o.pct ? `New to you: ${o.pct}% off` : "New to you: {{category}}",
-      body: o.pct ? "{{first_name}}, a first look at our {{category}}, with code {{offer_code}}." : "{{first_name}}, a first look at our {{category}}, chosen for you.",
+      body: o.pct
+        ? "{{first_name}}, a first look at our {{category}}, with code {{offer_code}}."
+        : "{{first_name}}, a first look at our {{category}}, chosen for you.",
       cta: o.pct ? "Start now" : "Get started",
     }),
     (o) => ({
       title: o.pct ? `Goes with your usual: ${o.pct}% off` : "Goes well with your usual",
-      body: o.pct ? "Our {{category}} pairs nicely with what you buy. Use {{offer_code}}." : "Our {{category}} pairs nicely with what you buy, {{first_name}}.",
+      body: o.pct
+        ? "Our {{category}} pairs nicely with what you buy. Use {{offer_code}}."
+        : "Our {{category}} pairs nicely with what you buy, {{first_name}}.",
       cta: o.pct ? "See pairings" : "See pairings",
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, ${o.pct}% off new picks` : "{{first_name}}, something new",
-      body: o.pct ? "Fancy something different? Hand-picked {{category}} with code {{offer_code}}." : "Fancy something different? Hand-picked {{category}} for you.",
+      body: o.pct
+        ? "Fancy something different? Hand-picked {{category}} with code {{offer_code}}."
+        : "Fancy something different? Hand-picked {{category}} for you.",
       cta: o.pct ? "Claim offer" : "See something new",
     }),
     (o) => ({
       title: o.pct ? `First {{category}}? ${o.pct}% off` : "Your first {{category}} pick",
-      body: o.pct ? "{{first_name}}, we shortlisted the best-rated {{category}}. Code {{offer_code}}." : "{{first_name}}, we shortlisted the {{category}} our regulars rate best.",
+      body: o.pct
+        ? "{{first_name}}, we shortlisted the best-rated {{category}}. Code {{offer_code}}."
+        : "{{first_name}}, we shortlisted the {{category}} our regulars rate best.",
       cta: o.pct ? "See shortlist" : "See shortlist",
     }),
     (o) => ({
       title: o.pct ? `Explore {{category}}: ${o.pct}% off` : "Explore {{category}}",
-      body: o.pct ? "{{first_name}}, picked for you based on what you love. Code {{offer_code}}." : "{{first_name}}, picked for you based on what you love.",
+      body: o.pct
+        ? "{{first_name}}, picked for you based on what you love. Code {{offer_code}}."
+        : "{{first_name}}, picked for you based on what you love.",
       cta: o.pct ? "Explore" : "Explore",
     }),
   ],

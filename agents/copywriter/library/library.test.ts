@@ -8,7 +8,12 @@ import { libraryContext, libraryTemplates } from "./index.js";
 const DEPTHS = [0, 0.1, 0.15, 0.2, 0.3] as const;
 const BRAND = "Northwind Market";
 // Values at the worst-case lengths the template check assumes (12 characters each).
-const WORST = { first_name: "Maximilianus", category: "electronicsX", offer_code: "PULSE-AB12CD", unsubscribe_url: "https://shop.example/u/abcdef0123456789" };
+const WORST = {
+  first_name: "Maximilianus",
+  category: "electronicsX",
+  offer_code: "PULSE-AB12CD",
+  unsubscribe_url: "https://shop.example/u/abcdef0123456789",
+};
 
 describe("offline copy library", () => {
   for (const strategy of SENDING_STRATEGIES) {
@@ -30,7 +35,9 @@ describe("offline copy library", () => {
             const fields = t.build(libraryContext(depth, BRAND)) as Record<string, string>;
             const verdict = checkContent({ channel, fields, stage: "template", offer: { depth, maxDepth: 0.3 } });
             expect(verdict.issues, `${t.variantId} @ ${depth}`).toEqual([]);
-            const rendered = renderChecked({ variantId: t.variantId, channel, fields } as never, WORST, { offer: { depth, maxDepth: 0.3 } });
+            const rendered = renderChecked({ variantId: t.variantId, channel, fields } as never, WORST, {
+              offer: { depth, maxDepth: 0.3 },
+            });
             expect(rendered.ok ? [] : (rendered.verdict?.issues ?? rendered.error?.message), `${t.variantId} @ ${depth}`).toEqual([]);
           }
         });

@@ -6,7 +6,9 @@ export const reengageLibrary: StrategyLibrary = {
     (o) => ({
       subject: o.pct ? `{{first_name}}, ${o.pct}% off to say hello again` : "{{first_name}}, here's what's new",
       preheader: o.pct ? "A lot has changed since your last visit." : "A lot has changed since your last visit. Here's the short version.",
-      body: emailBody(o, ["It's been a little while. Here's the short version of what's new in {{category}}: fresh arrivals and a few old favourites back in stock."]),
+      body: emailBody(o, [
+        "It's been a little while. Here's the short version of what's new in {{category}}: fresh arrivals and a few old favourites back in stock.",
+      ]),
       cta: o.pct ? `Take ${o.pct}% off` : "See what's new",
     }),
     (o) => ({
@@ -83,15 +85,21 @@ export const reengageLibrary: StrategyLibrary = {
     }),
     (o) => ({
       title: o.pct ? `Catch up and save ${o.pct}%` : "Catch up in a minute",
-      body: o.pct ? "{{first_name}}, the best of {{category}} and code {{offer_code}}." : "{{first_name}}, the best of {{category}} this month.",
+      body: o.pct
+        ? "{{first_name}}, the best of {{category}} and code {{offer_code}}."
+        : "{{first_name}}, the best of {{category}} this month.",
     }),
     (o) => ({
       title: o.pct ? `Favourites back, ${o.pct}% off` : "Your favourites are back",
-      body: o.pct ? "{{first_name}}, {{category}} is back in stock. Code {{offer_code}}." : "{{first_name}}, {{category}} you liked is back in stock.",
+      body: o.pct
+        ? "{{first_name}}, {{category}} is back in stock. Code {{offer_code}}."
+        : "{{first_name}}, {{category}} you liked is back in stock.",
     }),
     (o) => ({
       title: o.pct ? `Good to see you: ${o.pct}% off` : "Good to see you, {{first_name}}",
-      body: o.pct ? "{{first_name}}, a few {{category}} finds and code {{offer_code}}." : "A few {{category}} finds are waiting. Tap to look.",
+      body: o.pct
+        ? "{{first_name}}, a few {{category}} finds and code {{offer_code}}."
+        : "A few {{category}} finds are waiting. Tap to look.",
     }),
     (o) => ({
       title: o.pct ? `New in {{category}}: ${o.pct}% off` : "New in {{category}}",
@@ -101,22 +109,30 @@ export const reengageLibrary: StrategyLibrary = {
   in_app: [
     (o) => ({
       title: o.pct ? `Welcome back: ${o.pct}% off` : "Welcome back",
-      body: o.pct ? "{{first_name}}, a lot is new in {{category}}. Save with code {{offer_code}}." : "{{first_name}}, a lot is new in {{category}}. Here's the short version.",
+      body: o.pct
+        ? "{{first_name}}, a lot is new in {{category}}. Save with code {{offer_code}}."
+        : "{{first_name}}, a lot is new in {{category}}. Here's the short version.",
       cta: o.pct ? "Use my code" : "See what's new",
     }),
     (o) => ({
       title: o.pct ? `Picks saved, plus ${o.pct}% off` : "We saved you some picks",
-      body: o.pct ? "{{first_name}}, we kept some {{category}} aside. Code {{offer_code}} takes it off." : "{{first_name}}, we kept some {{category}} aside for you.",
+      body: o.pct
+        ? "{{first_name}}, we kept some {{category}} aside. Code {{offer_code}} takes it off."
+        : "{{first_name}}, we kept some {{category}} aside for you.",
       cta: o.pct ? "See and save" : "See my picks",
     }),
     (o) => ({
       title: o.pct ? `Catch up and save ${o.pct}%` : "Catch up in a minute",
-      body: o.pct ? "The best of {{category}} this month, and a code for you: {{offer_code}}." : "The best of {{category}} this month, in one place, {{first_name}}.",
+      body: o.pct
+        ? "The best of {{category}} this month, and a code for you: {{offer_code}}."
+        : "The best of {{category}} this month, in one place, {{first_name}}.",
       cta: o.pct ? "Catch up" : "Catch up",
     }),
     (o) => ({
       title: o.pct ? `Favourites back: ${o.pct}% off` : "Your favourites are back",
-      body: o.pct ? "{{first_name}}, {{category}} you liked is back in stock. Code {{offer_code}}." : "{{first_name}}, {{category}} you liked is back in stock.",
+      body: o.pct
+        ? "{{first_name}}, {{category}} you liked is back in stock. Code {{offer_code}}."
+        : "{{first_name}}, {{category}} you liked is back in stock.",
       cta: o.pct ? "Shop favourites" : "Shop favourites",
     }),
     (o) => ({
@@ -126,7 +142,9 @@ export const reengageLibrary: StrategyLibrary = {
     }),
     (o) => ({
       title: o.pct ? `New in {{category}}: ${o.pct}% off` : "New in {{category}}",
-      body: o.pct ? "{{first_name}}, a short list picked for you. Your code: {{offer_code}}." : "{{first_name}}, a short list picked for you.",
+      body: o.pct
+        ? "{{first_name}}, a short list picked for you. Your code: {{offer_code}}."
+        : "{{first_name}}, a short list picked for you.",
       cta: o.pct ? "See the list" : "See the list",
     }),
   ],

@@ -23,7 +23,9 @@ export const targetedPromoLibrary: StrategyLibrary = {
     }),
     (o) => ({
       subject: o.pct ? `${o.pct}% off your next {{category}} order` : "Your next {{category}} favourite is here",
-      preheader: o.pct ? "{{first_name}}, your code works on everything in {{category}}." : "{{first_name}}, we found a few things for you.",
+      preheader: o.pct
+        ? "{{first_name}}, your code works on everything in {{category}}."
+        : "{{first_name}}, we found a few things for you.",
       body: emailBody(o, ["Stock up on the {{category}} you come back for, or try something new."]),
       cta: o.pct ? "Shop with my code" : "Shop now",
     }),
@@ -83,7 +85,9 @@ export const targetedPromoLibrary: StrategyLibrary = {
     }),
     (o) => ({
       title: o.pct ? `A ${o.pct}% thank-you for you` : "A first look, just for you",
-      body: o.pct ? "{{first_name}}, enjoy {{category}} for less with {{offer_code}}." : "{{first_name}}, see our latest {{category}} before anyone else.",
+      body: o.pct
+        ? "{{first_name}}, enjoy {{category}} for less with {{offer_code}}."
+        : "{{first_name}}, see our latest {{category}} before anyone else.",
     }),
     (o) => ({
       title: o.pct ? `Your {{category}} code: ${o.pct}% off` : "Back in stock: {{category}}",
@@ -91,7 +95,9 @@ export const targetedPromoLibrary: StrategyLibrary = {
     }),
     (o) => ({
       title: o.pct ? `${o.pct}% off picks for you` : "Picks for you, {{first_name}}",
-      body: o.pct ? "{{first_name}}, {{category}} chosen for you. Code {{offer_code}}." : "{{category}} chosen for how you shop. Tap to browse.",
+      body: o.pct
+        ? "{{first_name}}, {{category}} chosen for you. Code {{offer_code}}."
+        : "{{category}} chosen for how you shop. Tap to browse.",
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, ${o.pct}% is yours` : "{{first_name}}, this week's edit",
@@ -108,27 +114,37 @@ export const targetedPromoLibrary: StrategyLibrary = {
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, save ${o.pct}%` : "{{first_name}}, fresh arrivals",
-      body: o.pct ? "A thank-you on {{category}}: code {{offer_code}} is ready for you." : "New {{category}} just landed. Have a look while it's in stock.",
+      body: o.pct
+        ? "A thank-you on {{category}}: code {{offer_code}} is ready for you."
+        : "New {{category}} just landed. Have a look while it's in stock.",
       cta: o.pct ? "Shop and save" : "Take a look",
     }),
     (o) => ({
       title: o.pct ? `A ${o.pct}% thank-you` : "A first look for you",
-      body: o.pct ? "{{first_name}}, you shop with us often. Enjoy {{category}} for less with {{offer_code}}." : "{{first_name}}, you shop with us often, so here's first look at new {{category}}.",
+      body: o.pct
+        ? "{{first_name}}, you shop with us often. Enjoy {{category}} for less with {{offer_code}}."
+        : "{{first_name}}, you shop with us often, so here's first look at new {{category}}.",
       cta: o.pct ? "Claim it" : "Get first look",
     }),
     (o) => ({
       title: o.pct ? `Stock up and save ${o.pct}%` : "Time to stock up?",
-      body: o.pct ? "Your usual {{category}}, for less this week with code {{offer_code}}." : "Your usual {{category}} is in stock and ready when you are, {{first_name}}.",
+      body: o.pct
+        ? "Your usual {{category}}, for less this week with code {{offer_code}}."
+        : "Your usual {{category}} is in stock and ready when you are, {{first_name}}.",
       cta: o.pct ? "Stock up" : "Shop now",
     }),
     (o) => ({
       title: o.pct ? `{{category}}: ${o.pct}% off` : "{{category}}: this week's edit",
-      body: o.pct ? "{{first_name}}, a short list of {{category}} we think you'll like, and a code to match: {{offer_code}}." : "{{first_name}}, a short list of {{category}} we think you'll like.",
+      body: o.pct
+        ? "{{first_name}}, a short list of {{category}} we think you'll like, and a code to match: {{offer_code}}."
+        : "{{first_name}}, a short list of {{category}} we think you'll like.",
       cta: o.pct ? "See the list" : "See the edit",
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, ${o.pct}% is yours` : "Back in stock for you",
-      body: o.pct ? "Treat yourself to something new in {{category}}. Your code: {{offer_code}}." : "{{first_name}}, some {{category}} favourites are back. Don't miss them this time.",
+      body: o.pct
+        ? "Treat yourself to something new in {{category}}. Your code: {{offer_code}}."
+        : "{{first_name}}, some {{category}} favourites are back. Don't miss them this time.",
       cta: o.pct ? "Treat myself" : "Browse",
     }),
   ],

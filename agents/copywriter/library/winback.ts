@@ -91,7 +91,9 @@ export const winbackLibrary: StrategyLibrary = {
     }),
     (o) => ({
       title: o.pct ? `Come back and save ${o.pct}%` : "Come back to {{category}}",
-      body: o.pct ? "{{first_name}}, all {{category}} this week with {{offer_code}}." : "{{first_name}}, the best of {{category}} right now.",
+      body: o.pct
+        ? "{{first_name}}, all {{category}} this week with {{offer_code}}."
+        : "{{first_name}}, the best of {{category}} right now.",
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, ${o.pct}% is waiting` : "{{first_name}}, see what you missed",
@@ -101,32 +103,44 @@ export const winbackLibrary: StrategyLibrary = {
   in_app: [
     (o) => ({
       title: o.pct ? `Welcome back: ${o.pct}% off` : "Welcome back",
-      body: o.pct ? "{{first_name}}, we missed you. Come back to {{category}} with code {{offer_code}}." : "{{first_name}}, we missed you. Here's what's new in {{category}}.",
+      body: o.pct
+        ? "{{first_name}}, we missed you. Come back to {{category}} with code {{offer_code}}."
+        : "{{first_name}}, we missed you. Here's what's new in {{category}}.",
       cta: o.pct ? "Use my code" : "See what's new",
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, ${o.pct}% off to return` : "{{first_name}}, a lot has changed",
-      body: o.pct ? "New {{category}}, better prices, and your code {{offer_code}}." : "New {{category}}, better prices and faster delivery.",
+      body: o.pct
+        ? "New {{category}}, better prices, and your code {{offer_code}}."
+        : "New {{category}}, better prices and faster delivery.",
       cta: o.pct ? "Shop and save" : "Take a look",
     }),
     (o) => ({
       title: o.pct ? `It's been a while: ${o.pct}% off` : "It's been a while",
-      body: o.pct ? "{{first_name}}, your {{category}} favourites are waiting, and so is {{offer_code}}." : "{{first_name}}, your {{category}} favourites are waiting.",
+      body: o.pct
+        ? "{{first_name}}, your {{category}} favourites are waiting, and so is {{offer_code}}."
+        : "{{first_name}}, your {{category}} favourites are waiting.",
       cta: o.pct ? "Claim it" : "See favourites",
     }),
     (o) => ({
       title: o.pct ? `Come back and save ${o.pct}%` : "Come back to {{category}}",
-      body: o.pct ? "{{first_name}}, one code for all {{category}} this week: {{offer_code}}." : "{{first_name}}, the best of {{category}} right now.",
+      body: o.pct
+        ? "{{first_name}}, one code for all {{category}} this week: {{offer_code}}."
+        : "{{first_name}}, the best of {{category}} right now.",
       cta: o.pct ? "Come back" : "Come back",
     }),
     (o) => ({
       title: o.pct ? `We kept ${o.pct}% off for you` : "We kept the door open",
-      body: o.pct ? "{{first_name}}, new {{category}} is in. Use {{offer_code}} at checkout." : "{{first_name}}, new {{category}} is in and we think you'll like it.",
+      body: o.pct
+        ? "{{first_name}}, new {{category}} is in. Use {{offer_code}} at checkout."
+        : "{{first_name}}, new {{category}} is in and we think you'll like it.",
       cta: o.pct ? "Step back in" : "Step back in",
     }),
     (o) => ({
       title: o.pct ? `{{first_name}}, ${o.pct}% is waiting` : "See what you missed",
-      body: o.pct ? "Here's what you've missed in {{category}}, and a code to come back: {{offer_code}}." : "{{first_name}}, here's what you've missed in {{category}}.",
+      body: o.pct
+        ? "Here's what you've missed in {{category}}, and a code to come back: {{offer_code}}."
+        : "{{first_name}}, here's what you've missed in {{category}}.",
       cta: o.pct ? "See and save" : "See what I missed",
     }),
   ],

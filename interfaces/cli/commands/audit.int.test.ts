@@ -45,8 +45,20 @@ beforeAll(async () => {
   const audit = createAuditLog(t.db, new ManualClock("2024-05-01T10:00:00.000Z"));
   await audit.appendMany([
     { kind: "cycle", actor: "pulse", cycleId: "cy1", entry: { event: "started" } },
-    { kind: "segment_assignment", actor: "pulse", cycleId: "cy1", customerId: "c1", entry: { runId: "r1", segmentId: "s1", segmentName: "Bargain hunters", scores: { clv: 120, churn: 0.3 } } },
-    { kind: "suppression", actor: "pulse", cycleId: "cy1", customerId: "c1", entry: { channel: "sms", reasonCode: "unsubscribed", reason: "replied STOP" } },
+    {
+      kind: "segment_assignment",
+      actor: "pulse",
+      cycleId: "cy1",
+      customerId: "c1",
+      entry: { runId: "r1", segmentId: "s1", segmentName: "Bargain hunters", scores: { clv: 120, churn: 0.3 } },
+    },
+    {
+      kind: "suppression",
+      actor: "pulse",
+      cycleId: "cy1",
+      customerId: "c1",
+      entry: { channel: "sms", reasonCode: "unsubscribed", reason: "replied STOP" },
+    },
     { kind: "cycle", actor: "pulse", cycleId: "cy1", entry: { event: "finished" } },
   ]);
 });
@@ -68,9 +80,29 @@ describe("pulse audit", () => {
   it("export streams JSONL to stdout and CSV to a file; refuses a bad range with exit 3", async () => {
     const jsonl = await pulse("audit", "export", "--from", "2024-05-01", "--to", "2024-05-02");
     expect(jsonl.code).toBe(0);
-    expect(jsonl.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2, 3, 4]);
+    expect(
+      jsonl.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+    ).toEqual([1, 2, 3, 4]);
     const file = path.join(dir, "audit.csv");
-    expect((await pulse("audit", "export", "--from", "2024-05-01T00:00:00Z", "--to", "2024-05-01T10:00:00.001Z", "--format", "csv", "--out", file)).code).toBe(0);
+    expect(
+      (
+        await pulse(
+          "audit",
+          "export",
+          "--from",
+          "2024-05-01T00:00:00Z",
+          "--to",
+          "2024-05-01T10:00:00.001Z",
+          "--format",
+          "csv",
+          "--out",
+          file,
+        )
+      ).code,
+    ).toBe(0);
     expect(readFileSync(file, "utf8").trim().split("\n")).toHaveLength(5);
     expect((await pulse("audit", "export", "--from", "2024-05-02", "--to", "2024-05-03")).stdout).toBe("");
     const bad = await pulse("audit", "export", "--from", "yesterday", "--to", "2024-05-03");
@@ -81,8 +113,15 @@ describe("pulse audit", () => {
     const text = await pulse("audit", "why", "c1");
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/Customer c1 \(segment "Bargain hunters"\) got no message in cycle cy1: suppressed \(sms: unsubscribed\)/);
-    expect(JSON.parse((await pulse("audit", "why", "c1", "--cycle", "cy1", "--json")).stdout)).toMatchObject({ outcome: "suppressed", segment: { segmentId: "s1" } });
-    expect(await pulse("audit", "why", "c404")).toEqual({ code: 1, stdout: "", stderr: 'pulse: AuditCustomerNotFoundError: audit entries for customer "c404" not found\n' });
+    expect(JSON.parse((await pulse("audit", "why", "c1", "--cycle", "cy1", "--json")).stdout)).toMatchObject({
+      outcome: "suppressed",
+      segment: { segmentId: "s1" },
+    });
+    expect(await pulse("audit", "why", "c404")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: 'pulse: AuditCustomerNotFoundError: audit entries for customer "c404" not found\n',
+    });
   });
 
   it("verify exits 1 naming the edited entry", async () => {

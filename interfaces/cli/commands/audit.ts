@@ -27,7 +27,8 @@ async function write(out: Writable, chunk: string): Promise<void> {
 export function registerAuditCommands(program: Command, deps: AuditCommandDeps = {}): void {
   const open = deps.withDb ?? withDb;
   const out = () => deps.out ?? process.stdout;
-  const print = (json: boolean | undefined, value: unknown, text: string) => write(out(), json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+  const print = (json: boolean | undefined, value: unknown, text: string) =>
+    write(out(), json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 
   const audit = program.command("audit").description("The append-only, hash-chained audit log: verify it, export it, explain a customer");
 
@@ -51,7 +52,10 @@ export function registerAuditCommands(program: Command, deps: AuditCommandDeps =
     .requiredOption("--to <iso>", "end of the range (ISO-8601 date or instant, exclusive)")
     .addOption(new Option("--format <format>", "output format").choices([...EXPORT_FORMATS]).default("jsonl"))
     .option("--out <file>", "write to this file instead of standard output")
-    .addHelpText("after", "\nCSV columns: seq,at,kind,actor,cycle_id,customer_id,entry,prev_hash,hash (entry is JSON).\nExit codes: 0 exported (also when the reader closes the pipe early), 3 bad range or --out not writable, 5 database error.")
+    .addHelpText(
+      "after",
+      "\nCSV columns: seq,at,kind,actor,cycle_id,customer_id,entry,prev_hash,hash (entry is JSON).\nExit codes: 0 exported (also when the reader closes the pipe early), 3 bad range or --out not writable, 5 database error.",
+    )
     .action(
       runAction(async (opts: { from: string; to: string; format: ExportFormat; out?: string }) => {
         const range = parseExportRange(opts.from, opts.to);

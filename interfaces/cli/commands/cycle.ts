@@ -14,14 +14,39 @@ const me = () => userInfo().username;
 export function renderCycle(s: CycleState, waiting: CycleWait): string {
   const out = [`cycle ${s.cycleId}: ${s.status} (requested by ${s.requestedBy}, as of ${s.asOf})`];
   if (s.refresh) out.push(`  segments (k=${s.refresh.k}): ${s.refresh.segments.map((x) => `${x.name} ${x.size}`).join(", ")}`);
-  if (s.plan) for (const p of s.plan.segments) out.push(`  plan ${p.name}: ${p.channel ? `${p.strategy} by ${p.channel}, ${Math.round(p.offerDepth * 100)}% off, ${p.contacts} contacts` : p.strategy} (${p.reasons[0] ?? ""})`);
-  if (s.review) out.push(`  review: risk tier ${s.review.risk.tier}${s.review.risk.triggers.length ? ` (${s.review.risk.triggers.map((t) => t.message).join("; ")})` : ""}; checks ${s.review.checks.filter((c) => !c.passed).map((c) => `${c.check} failed on ${c.subject}`).join(", ") || "all passed"}`);
+  if (s.plan)
+    for (const p of s.plan.segments)
+      out.push(
+        `  plan ${p.name}: ${p.channel ? `${p.strategy} by ${p.channel}, ${Math.round(p.offerDepth * 100)}% off, ${p.contacts} contacts` : p.strategy} (${p.reasons[0] ?? ""})`,
+      );
+  if (s.review)
+    out.push(
+      `  review: risk tier ${s.review.risk.tier}${s.review.risk.triggers.length ? ` (${s.review.risk.triggers.map((t) => t.message).join("; ")})` : ""}; checks ${
+        s.review.checks
+          .filter((c) => !c.passed)
+          .map((c) => `${c.check} failed on ${c.subject}`)
+          .join(", ") || "all passed"
+      }`,
+    );
   if (s.approval) out.push(`  ${s.approval.decision} by ${s.approval.by}${s.approval.reason ? `: ${s.approval.reason}` : ""}`);
-  if (s.activation) out.push(`  activated: ${s.activation.treated} treated, ${s.activation.holdout} held out, ${s.activation.globalControl} global control; measured after ${s.activation.measureAt}`);
+  if (s.activation)
+    out.push(
+      `  activated: ${s.activation.treated} treated, ${s.activation.holdout} held out, ${s.activation.globalControl} global control; measured after ${s.activation.measureAt}`,
+    );
   if (s.measurement) out.push(`  ${s.measurement.headline}`, ...s.measurement.lines.map((l) => `    ${l}`));
-  if (waiting?.kind === "approval") out.push(`  waiting for approval until ${waiting.expiresAt}: pulse approve ${s.cycleId} | pulse reject ${s.cycleId} --reason "..."`);
-  if (waiting?.kind === "attribution_window") out.push(`  waiting for the attribution window to close at ${waiting.windowEndsAt} (then: pulse cycle close-window ${s.cycleId}, or the measure job under pulse worker)`);
-  out.push(`  agents: ${Object.entries(s.agents).map(([k, v]) => `${k} ${v.source}${v.fallbackReason ? ` (fell back: ${v.fallbackReason})` : ""}`).join(", ") || "none yet"}; LLM calls ${s.llm.calls}, tokens ${s.llm.promptTokens}+${s.llm.completionTokens}`);
+  if (waiting?.kind === "approval")
+    out.push(`  waiting for approval until ${waiting.expiresAt}: pulse approve ${s.cycleId} | pulse reject ${s.cycleId} --reason "..."`);
+  if (waiting?.kind === "attribution_window")
+    out.push(
+      `  waiting for the attribution window to close at ${waiting.windowEndsAt} (then: pulse cycle close-window ${s.cycleId}, or the measure job under pulse worker)`,
+    );
+  out.push(
+    `  agents: ${
+      Object.entries(s.agents)
+        .map(([k, v]) => `${k} ${v.source}${v.fallbackReason ? ` (fell back: ${v.fallbackReason})` : ""}`)
+        .join(", ") || "none yet"
+    }; LLM calls ${s.llm.calls}, tokens ${s.llm.promptTokens}+${s.llm.completionTokens}`,
+  );
   return out.join("\n");
 }
 
@@ -35,7 +60,9 @@ function parseSettings(file?: string): unknown {
 }
 
 export function registerCycleCommands(program: Command): void {
-  const cycle = program.command("cycle").description("Run and inspect marketing cycles (refresh → plan → compose → review → approve → activate → measure → learn)");
+  const cycle = program
+    .command("cycle")
+    .description("Run and inspect marketing cycles (refresh → plan → compose → review → approve → activate → measure → learn)");
 
   cycle
     .command("run")
@@ -50,10 +77,19 @@ export function registerCycleCommands(program: Command): void {
         if (asOf && Number.isNaN(asOf.getTime())) throw new InputError(`--as-of: "${opts.asOf}" is not a date`);
         const settings = parseSettings(opts.settings);
         await withCycle(async (ctx, db) => {
-          const started = await ctx.service.start({ requestedBy: opts.requestedBy, ...(asOf ? { asOf } : {}), settings: settings as never });
+          const started = await ctx.service.start({
+            requestedBy: opts.requestedBy,
+            ...(asOf ? { asOf } : {}),
+            settings: settings as never,
+          });
           const jobs = await ctx.drain();
           const { state, waiting } = await ctx.service.get(started.cycleId);
-          printResult({ state, waiting, jobs }, opts.json, (r) => `${renderCycle(r.state, r.waiting)}${jobs.pending ? `\n  ${jobs.pending} jobs are scheduled for later (sends at customers' local hour, the measurement): pulse cycle run-due ${started.cycleId}` : ""}`);
+          printResult(
+            { state, waiting, jobs },
+            opts.json,
+            (r) =>
+              `${renderCycle(r.state, r.waiting)}${jobs.pending ? `\n  ${jobs.pending} jobs are scheduled for later (sends at customers' local hour, the measurement): pulse cycle run-due ${started.cycleId}` : ""}`,
+          );
         });
       }),
     );
@@ -68,7 +104,17 @@ export function registerCycleCommands(program: Command): void {
         await withCycle(async (ctx, db) => {
           const r = await ctx.service.get(cycleId);
           const extra = { targets: await targetSummary(db, cycleId), messages: await messageCounts(db, cycleId) };
-          printResult({ ...r, ...extra }, opts.json, (x) => `${renderCycle(x.state, x.waiting)}\n  not contacted: ${x.targets.filter((t) => t.decision === "skip").map((t) => `${t.code} ${t.customers}`).join(", ") || "none"}\n  messages: ${x.messages.map((m) => `${m.channel} ${m.status} ${m.n}`).join(", ") || "none"}`);
+          printResult(
+            { ...r, ...extra },
+            opts.json,
+            (x) =>
+              `${renderCycle(x.state, x.waiting)}\n  not contacted: ${
+                x.targets
+                  .filter((t) => t.decision === "skip")
+                  .map((t) => `${t.code} ${t.customers}`)
+                  .join(", ") || "none"
+              }\n  messages: ${x.messages.map((m) => `${m.channel} ${m.status} ${m.n}`).join(", ") || "none"}`,
+          );
         });
       }),
     );
@@ -82,7 +128,11 @@ export function registerCycleCommands(program: Command): void {
       runAction(async (opts: { limit: string; json?: boolean }) => {
         await withDb(async (db) => {
           const rows = await listCycles(db, Number(opts.limit));
-          printResult(rows, opts.json, (rs) => (rs.length ? rs.map((r) => `${r.cycleId}  ${r.status.padEnd(18)} as of ${r.asOf.toISOString()}  by ${r.requestedBy}`).join("\n") : "no cycles yet: pulse cycle run"));
+          printResult(rows, opts.json, (rs) =>
+            rs.length
+              ? rs.map((r) => `${r.cycleId}  ${r.status.padEnd(18)} as of ${r.asOf.toISOString()}  by ${r.requestedBy}`).join("\n")
+              : "no cycles yet: pulse cycle run",
+          );
         });
       }),
     );
@@ -97,9 +147,17 @@ export function registerCycleCommands(program: Command): void {
           const { state } = await ctx.service.get(cycleId);
           if (!state.activation || !state.copy) throw new InputError(`cycle ${cycleId} is not activated (status ${state.status})`);
           for (const [index, c] of state.copy.campaigns.entries()) {
-            const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM cycle_targets WHERE cycle_id = $1 AND campaign_id = $2 AND decision = 'contact'", [cycleId, c.campaignId]);
+            const { rows } = await db.pool.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM cycle_targets WHERE cycle_id = $1 AND campaign_id = $2 AND decision = 'contact'",
+              [cycleId, c.campaignId],
+            );
             const shardCount = Math.max(1, Math.ceil((rows[0]?.n ?? 0) / state.settings.shardSize));
-            for (let shard = 0; shard < shardCount; shard++) await ctx.runner.enqueue("activation", { cycleId, campaignId: c.campaignId, shard, shardCount }, { jobId: `${cycleId}.due.${index}.${shard}.${Date.now()}` });
+            for (let shard = 0; shard < shardCount; shard++)
+              await ctx.runner.enqueue(
+                "activation",
+                { cycleId, campaignId: c.campaignId, shard, shardCount },
+                { jobId: `${cycleId}.due.${index}.${shard}.${Date.now()}` },
+              );
           }
           const r = await ctx.drain();
           process.stdout.write(`${r.completed} jobs run, ${r.failed} failed, ${r.pending} still scheduled\n`);
@@ -110,7 +168,9 @@ export function registerCycleCommands(program: Command): void {
   cycle
     .command("resume")
     .argument("<cycle>", "cycle id")
-    .description("Continue a cycle that stopped part-way (a process died, or a step failed: see pulse cycle list) from its last checkpoint; steps already done are not repeated. A cycle whose approval was recorded but not yet acted on goes on with that decision; one whose approval request expired undecided is closed, nothing sent")
+    .description(
+      "Continue a cycle that stopped part-way (a process died, or a step failed: see pulse cycle list) from its last checkpoint; steps already done are not repeated. A cycle whose approval was recorded but not yet acted on goes on with that decision; one whose approval request expired undecided is closed, nothing sent",
+    )
     .option("--json", "print as JSON")
     .action(
       runAction(async (cycleId: string, opts: { json?: boolean }) => {
@@ -133,7 +193,9 @@ export function registerCycleCommands(program: Command): void {
         await withCycle(async (ctx, db) => {
           const { state } = await ctx.service.get(cycleId);
           if (state.activation && new Date(state.activation.measureAt) > ctx.deps.clock.now()) {
-            throw new InputError(`the attribution window of ${cycleId} closes at ${state.activation.measureAt}; measuring earlier would cut outcomes short`);
+            throw new InputError(
+              `the attribution window of ${cycleId} closes at ${state.activation.measureAt}; measuring earlier would cut outcomes short`,
+            );
           }
           const r = await ctx.service.closeWindow(cycleId);
           printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));
@@ -145,7 +207,11 @@ export function registerCycleCommands(program: Command): void {
     program
       .command(decision)
       .argument("<cycle>", "cycle id")
-      .description(decision === "approve" ? "Approve a cycle's plan (not as its requester) and let it activate" : "Reject a cycle's plan with a reason; nothing is sent")
+      .description(
+        decision === "approve"
+          ? "Approve a cycle's plan (not as its requester) and let it activate"
+          : "Reject a cycle's plan with a reason; nothing is sent",
+      )
       .option("--by <name>", "who decides (default: your user name); must not be the requester", me())
       .option("--reason <text>", decision === "approve" ? "why (optional)" : "why (required)")
       .option("--json", "print as JSON")
@@ -153,7 +219,11 @@ export function registerCycleCommands(program: Command): void {
         runAction(async (cycleId: string, opts: { by: string; reason?: string; json?: boolean }) => {
           if (decision === "reject" && !opts.reason?.trim()) throw new InputError("pulse reject needs --reason");
           await withCycle(async (ctx, db) => {
-            await ctx.service.decide(cycleId, { decision: decision === "approve" ? "approved" : "rejected", by: opts.by, ...(opts.reason ? { reason: opts.reason } : {}) });
+            await ctx.service.decide(cycleId, {
+              decision: decision === "approve" ? "approved" : "rejected",
+              by: opts.by,
+              ...(opts.reason ? { reason: opts.reason } : {}),
+            });
             await ctx.drain();
             const r = await ctx.service.get(cycleId);
             printResult(r, opts.json, (x) => renderCycle(x.state, x.waiting));

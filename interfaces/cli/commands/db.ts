@@ -13,7 +13,9 @@ export function registerDbCommands(program: Command): void {
     .action(
       runAction(async (opts: { json?: boolean }) => {
         await withDb(async (d, config) => {
-          const { rows } = await d.pool.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version");
+          const { rows } = await d.pool.query<{ version: number; name: string }>(
+            "SELECT version, name FROM schema_migrations ORDER BY version",
+          );
           const info = {
             backend: d.kind,
             where: d.kind === "postgres" ? redactUrl(config.DATABASE_URL!) : config.PULSE_DATA_DIR,
@@ -21,7 +23,12 @@ export function registerDbCommands(program: Command): void {
             applied: rows.map((r) => r.name),
             known: loadMigrations().map((m) => m.name),
           };
-          printResult(info, opts.json, (i) => `${i.backend} (${i.where}), schema ${i.schema}: ${i.applied.length} of ${i.known.length} migrations applied\n${i.applied.map((n) => `  ${n}`).join("\n")}`);
+          printResult(
+            info,
+            opts.json,
+            (i) =>
+              `${i.backend} (${i.where}), schema ${i.schema}: ${i.applied.length} of ${i.known.length} migrations applied\n${i.applied.map((n) => `  ${n}`).join("\n")}`,
+          );
         });
       }),
     );

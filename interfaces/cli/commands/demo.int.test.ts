@@ -32,7 +32,9 @@ async function expectWholeLoop(t: TestDb, r: DemoReport, customers: number): Pro
   expect(r.samples.map((s) => s.channel).sort()).toEqual(sent.map((m) => m.channel).sort());
 
   // The readout covers the campaigns against their holdouts; the world's response came back through ingestion.
-  const all = (r.state.measurement!.groups as { group: string; treatedCount: number; holdoutCount: number }[]).find((g) => g.group === "all campaigns")!;
+  const all = (r.state.measurement!.groups as { group: string; treatedCount: number; holdoutCount: number }[]).find(
+    (g) => g.group === "all campaigns",
+  )!;
   expect(all).toMatchObject({ treatedCount: activation.treated, holdoutCount: activation.holdout });
   expect(r.stepLoads.find((l) => l.kind === "orders")!.inserted).toBeGreaterThan(0);
   expect(r.audit).toMatchObject({ ok: true });
@@ -43,7 +45,12 @@ async function expectWholeLoop(t: TestDb, r: DemoReport, customers: number): Pro
   expect(r.examples.skipped).toMatchObject({ customerId: expect.stringMatching(/\S/), code: expect.stringMatching(/^[a-z_]+$/) });
   expect(r.targets.some((t) => t.decision === "skip" && t.code === r.examples.skipped!.code)).toBe(true);
   const statusOf = async (customerId: string) =>
-    (await t.db.pool.query<{ status: string }>("SELECT status FROM messages WHERE cycle_id = $1 AND customer_id = $2", [r.cycleId, customerId])).rows.map((m) => m.status);
+    (
+      await t.db.pool.query<{ status: string }>("SELECT status FROM messages WHERE cycle_id = $1 AND customer_id = $2", [
+        r.cycleId,
+        customerId,
+      ])
+    ).rows.map((m) => m.status);
   expect(await statusOf(r.examples.sent!)).toEqual(["sent"]);
   expect(await statusOf(r.examples.skipped!.customerId)).toEqual([]);
 
@@ -86,7 +93,12 @@ describe("the demo: a simulated retailer through the whole loop on the embedded 
     for (const agent of AGENTS) expect(r.state.agents[agent], agent).toMatchObject({ source: "llm" });
     const chats = server.requests.filter((q) => q.body);
     const usage = server.usageTotals();
-    expect(r.llm).toMatchObject({ mode: "llm", calls: chats.length, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
+    expect(r.llm).toMatchObject({
+      mode: "llm",
+      calls: chats.length,
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+    });
     // Calls grow with segments and channels, never with customers: the analysts once each, the copywriter once per campaign.
     expect(chats.length).toBe(3 + r.state.copy!.campaigns.length);
     expect(r.llm.costUsd).toBeGreaterThan(0);

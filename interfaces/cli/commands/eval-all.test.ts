@@ -50,6 +50,8 @@ describe.concurrent("pulse eval all", () => {
     const report = JSON.parse(out.join("")) as { mode: string; rows: { tool: string }[]; simulator: { customers: number } };
     expect(report.mode).toBe("fast");
     expect(report.simulator.customers).toBe(1000);
-    expect(new Set(report.rows.map((row) => row.tool))).toEqual(new Set(["CLV (BG/NBD)", "Uplift", "Simulator", "Segments", "Churn", "Uplift vs truth"]));
+    expect(new Set(report.rows.map((row) => row.tool))).toEqual(
+      new Set(["CLV (BG/NBD)", "Uplift", "Simulator", "Segments", "Churn", "Uplift vs truth"]),
+    );
   });
 });

@@ -12,10 +12,10 @@ interface EvalAllCliOptions {
 
 function integerOption(name: string, text: string, min: number, max: number): number {
   const v = Number(text);
-  if (text.trim() === "" || !Number.isInteger(v) || v < min || v > max) throw new InputError(`${name} must be an integer in [${min}, ${max}], got "${text}"`);
+  if (text.trim() === "" || !Number.isInteger(v) || v < min || v > max)
+    throw new InputError(`${name} must be an integer in [${min}, ${max}], got "${text}"`);
   return v;
 }
-
 
 export function registerEvalAll(evalCmd: Command): void {
   evalCmd

@@ -26,7 +26,17 @@ const fmt = (v: number | null, digits = 4): string => (v === null ? "" : String(
 export function clvRowsCsv(rows: readonly ClvCdnowRow[]): string {
   const header = "id,x,t_x,T,expected_purchases,p_alive,expected_spend,clv,actual_holdout_purchases";
   const lines = rows.map((r) =>
-    [r.id, r.x, fmt(r.tx), fmt(r.T), fmt(r.expectedPurchases, 6), fmt(r.pAlive, 6), fmt(r.expectedSpend), fmt(r.clv), r.actualHoldoutPurchases].join(","),
+    [
+      r.id,
+      r.x,
+      fmt(r.tx),
+      fmt(r.T),
+      fmt(r.expectedPurchases, 6),
+      fmt(r.pAlive, 6),
+      fmt(r.expectedSpend),
+      fmt(r.clv),
+      r.actualHoldoutPurchases,
+    ].join(","),
   );
   return `${[header, ...lines].join("\n")}\n`;
 }
@@ -44,7 +54,8 @@ export function renderClvReport(r: Omit<ClvCdnowReport, "rows"> & { out?: string
     `  per customer: MAE ${r.holdout.meanAbsoluteError.toFixed(4)}, RMSE ${r.holdout.rootMeanSquaredError.toFixed(4)}`,
     "  by calibration repeat purchases:   x  customers  predicted  actual (mean holdout purchases)",
     ...r.holdout.byCalibrationPurchases.map(
-      (b) => `                                  ${b.x.padStart(3)}  ${String(b.customers).padStart(9)}  ${b.predictedMean.toFixed(3).padStart(9)}  ${b.actualMean.toFixed(3).padStart(6)}`,
+      (b) =>
+        `                                  ${b.x.padStart(3)}  ${String(b.customers).padStart(9)}  ${b.predictedMean.toFixed(3).padStart(9)}  ${b.actualMean.toFixed(3).padStart(6)}`,
     ),
     `  total CLV over the horizon (margin ${r.margin}, annual discount ${r.annualDiscountRate}): ${r.totalClv === null ? "n/a" : r.totalClv.toFixed(2)}`,
   ];
@@ -62,7 +73,10 @@ export function registerEvalClv(evalCmd: Command): void {
     .option("--horizon-weeks <n>", "prediction horizon and holdout length, in weeks", "39")
     .option("--margin <fraction>", "gross margin as a fraction of spend for CLV (1 = CLV in revenue terms)", "1")
     .option("--annual-discount-rate <rate>", "annual discount rate for CLV, applied weekly", "0.1")
-    .option("--out <csv>", "write per-customer predictions: id, x, t_x, T, expected_purchases, p_alive, expected_spend, clv, actual_holdout_purchases")
+    .option(
+      "--out <csv>",
+      "write per-customer predictions: id, x, t_x, T, expected_purchases, p_alive, expected_spend, clv, actual_holdout_purchases",
+    )
     .option("--json", "print the summary as JSON")
     .addHelpText("after", "\nExit codes: 0 done, 2 usage, 3 unreadable or malformed input (the message names the line).")
     .action(

@@ -57,7 +57,10 @@ describe.concurrent("pulse eval uplift", () => {
     const train = join(dir, "train2.csv");
     writeFileSync(train, sample);
     const score = join(dir, "score2.csv");
-    writeFileSync(score, "recency,history_segment,history,mens,womens,zip_code,newbie,channel\n3,1) $0 - $100,50,0,1,Rural,1,Web\n12,\"7) $1,000 +\",1500,1,1,Urban,0,Multichannel\n");
+    writeFileSync(
+      score,
+      'recency,history_segment,history,mens,womens,zip_code,newbie,channel\n3,1) $0 - $100,50,0,1,Rural,1,Web\n12,"7) $1,000 +",1500,1,1,Urban,0,Multichannel\n',
+    );
     const noChannel = join(dir, "bad.csv");
     writeFileSync(noChannel, "recency,history_segment,history,mens,womens,zip_code,newbie\n3,1) $0 - $100,50,0,1,Rural,1\n");
     const [ok, bad] = await Promise.all([

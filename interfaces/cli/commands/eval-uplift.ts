@@ -95,9 +95,22 @@ export function registerEvalUplift(evalCmd: Command): void {
       "Train an uplift model on a Hillstrom-format randomised e-mail test and predict, for every row of a score file, the effect of the treatment on the outcome",
     )
     .requiredOption("--train <csv>", "training file: Hillstrom columns including segment and the outcome")
-    .requiredOption("--score <csv>", "file to score: Hillstrom feature columns; segment and outcome columns optional (used for evaluation when present)")
-    .requiredOption("--out <csv>", "output: the score file's columns unchanged, in the same order and row order, plus a last column `uplift` (predicted treated minus untreated outcome)")
-    .addOption(new Option("--treatment <arm>", 'treatment compared with "No E-Mail"; with a specific e-mail the other e-mail arm is left out of training and evaluation, but still scored').choices(hillstromTreatments).default("any"))
+    .requiredOption(
+      "--score <csv>",
+      "file to score: Hillstrom feature columns; segment and outcome columns optional (used for evaluation when present)",
+    )
+    .requiredOption(
+      "--out <csv>",
+      "output: the score file's columns unchanged, in the same order and row order, plus a last column `uplift` (predicted treated minus untreated outcome)",
+    )
+    .addOption(
+      new Option(
+        "--treatment <arm>",
+        'treatment compared with "No E-Mail"; with a specific e-mail the other e-mail arm is left out of training and evaluation, but still scored',
+      )
+        .choices(hillstromTreatments)
+        .default("any"),
+    )
     .addOption(new Option("--outcome <name>", "outcome column").choices(hillstromOutcomes).default("visit"))
     .addOption(new Option("--method <name>", "uplift method (see tools/uplift.ts)").choices(upliftMethods).default("t-learner"))
     .option("--seed <n>", "seed (bootstrap bagging; methods are otherwise deterministic)", "1")
@@ -117,7 +130,9 @@ export function registerEvalUplift(evalCmd: Command): void {
         const rows = hillstromUpliftRows(trainFile, opts.treatment, opts.outcome, opts.train);
         const treated = rows.filter((r) => r.treated).length;
         if (treated < 2 || rows.length - treated < 2) {
-          throw new InputError(`${opts.train}: need at least 2 treated and 2 control rows for ${opts.treatment} vs No E-Mail, found ${treated} and ${rows.length - treated}`);
+          throw new InputError(
+            `${opts.train}: need at least 2 treated and 2 control rows for ${opts.treatment} vs No E-Mail, found ${treated} and ${rows.length - treated}`,
+          );
         }
         const model = trainUplift({ rows, method: opts.method, seed });
         const uplift = predictUplift(model, scoreFile.rows.map(hillstromFeatures));
@@ -130,7 +145,10 @@ export function registerEvalUplift(evalCmd: Command): void {
         let evaluation: EvalUpliftSummary["evaluation"] = null;
         let evaluationSkipped: string | undefined;
         if (!scoreFile.hasSegment || !scoreFile.outcomes.includes(opts.outcome)) {
-          const lacking = [...(scoreFile.hasSegment ? [] : ["segment"]), ...(scoreFile.outcomes.includes(opts.outcome) ? [] : [opts.outcome])];
+          const lacking = [
+            ...(scoreFile.hasSegment ? [] : ["segment"]),
+            ...(scoreFile.outcomes.includes(opts.outcome) ? [] : [opts.outcome]),
+          ];
           evaluationSkipped = `the score file has no ${lacking.map((c) => `"${c}"`).join(" or ")} column, so no Qini or kept share`;
         } else {
           const idx = scoreFile.rows.flatMap((r, i) => (treatmentArm(r.segment as HillstromSegment, opts.treatment) === null ? [] : [i]));

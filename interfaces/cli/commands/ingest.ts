@@ -52,8 +52,19 @@ export function registerIngestCommand(program: Command): void {
           try {
             const loadOptions = {
               batchSize,
-              onProgress: ({ bytesRead, totalBytes, counts }: { bytesRead: number; totalBytes: number; counts: { rowsRead: number; quarantined: number } }) =>
-                bar.update(Math.round((100 * bytesRead) / Math.max(totalBytes, 1)), `${counts.rowsRead} rows, ${counts.quarantined} quarantined`),
+              onProgress: ({
+                bytesRead,
+                totalBytes,
+                counts,
+              }: {
+                bytesRead: number;
+                totalBytes: number;
+                counts: { rowsRead: number; quarantined: number };
+              }) =>
+                bar.update(
+                  Math.round((100 * bytesRead) / Math.max(totalBytes, 1)),
+                  `${counts.rowsRead} rows, ${counts.quarantined} quarantined`,
+                ),
             };
             const summary =
               kind === "cdnow"
@@ -83,7 +94,9 @@ export function registerIngestCommand(program: Command): void {
         await withDb(async (db) => {
           const rows = await listQuarantine(db, { loadId, limit: Number(opts.limit) });
           printResult(rows, opts.json, (rs) =>
-            rs.length === 0 ? "quarantine is empty" : rs.map((r) => `load ${r.loadId} ${r.fileName}:${r.lineNo}  ${r.reason}\n    ${r.raw.slice(0, 200)}`).join("\n"),
+            rs.length === 0
+              ? "quarantine is empty"
+              : rs.map((r) => `load ${r.loadId} ${r.fileName}:${r.lineNo}  ${r.reason}\n    ${r.raw.slice(0, 200)}`).join("\n"),
           );
         });
       }),

@@ -25,7 +25,10 @@ const nonNegativeInt = (value: string) => {
 /** `premium_loyalist=0.2,coupon_floater=0.3`: named archetypes take these shares, the rest share the remainder. */
 function parseMix(value: string): ArchetypeMix {
   const mix: ArchetypeMix = {};
-  for (const part of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, weight] = part.split("=");
     if (!(ARCHETYPES as readonly string[]).includes(name) || weight === undefined || !(Number(weight) >= 0)) {
       throw new InvalidArgumentError(`expected archetype=weight pairs; archetypes: ${ARCHETYPES.join(", ")}`);
@@ -37,7 +40,10 @@ function parseMix(value: string): ArchetypeMix {
 
 function progressBar(enabled: boolean, label: string) {
   if (!enabled) return { update: (_d: number, _t: number) => {}, stop: () => {} };
-  const bar = new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} customers | {duration}s`, stream: process.stderr }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {value}/{total} customers | {duration}s`, stream: process.stderr },
+    Presets.shades_classic,
+  );
   let started = false;
   return {
     update(done: number, total: number) {
@@ -95,39 +101,49 @@ export function registerSimCommands(program: Command): void {
     .requiredOption("--out <dir>", "output directory (created if missing)")
     .option("--start <date>", "first day of history, YYYY-MM-DD (UTC)", DEFAULT_START)
     .option("--months <m>", "months of history", positiveInt("--months"), 12)
-    .addOption(new Option("--mix <pairs>", `archetype shares, e.g. coupon_floater=0.3,premium_loyalist=0.1 (${ARCHETYPES.join(", ")})`).argParser(parseMix))
+    .addOption(
+      new Option("--mix <pairs>", `archetype shares, e.g. coupon_floater=0.3,premium_loyalist=0.1 (${ARCHETYPES.join(", ")})`).argParser(
+        parseMix,
+      ),
+    )
     .option("--json", "print the manifest and timing as JSON")
-    .action(async (opts: { customers: number; seed: number; out: string; start: string; months: number; mix?: ArchetypeMix; json?: boolean }) => {
-      const bar = progressBar(Boolean(process.stderr.isTTY) && !opts.json, "simulating");
-      try {
-        const result = await generateWorld({
-          customers: opts.customers,
-          seed: opts.seed,
-          start: opts.start,
-          months: opts.months,
-          archetypeMix: opts.mix,
-          out: opts.out,
-          onProgress: (d, t) => bar.update(d, t),
-        });
-        bar.stop();
-        const seconds = result.elapsedMs / 1000;
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ out: opts.out, elapsedSeconds: Number(seconds.toFixed(2)), manifest: result.manifest }, null, 2)}\n`);
-          return;
+    .action(
+      async (opts: { customers: number; seed: number; out: string; start: string; months: number; mix?: ArchetypeMix; json?: boolean }) => {
+        const bar = progressBar(Boolean(process.stderr.isTTY) && !opts.json, "simulating");
+        try {
+          const result = await generateWorld({
+            customers: opts.customers,
+            seed: opts.seed,
+            start: opts.start,
+            months: opts.months,
+            archetypeMix: opts.mix,
+            out: opts.out,
+            onProgress: (d, t) => bar.update(d, t),
+          });
+          bar.stop();
+          const seconds = result.elapsedMs / 1000;
+          if (opts.json) {
+            process.stdout.write(
+              `${JSON.stringify({ out: opts.out, elapsedSeconds: Number(seconds.toFixed(2)), manifest: result.manifest }, null, 2)}\n`,
+            );
+            return;
+          }
+          const m = result.manifest;
+          const lines = [
+            `Simulated ${m.params.customers} customers, ${m.params.months} months (${m.historyStart} .. ${m.now}), seed ${m.seed}`,
+            ...Object.entries(m.rowCounts).map(
+              ([k, n]) => `  ${k.padEnd(10)} ${pad(n.toLocaleString("en-US"), 12)} rows  ${result.files[k as keyof typeof m.rowCounts]}`,
+            ),
+            `  manifest   ${result.files.manifest}`,
+            `Done in ${seconds.toFixed(1)} s; simulated now = ${m.now}`,
+          ];
+          process.stdout.write(`${lines.join("\n")}\n`);
+        } catch (err) {
+          bar.stop();
+          fail(err);
         }
-        const m = result.manifest;
-        const lines = [
-          `Simulated ${m.params.customers} customers, ${m.params.months} months (${m.historyStart} .. ${m.now}), seed ${m.seed}`,
-          ...Object.entries(m.rowCounts).map(([k, n]) => `  ${k.padEnd(10)} ${pad(n.toLocaleString("en-US"), 12)} rows  ${result.files[k as keyof typeof m.rowCounts]}`),
-          `  manifest   ${result.files.manifest}`,
-          `Done in ${seconds.toFixed(1)} s; simulated now = ${m.now}`,
-        ];
-        process.stdout.write(`${lines.join("\n")}\n`);
-      } catch (err) {
-        bar.stop();
-        fail(err);
-      }
-    });
+      },
+    );
 
   sim
     .command("step")
@@ -156,13 +172,21 @@ export function registerSimCommands(program: Command): void {
         for (const u of result.undelivered) undelivered[u.reason] = (undelivered[u.reason] ?? 0) + 1;
         const seconds = (performance.now() - started) / 1000;
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ from: from.toISOString(), to: to.toISOString(), messages: messages.length, undelivered, ...written, elapsedSeconds: Number(seconds.toFixed(2)) }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ from: from.toISOString(), to: to.toISOString(), messages: messages.length, undelivered, ...written, elapsedSeconds: Number(seconds.toFixed(2)) }, null, 2)}\n`,
+          );
           return;
         }
         const lines = [
           `Stepped ${from.toISOString()} .. ${to.toISOString()} with ${messages.length} messages`,
-          ...Object.entries(written.rowCounts).map(([k, n]) => `  ${k.padEnd(10)} ${pad(n.toLocaleString("en-US"), 12)} rows  ${written.files[k as keyof typeof written.files]}`),
-          `  undelivered ${Object.entries(undelivered).map(([k, n]) => `${k}=${n}`).join(", ") || "none"}`,
+          ...Object.entries(written.rowCounts).map(
+            ([k, n]) => `  ${k.padEnd(10)} ${pad(n.toLocaleString("en-US"), 12)} rows  ${written.files[k as keyof typeof written.files]}`,
+          ),
+          `  undelivered ${
+            Object.entries(undelivered)
+              .map(([k, n]) => `${k}=${n}`)
+              .join(", ") || "none"
+          }`,
           `Done in ${seconds.toFixed(1)} s`,
         ];
         process.stdout.write(`${lines.join("\n")}\n`);

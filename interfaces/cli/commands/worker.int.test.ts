@@ -38,7 +38,14 @@ describe("pulse worker (real Redis and PostgreSQL)", () => {
   function start(args: string[], env: Record<string, string>): ChildProcess {
     child = spawn(process.execPath, ["--import", "tsx", cli, "worker", ...args], {
       cwd: root,
-      env: { REDIS_URL: redis.url, PULSE_QUEUE_PREFIX: redis.prefix, DATABASE_URL: databaseUrl, PULSE_DB_SCHEMA: schema, PULSE_LOG_LEVEL: "info", ...env },
+      env: {
+        REDIS_URL: redis.url,
+        PULSE_QUEUE_PREFIX: redis.prefix,
+        DATABASE_URL: databaseUrl,
+        PULSE_DB_SCHEMA: schema,
+        PULSE_LOG_LEVEL: "info",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     return child;

@@ -38,10 +38,15 @@ function positiveInt(value: string, flag: string): number {
 
 function parseQueues(list: string | undefined): QueueName[] {
   if (list === undefined) return [...QUEUE_NAMES];
-  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !isQueueName(n));
   if (unknown.length > 0 || names.length === 0) {
-    throw new InputError(`--queues: unknown queue ${unknown.map((n) => `"${n}"`).join(", ") || "(none given)"}; known: ${QUEUE_NAMES.join(", ")}`);
+    throw new InputError(
+      `--queues: unknown queue ${unknown.map((n) => `"${n}"`).join(", ") || "(none given)"}; known: ${QUEUE_NAMES.join(", ")}`,
+    );
   }
   return names as QueueName[];
 }
@@ -55,8 +60,17 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps 
     .option("--schedule <cron>", 'install (or update) the autonomous-cycle schedule, e.g. "0 9 * * 1" for Mondays 09:00')
     .option("--tz <zone>", "time zone of --schedule (IANA name, default UTC)")
     .option("--unschedule", "remove the autonomous-cycle schedule and exit")
-    .option("--rate <spec>", "send rate limit per channel, e.g. sms=20/1s (repeatable; defaults email=200/1s sms=20/1s push=100/1s in_app=200/1s)", (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option("--shutdown-timeout <ms>", "on SIGTERM, wait this long for active jobs before abandoning them (they are retried later)", "30000")
+    .option(
+      "--rate <spec>",
+      "send rate limit per channel, e.g. sms=20/1s (repeatable; defaults email=200/1s sms=20/1s push=100/1s in_app=200/1s)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      "--shutdown-timeout <ms>",
+      "on SIGTERM, wait this long for active jobs before abandoning them (they are retried later)",
+      "30000",
+    )
     .action(runAction(async (opts: WorkerOptions) => runWorker(opts, deps)));
 }
 
@@ -88,10 +102,12 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
     }
   }
 
-  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.PULSE_DATA_DIR, schema: config.PULSE_DB_SCHEMA }).catch(async (err: unknown) => {
-    await closeRedisConnection(connection);
-    throw err;
-  });
+  const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.PULSE_DATA_DIR, schema: config.PULSE_DB_SCHEMA }).catch(
+    async (err: unknown) => {
+      await closeRedisConnection(connection);
+      throw err;
+    },
+  );
   const runner = new BullmqRunner({ connection, prefix });
   let pool: WorkerPool | undefined;
   const shutdown = async (): Promise<void> => {

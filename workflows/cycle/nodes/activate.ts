@@ -27,7 +27,15 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
   const { cycleId, settings } = state;
   const experimentId = experimentIdOf(cycleId);
   const asOf = new Date(state.asOf);
-  await ensureExperiment(deps.db, { experimentId, cycleId, name: `cycle ${cycleId}`, source: "pulse", salt: experimentId, holdoutShares: { default: settings.holdoutShare }, startedAt: asOf });
+  await ensureExperiment(deps.db, {
+    experimentId,
+    cycleId,
+    name: `cycle ${cycleId}`,
+    source: "pulse",
+    salt: experimentId,
+    holdoutShares: { default: settings.holdoutShare },
+    startedAt: asOf,
+  });
 
   const { rows } = await deps.db.pool.query<{ customer_id: string; segment_id: string; decision: string; code: string | null }>(
     "SELECT customer_id, segment_id, decision, reasons->0->>'code' AS code FROM cycle_targets WHERE cycle_id = $1 ORDER BY customer_id",
@@ -45,20 +53,41 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
   // The global control group is recorded too (never contacted), so its outcomes can be compared later.
   const globalControl = rows.filter((r) => r.code === "global_control");
   const assignments = [
-    ...assigned.assignments.map((a) => ({ customerId: a.customerId, segmentId: segmentById.get(a.customerId) ?? null, arm: a.arm, bucket: a.bucket })),
+    ...assigned.assignments.map((a) => ({
+      customerId: a.customerId,
+      segmentId: segmentById.get(a.customerId) ?? null,
+      arm: a.arm,
+      bucket: a.bucket,
+    })),
     ...globalControl.map((r) => ({ customerId: r.customer_id, segmentId: r.segment_id, arm: "global_control" as const, bucket: 0 })),
   ];
   await saveAssignments(deps.db, experimentId, assignments);
   // Activation shards and measurement join the assignments: give the planner their size.
   await analyzeTables(deps.db, ["holdout_assignments"]);
   const counts = await armCounts(deps.db, experimentId);
-  const srm = checkSampleRatio({ observed: { treatment: counts.treatment ?? 0, holdout: counts.holdout ?? 0 }, expected: { treatment: 1 - settings.holdoutShare, holdout: settings.holdoutShare } });
+  const srm = checkSampleRatio({
+    observed: { treatment: counts.treatment ?? 0, holdout: counts.holdout ?? 0 },
+    expected: { treatment: 1 - settings.holdoutShare, holdout: settings.holdoutShare },
+  });
   // The assignments are audited in one append, once: a re-run of this node (its process
   // died, or enqueueing failed) finds the same assignments already audited and does not log them twice.
   if (!(await hasCycleEntry(deps.db, cycleId, "tool_call", { tool: "holdout" }))) {
     await deps.audit.appendMany([
-      toolCallEntry(deps.actor, cycleId, "holdout", { experimentId, contacts: contacts.length, holdoutShare: settings.holdoutShare }, counts, `${counts.treatment ?? 0} treated, ${counts.holdout ?? 0} held out, ${counts.global_control ?? 0} in the global control; SRM p = ${srm.pValue.toPrecision(3)}`),
-      ...assignments.map((a) => ({ kind: "holdout" as const, actor: deps.actor, cycleId, customerId: a.customerId, entry: { experimentId, arm: a.arm, bucket: a.arm === "global_control" ? null : a.bucket, segmentId: a.segmentId } })),
+      toolCallEntry(
+        deps.actor,
+        cycleId,
+        "holdout",
+        { experimentId, contacts: contacts.length, holdoutShare: settings.holdoutShare },
+        counts,
+        `${counts.treatment ?? 0} treated, ${counts.holdout ?? 0} held out, ${counts.global_control ?? 0} in the global control; SRM p = ${srm.pValue.toPrecision(3)}`,
+      ),
+      ...assignments.map((a) => ({
+        kind: "holdout" as const,
+        actor: deps.actor,
+        cycleId,
+        customerId: a.customerId,
+        entry: { experimentId, arm: a.arm, bucket: a.arm === "global_control" ? null : a.bucket, segmentId: a.segmentId },
+      })),
     ]);
   }
 
@@ -76,12 +105,20 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
     const treated = treatedByCampaign.get(c.campaignId) ?? 0;
     const shardCount = Math.max(1, Math.ceil(treated / settings.shardSize));
     for (let shard = 0; shard < shardCount && treated > 0; shard++) {
-      await deps.runner.enqueue("activation", { cycleId, campaignId: c.campaignId, shard, shardCount }, { jobId: jobIds.activation(cycleId, index, shard) });
+      await deps.runner.enqueue(
+        "activation",
+        { cycleId, campaignId: c.campaignId, shard, shardCount },
+        { jobId: jobIds.activation(cycleId, index, shard) },
+      );
       shards++;
     }
   }
   const windowEndsAt = new Date(asOf.getTime() + settings.attributionDays * DAY);
-  await deps.runner.enqueue("measure", { cycleId, windowEndsAt: windowEndsAt.toISOString() }, { jobId: jobIds.measure(cycleId), delayMs: Math.max(0, windowEndsAt.getTime() - deps.clock.now().getTime()) });
+  await deps.runner.enqueue(
+    "measure",
+    { cycleId, windowEndsAt: windowEndsAt.toISOString() },
+    { jobId: jobIds.measure(cycleId), delayMs: Math.max(0, windowEndsAt.getTime() - deps.clock.now().getTime()) },
+  );
   await setCycleStatus(deps.db, cycleId, "activated");
   return {
     status: "activated",

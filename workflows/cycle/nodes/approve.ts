@@ -36,9 +36,14 @@ export function checkDecider(state: Pick<CycleState, "requestedBy">, answer: App
  * Pure checks of a decision against the cycle, at the time it was made: checkDecider, and an
  * approval must come before the request expires (a plan can always be turned down: nothing is sent).
  */
-export function validateDecision(state: Pick<CycleState, "requestedBy" | "review">, answer: ApprovalAnswer, decidedAt: Date): ApprovalAnswer {
+export function validateDecision(
+  state: Pick<CycleState, "requestedBy" | "review">,
+  answer: ApprovalAnswer,
+  decidedAt: Date,
+): ApprovalAnswer {
   checkDecider(state, answer);
-  if (answer.decision === "approved" && state.review && decidedAt > new Date(state.review.expiresAt)) throw new InvalidApprovalError(`the approval request expired at ${state.review.expiresAt}`);
+  if (answer.decision === "approved" && state.review && decidedAt > new Date(state.review.expiresAt))
+    throw new InvalidApprovalError(`the approval request expired at ${state.review.expiresAt}`);
   return answer;
 }
 

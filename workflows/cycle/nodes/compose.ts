@@ -7,14 +7,25 @@ import type { Campaign, CycleState } from "../state.js";
 import { campaignIdOf } from "./plan.js";
 
 /** Audit entries for the model drafts content QA turned down, and for the library variants that took their place. */
-export function copyQaVerdicts(actor: string, cycleId: string, campaignId: string, copy: Pick<SegmentCopy, "rejected" | "replaced">): NewAuditEntry[] {
+export function copyQaVerdicts(
+  actor: string,
+  cycleId: string,
+  campaignId: string,
+  copy: Pick<SegmentCopy, "rejected" | "replaced">,
+): NewAuditEntry[] {
   const reasons = (issues: readonly CopyIssue[]) => issues.slice(0, 50).map((i) => `${i.field ? `${i.field}: ` : ""}${i.message}`);
   return [
     ...copy.rejected.map((r) => ({
       kind: "guardrail_verdict" as const,
       actor,
       cycleId,
-      entry: { check: "content_qa", subject: `${campaignId} model draft ${r.slot + 1}, try ${r.attempt + 1}`, passed: false, reasons: reasons(r.issues), details: { stage: "compose", slot: r.slot, attempt: r.attempt } },
+      entry: {
+        check: "content_qa",
+        subject: `${campaignId} model draft ${r.slot + 1}, try ${r.attempt + 1}`,
+        passed: false,
+        reasons: reasons(r.issues),
+        details: { stage: "compose", slot: r.slot, attempt: r.attempt },
+      },
     })),
     ...copy.replaced.map((r) => ({
       kind: "guardrail_verdict" as const,
@@ -24,7 +35,12 @@ export function copyQaVerdicts(actor: string, cycleId: string, campaignId: strin
         check: "copy_replacement",
         subject: `${campaignId} slot ${r.slot + 1}`,
         passed: r.replacementId !== null,
-        reasons: [r.replacementId ? `the model's copy failed content QA on every try; library variant ${r.replacementId} takes the slot` : "the model's copy failed content QA on every try and no library variant was left", ...reasons(r.reasons)],
+        reasons: [
+          r.replacementId
+            ? `the model's copy failed content QA on every try; library variant ${r.replacementId} takes the slot`
+            : "the model's copy failed content QA on every try and no library variant was left",
+          ...reasons(r.reasons),
+        ],
         details: { stage: "compose", slot: r.slot, replacementId: r.replacementId },
       },
     })),
@@ -68,11 +84,16 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
       offerDepth: p.offerDepth,
       sendHourLocal: p.sendHourLocal,
       source: usedLlm ? "llm" : "offline",
-      variants: out.variants.map((v) => ({ variantId: v.variantId, fields: v.fields as Record<string, string>, ...(v.prompt ? { prompt: v.prompt } : {}) })),
+      variants: out.variants.map((v) => ({
+        variantId: v.variantId,
+        fields: v.fields as Record<string, string>,
+        ...(v.prompt ? { prompt: v.prompt } : {}),
+      })),
     };
     campaigns.push(campaign);
     // Every model draft that failed content QA, and every slot the library had to fill, is a verdict of its own.
-    if (segOut && (segOut.rejected.length > 0 || segOut.replaced.length > 0)) await deps.audit.appendMany(copyQaVerdicts(deps.actor, cycleId, campaign.campaignId, segOut));
+    if (segOut && (segOut.rejected.length > 0 || segOut.replaced.length > 0))
+      await deps.audit.appendMany(copyQaVerdicts(deps.actor, cycleId, campaign.campaignId, segOut));
     await auditToolCall(
       deps,
       cycleId,

@@ -35,7 +35,10 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
   await measureOutcomes(deps.db, experimentId, from, to);
   // The outcomes are read next (here and by learn); the cycle's messages, all sent by now, are read
   // by the next cycle's eligibility checks.
-  await analyzeTables(deps.db, ["experiment_outcomes", { table: "messages", columns: ["message_id", "cycle_id", "campaign_id", "customer_id", "channel", "status", "sent_at", "created_at"] }]);
+  await analyzeTables(deps.db, [
+    "experiment_outcomes",
+    { table: "messages", columns: ["message_id", "cycle_id", "campaign_id", "customer_id", "channel", "status", "sent_at", "created_at"] },
+  ]);
   const records = await outcomeRecords(deps.db, cycleId, experimentId);
   const segName = new Map(state.refresh!.segments.map((s) => [s.segmentId, s.name]));
   const lift = measureLift({
@@ -51,7 +54,14 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
     defaultHoldoutShare: settings.holdoutShare,
   });
   const all = measureLift({
-    records: records.map((r) => ({ group: "all campaigns", arm: r.arm, converted: r.converted, revenue: r.revenue, margin: r.margin, unsubscribed: r.unsubscribed })),
+    records: records.map((r) => ({
+      group: "all campaigns",
+      arm: r.arm,
+      converted: r.converted,
+      revenue: r.revenue,
+      margin: r.margin,
+      unsubscribed: r.unsubscribed,
+    })),
     defaultHoldoutShare: settings.holdoutShare,
   });
   const groups = [...lift.groups, ...all.groups];
@@ -74,11 +84,32 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
   // Audited once, in one append: a re-run of this node (its process died before the checkpoint) measures again but logs nothing twice.
   if (!(await hasCycleEntry(deps.db, cycleId, "measurement"))) {
     await deps.audit.appendMany([
-      toolCallEntry(deps.actor, cycleId, "lift", { experimentId, records: records.length, from: from.toISOString(), to: to.toISOString() }, groups, `lift for ${lift.groups.length} segment × strategy groups`),
-      { kind: "measurement", actor: deps.actor, cycleId, entry: { experimentId, readoutDigest: digest, summary: [readout.headline, ...readout.lines].join("\n").slice(0, 2000) } },
+      toolCallEntry(
+        deps.actor,
+        cycleId,
+        "lift",
+        { experimentId, records: records.length, from: from.toISOString(), to: to.toISOString() },
+        groups,
+        `lift for ${lift.groups.length} segment × strategy groups`,
+      ),
+      {
+        kind: "measurement",
+        actor: deps.actor,
+        cycleId,
+        entry: { experimentId, readoutDigest: digest, summary: [readout.headline, ...readout.lines].join("\n").slice(0, 2000) },
+      },
     ]);
   }
-  await setCycleStatus(deps.db, cycleId, "measured", { summary: { lift: groups.map((g) => ({ group: g.group, conversionDiff: g.conversion.difference, ci: g.conversion.ci, significant: g.significant })) } });
+  await setCycleStatus(deps.db, cycleId, "measured", {
+    summary: {
+      lift: groups.map((g) => ({
+        group: g.group,
+        conversionDiff: g.conversion.difference,
+        ci: g.conversion.ci,
+        significant: g.significant,
+      })),
+    },
+  });
   return {
     status: "measured",
     agents: { ...state.agents, "measurement-analyst": provenance },

@@ -10,10 +10,17 @@ import { planTargets, type Strategy } from "../../../tools/targeting.js";
 import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
 import { auditToolCall } from "../audit-helpers.js";
 import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
-import { CONTACT_STRATEGIES, meanAov, nextLocalHour, priorUpliftFn, segmentSituation, targetingCustomer, type UpliftFn } from "../planning.js";
+import {
+  CONTACT_STRATEGIES,
+  meanAov,
+  nextLocalHour,
+  priorUpliftFn,
+  segmentSituation,
+  targetingCustomer,
+  type UpliftFn,
+} from "../planning.js";
 import type { CycleState } from "../state.js";
 import { cycleData, segmentOf } from "./refresh.js";
-
 
 export interface LearnedUplift {
   model: UpliftModel;
@@ -23,17 +30,26 @@ export interface LearnedUplift {
   holdout: number;
 }
 
-export const campaignIdOf = (cycleId: string, segmentId: string, strategy: string, channel: string) => `${cycleId}.${segmentId}.${strategy}.${channel}`;
+export const campaignIdOf = (cycleId: string, segmentId: string, strategy: string, channel: string) =>
+  `${cycleId}.${segmentId}.${strategy}.${channel}`;
 
 /** Uplift from Pulse's own holdouts where a model exists for the strategy (its level, the prior's shape across channels and offers), else the prior. */
-async function upliftFunction(deps: CycleDeps, data: Awaited<ReturnType<typeof cycleData>>): Promise<{ fn: UpliftFn; sources: Record<string, string> }> {
+async function upliftFunction(
+  deps: CycleDeps,
+  data: Awaited<ReturnType<typeof cycleData>>,
+): Promise<{ fn: UpliftFn; sources: Record<string, string> }> {
   const prior = priorUpliftFn(data);
   const learned = new Map<Strategy, { level: Float64Array; channel: string; offerDepth: number; runId: string }>();
   const rows = data.customers.map((_, i) => Array.from(data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
   for (const strategy of CONTACT_STRATEGIES) {
     const m = await latestModel<LearnedUplift>(deps.db, `uplift:${strategy}`);
     if (!m || m.asOf > data.asOf) continue;
-    learned.set(strategy, { level: Float64Array.from(predictUplift(m.params.model, rows)), channel: m.params.channel, offerDepth: m.params.offerDepth, runId: m.runId });
+    learned.set(strategy, {
+      level: Float64Array.from(predictUplift(m.params.model, rows)),
+      channel: m.params.channel,
+      offerDepth: m.params.offerDepth,
+      runId: m.runId,
+    });
   }
   const fn: UpliftFn = (i, strategy, channel, offerDepth) => {
     const l = learned.get(strategy);
@@ -62,9 +78,19 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
     deps,
     cycleId,
     "plan_options",
-    { segments: segments.map((s) => s.segmentId), channels: settings.channels, offerDepths: settings.offerDepths, maxDiscount: settings.maxDiscount, uplift: sources },
+    {
+      segments: segments.map((s) => s.segmentId),
+      channels: settings.channels,
+      offerDepths: settings.offerDepths,
+      maxDiscount: settings.maxDiscount,
+      uplift: sources,
+    },
     situations.map((s) => s.options.filter((o) => o.contacts > 0).length),
-    `expected value of ${situations.reduce((n, s) => n + s.options.length, 0)} strategy × channel × offer options over ${segments.length} segments (uplift: ${Object.entries(sources).map(([k, v]) => `${k} ${v}`).join(", ")})`,
+    `expected value of ${situations.reduce((n, s) => n + s.options.length, 0)} strategy × channel × offer options over ${segments.length} segments (uplift: ${Object.entries(
+      sources,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")})`,
   );
   const { plans, provenance } = await planSegments(situations, { llm: cycleLlm(deps, cycleId), maxDiscount: settings.maxDiscount });
 
@@ -103,7 +129,10 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       });
       if (d.decision === "contact") {
         contactIdx.push(targets.length - 1);
-        planned.set(targets.length - 1, { plannedAt: nextLocalHour(asOf, data.customers[i]!.timezone, p.sendHourLocal), campaignId: campaignId! });
+        planned.set(targets.length - 1, {
+          plannedAt: nextLocalHour(asOf, data.customers[i]!.timezone, p.sendHourLocal),
+          campaignId: campaignId!,
+        });
       }
     });
   }
@@ -127,8 +156,18 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       return {
         customerId: id,
         timezone: tz,
-        consents: c.consents.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number], purpose: x.purpose as "marketing" | "transactional", status: x.status as "granted" | "revoked", recordedAt: x.recordedAt.toISOString(), ...(x.source ? { source: x.source } : {}) })),
-        suppressions: c.suppressions.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number] | "all", reason: x.reason, addedAt: x.addedAt.toISOString() })),
+        consents: c.consents.map((x) => ({
+          channel: x.channel as (typeof CHANNELS)[number],
+          purpose: x.purpose as "marketing" | "transactional",
+          status: x.status as "granted" | "revoked",
+          recordedAt: x.recordedAt.toISOString(),
+          ...(x.source ? { source: x.source } : {}),
+        })),
+        suppressions: c.suppressions.map((x) => ({
+          channel: x.channel as (typeof CHANNELS)[number] | "all",
+          reason: x.reason,
+          addedAt: x.addedAt.toISOString(),
+        })),
         sends: c.sends.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number], at: x.at.toISOString() })),
         lastConversionAt: c.lastConversionAt?.toISOString() ?? null,
         globalControl: isInGlobalControl(id, { salt: settings.globalControlSalt, share: settings.globalControlShare }),
@@ -143,7 +182,14 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       t.reasons = d.reasons.map((r) => ({ code: r.code, message: r.message }));
     }
   }
-  await auditToolCall(deps, cycleId, "eligibility", { candidates: contactIdx.length, outOfStock }, { eligible: eligibility.eligibleCount, blockedBy: eligibility.blockedBy }, `${eligibility.eligibleCount} of ${contactIdx.length} candidates eligible`);
+  await auditToolCall(
+    deps,
+    cycleId,
+    "eligibility",
+    { candidates: contactIdx.length, outOfStock },
+    { eligible: eligibility.eligibleCount, blockedBy: eligibility.blockedBy },
+    `${eligibility.eligibleCount} of ${contactIdx.length} candidates eligible`,
+  );
   await saveTargets(deps.db, cycleId, targets);
   // Review, activation and its shards, and measurement read the targets: give the planner their size.
   await analyzeTables(deps.db, [{ table: "cycle_targets", columns: ["cycle_id", "customer_id", "campaign_id", "decision", "segment_id"] }]);
@@ -175,15 +221,39 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
     targets.map((t, k) => {
       const e = eligibleByIdx.get(k);
       if (e) {
-        return { kind: "eligibility" as const, actor: deps.actor, cycleId, customerId: t.customerId, entry: { channel: t.channel as (typeof CHANNELS)[number], eligible: e.eligible, reasons: e.reasons.map((r) => ({ code: r.code, message: r.message })) } };
+        return {
+          kind: "eligibility" as const,
+          actor: deps.actor,
+          cycleId,
+          customerId: t.customerId,
+          entry: {
+            channel: t.channel as (typeof CHANNELS)[number],
+            eligible: e.eligible,
+            reasons: e.reasons.map((r) => ({ code: r.code, message: r.message })),
+          },
+        };
       }
       const r = t.reasons[0] ?? { code: "not_targeted", message: "not targeted" };
-      return { kind: "suppression" as const, actor: deps.actor, cycleId, customerId: t.customerId, entry: { channel: (t.channel ?? "all") as (typeof CHANNELS)[number] | "all", reasonCode: r.code, reason: t.reasons.map((x) => x.message).join("; ").slice(0, 1000) } };
+      return {
+        kind: "suppression" as const,
+        actor: deps.actor,
+        cycleId,
+        customerId: t.customerId,
+        entry: {
+          channel: (t.channel ?? "all") as (typeof CHANNELS)[number] | "all",
+          reasonCode: r.code,
+          reason: t.reasons
+            .map((x) => x.message)
+            .join("; ")
+            .slice(0, 1000),
+        },
+      };
     }),
   );
 
   const skipped: Record<string, number> = {};
-  for (const t of targets) if (t.decision === "skip") skipped[t.reasons[0]?.code ?? "unknown"] = (skipped[t.reasons[0]?.code ?? "unknown"] ?? 0) + 1;
+  for (const t of targets)
+    if (t.decision === "skip") skipped[t.reasons[0]?.code ?? "unknown"] = (skipped[t.reasons[0]?.code ?? "unknown"] ?? 0) + 1;
   return {
     status: "planned",
     agents: { ...state.agents, strategist: provenance },

@@ -11,9 +11,21 @@ import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
 /** Money and count features are clustered on a log scale so a few big spenders don't make their own segments. */
-const LOG_SCALE = new Set(["recency_days", "frequency", "monetary", "aov", "tenure_days", "overdue_ratio", "days_since_engagement", "mean_interpurchase_days"]);
+const LOG_SCALE = new Set([
+  "recency_days",
+  "frequency",
+  "monetary",
+  "aov",
+  "tenure_days",
+  "overdue_ratio",
+  "days_since_engagement",
+  "mean_interpurchase_days",
+]);
 
-const digestBuffer = (a: ArrayLike<number>) => createHash("sha256").update(Buffer.from(Float64Array.from(a).buffer)).digest("hex");
+const digestBuffer = (a: ArrayLike<number>) =>
+  createHash("sha256")
+    .update(Buffer.from(Float64Array.from(a).buffer))
+    .digest("hex");
 
 /** The cycle's per-customer data: from this process's cache, else computed (same result after a restart). */
 export async function cycleData(deps: CycleDeps, state: Pick<CycleState, "cycleId" | "asOf" | "settings">): Promise<CycleData> {
@@ -81,11 +93,17 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
   }
   const monetary = Float64Array.from({ length: n }, (_, i) => features.values[i * FEATURE_COUNT + featureIndex("monetary")]!);
   const previous = await latestSegmentRun(deps.db, asOf, segmentRunId(cycleId));
-  const prevReport = previous?.report as { features?: string[]; standardization?: { mean: number[]; std: number[] } | null; nextIdNumber?: number } | undefined;
+  const prevReport = previous?.report as
+    { features?: string[]; standardization?: { mean: number[]; std: number[] } | null; nextIdNumber?: number } | undefined;
   const segStarted = Date.now();
   const { labels, summary } = segmentMatrix(
     { ids: features.customer_ids, features: names, data: matrix, values: monetary },
-    { seed: state.settings.segmentation.seed, kMin: state.settings.segmentation.kMin, kMax: state.settings.segmentation.kMax, monetaryFeature: "monetary" },
+    {
+      seed: state.settings.segmentation.seed,
+      kMin: state.settings.segmentation.kMin,
+      kMax: state.settings.segmentation.kMax,
+      monetaryFeature: "monetary",
+    },
     previous && prevReport?.features && JSON.stringify(prevReport.features) === JSON.stringify(names)
       ? {
           features: names,
@@ -111,12 +129,32 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
       silhouette: chosen?.silhouette ?? null,
       daviesBouldin: chosen?.daviesBouldin ?? null,
       params: { features: names, seed: state.settings.segmentation.seed },
-      report: { features: names, standardization: summary.standardization, nextIdNumber: summary.identity.nextIdNumber, identity: { ...summary.identity, transitions: null }, density: { ...summary.density, outliers: { ...summary.density.outliers, ids: summary.density.outliers.ids.slice(0, 100) } } },
+      report: {
+        features: names,
+        standardization: summary.standardization,
+        nextIdNumber: summary.identity.nextIdNumber,
+        identity: { ...summary.identity, transitions: null },
+        density: { ...summary.density, outliers: { ...summary.density.outliers, ids: summary.density.outliers.ids.slice(0, 100) } },
+      },
     },
-    summary.segments.map((s) => ({ segmentId: s.id, name: s.name, size: s.size, centroid: s.centroid, profile: { share: s.share, valueShare: s.valueShare, meanZ: s.meanZ, topFeatures: s.topFeatures, archetype: s.archetype } })),
+    summary.segments.map((s) => ({
+      segmentId: s.id,
+      name: s.name,
+      size: s.size,
+      centroid: s.centroid,
+      profile: { share: s.share, valueShare: s.valueShare, meanZ: s.meanZ, topFeatures: s.topFeatures, archetype: s.archetype },
+    })),
     { customerIds: features.customer_ids, segmentIds: segIds, outliers },
   );
-  await saveScores(deps.db, { runId: `${cycleId}.fatigue`, model: "fatigue", version: "fatigue/1", asOf }, { customerIds: features.customer_ids, values: fatigue.map((f) => f.fatigue), details: fatigue.map((f) => ({ strategy: f.strategy, allowedChannels: f.allowedChannels, engagement: f.engagement })) });
+  await saveScores(
+    deps.db,
+    { runId: `${cycleId}.fatigue`, model: "fatigue", version: "fatigue/1", asOf },
+    {
+      customerIds: features.customer_ids,
+      values: fatigue.map((f) => f.fatigue),
+      details: fatigue.map((f) => ({ strategy: f.strategy, allowedChannels: f.allowedChannels, engagement: f.engagement })),
+    },
+  );
 
   if (finish) {
     data = await finish();
@@ -125,10 +163,38 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
   const cycle = data!;
 
   // The tool calls in the order they were made.
-  await auditToolCall(deps, cycleId, "features", { asOf: state.asOf, customers: n }, { digest: digestBuffer(features.values) }, `${FEATURE_COUNT} features for ${n} customers as of ${state.asOf}`);
-  await auditToolCall(deps, cycleId, "fatigue", { asOf: state.asOf, customers: n }, { cooldown: fatigue.filter((f) => f.strategy === "cooldown").length }, `fatigue and engagement per channel; ${fatigue.filter((f) => f.strategy === "cooldown").length} customers above the cool-down threshold`);
-  await auditToolCall(deps, cycleId, "clv", { asOf: state.asOf, customers: n }, { digest: digestBuffer(cycle.clv.map((c) => c.clv)) }, `BG/NBD + Gamma-Gamma CLV and P(alive) for ${n} customers`);
-  await auditToolCall(deps, cycleId, "churn", { asOf: state.asOf, horizonDays: 90 }, { auc: cycle.churnAuc }, `churn model on a 90-day time split, AUC ${cycle.churnAuc?.toFixed(3) ?? "n/a"}`);
+  await auditToolCall(
+    deps,
+    cycleId,
+    "features",
+    { asOf: state.asOf, customers: n },
+    { digest: digestBuffer(features.values) },
+    `${FEATURE_COUNT} features for ${n} customers as of ${state.asOf}`,
+  );
+  await auditToolCall(
+    deps,
+    cycleId,
+    "fatigue",
+    { asOf: state.asOf, customers: n },
+    { cooldown: fatigue.filter((f) => f.strategy === "cooldown").length },
+    `fatigue and engagement per channel; ${fatigue.filter((f) => f.strategy === "cooldown").length} customers above the cool-down threshold`,
+  );
+  await auditToolCall(
+    deps,
+    cycleId,
+    "clv",
+    { asOf: state.asOf, customers: n },
+    { digest: digestBuffer(cycle.clv.map((c) => c.clv)) },
+    `BG/NBD + Gamma-Gamma CLV and P(alive) for ${n} customers`,
+  );
+  await auditToolCall(
+    deps,
+    cycleId,
+    "churn",
+    { asOf: state.asOf, horizonDays: 90 },
+    { auc: cycle.churnAuc },
+    `churn model on a 90-day time split, AUC ${cycle.churnAuc?.toFixed(3) ?? "n/a"}`,
+  );
   await auditToolCall(
     deps,
     cycleId,
@@ -139,11 +205,30 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
     segmentMs,
   );
 
-  await saveScores(deps.db, { runId: `${cycleId}.clv`, model: "clv", version: "bgnbd-gg/1", asOf }, { customerIds: features.customer_ids, values: cycle.clv.map((c) => c.clv), details: cycle.clv.map((c) => ({ pAlive: c.pAlive, expectedPurchases52w: c.expectedPurchases })) });
-  await saveScores(deps.db, { runId: `${cycleId}.churn`, model: "churn", version: "logit-90d/1", asOf, metrics: { auc: cycle.churnAuc } }, { customerIds: features.customer_ids, values: cycle.churn });
+  await saveScores(
+    deps.db,
+    { runId: `${cycleId}.clv`, model: "clv", version: "bgnbd-gg/1", asOf },
+    {
+      customerIds: features.customer_ids,
+      values: cycle.clv.map((c) => c.clv),
+      details: cycle.clv.map((c) => ({ pAlive: c.pAlive, expectedPurchases52w: c.expectedPurchases })),
+    },
+  );
+  await saveScores(
+    deps.db,
+    { runId: `${cycleId}.churn`, model: "churn", version: "logit-90d/1", asOf, metrics: { auc: cycle.churnAuc } },
+    { customerIds: features.customer_ids, values: cycle.churn },
+  );
 
   const explained = await explainSegments(
-    summary.segments.map((s) => ({ segmentId: s.id, name: s.name, size: s.size, share: s.share, valueShare: s.valueShare, topFeatures: s.topFeatures })),
+    summary.segments.map((s) => ({
+      segmentId: s.id,
+      name: s.name,
+      size: s.size,
+      share: s.share,
+      valueShare: s.valueShare,
+      topFeatures: s.topFeatures,
+    })),
     { llm: cycleLlm(deps, cycleId) },
   );
   const description = new Map(explained.segments.map((s) => [s.segmentId, s.description]));
@@ -182,7 +267,12 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
         description: description.get(s.id) ?? "",
         traits: s.topFeatures.slice(0, 3).map((f) => `${f.feature} ${f.direction} (${f.z.toFixed(1)})`),
       })),
-      identity: { matched: summary.identity.matched.length, births: summary.identity.births, deaths: summary.identity.deaths.map((d) => d.id), stability: summary.identity.stability },
+      identity: {
+        matched: summary.identity.matched.length,
+        births: summary.identity.births,
+        deaths: summary.identity.deaths.map((d) => d.id),
+        stability: summary.identity.stability,
+      },
       outliers: summary.density.outliers.estimatedTotal,
       churnAuc: cycle.churnAuc,
       seconds: (Date.now() - started) / 1000,

@@ -17,10 +17,21 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
 
   for (const c of state.copy!.campaigns) {
     const issues = c.variants.flatMap((v) => {
-      const verdict = checkContent({ channel: c.channel as "email" | "sms" | "push" | "in_app", fields: v.fields, stage: "template", offer: { depth: c.offerDepth, maxDepth: settings.maxDiscount }, bannedWords: settings.brand.bannedWords });
+      const verdict = checkContent({
+        channel: c.channel as "email" | "sms" | "push" | "in_app",
+        fields: v.fields,
+        stage: "template",
+        offer: { depth: c.offerDepth, maxDepth: settings.maxDiscount },
+        bannedWords: settings.brand.bannedWords,
+      });
       return verdict.issues.map((i) => `${v.variantId}: ${i.message}`);
     });
-    checks.push({ check: "content_qa", subject: c.campaignId, passed: issues.length === 0 && c.variants.length > 0, reasons: c.variants.length ? issues : ["no variant passed content QA"] });
+    checks.push({
+      check: "content_qa",
+      subject: c.campaignId,
+      passed: issues.length === 0 && c.variants.length > 0,
+      reasons: c.variants.length ? issues : ["no variant passed content QA"],
+    });
   }
 
   // Fairness across protected attributes, over every customer the plan considered.
@@ -29,29 +40,50 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
     [cycleId],
   );
   const report = assessFairness(
-    rows.map((r) => ({ attributes: { age_band: r.age_band, region: r.region }, offered: r.decision === "contact", discount: r.decision === "contact" ? r.offer_depth : 0 })),
+    rows.map((r) => ({
+      attributes: { age_band: r.age_band, region: r.region },
+      offered: r.decision === "contact",
+      discount: r.decision === "contact" ? r.offer_depth : 0,
+    })),
     settings.fairnessAttributes,
   );
   const fairness = fairnessVerdict(report, `cycle ${cycleId}`);
   checks.push({ check: fairness.check, subject: fairness.subject, passed: fairness.passed, reasons: fairness.reasons });
 
   for (const c of checks) {
-    await deps.audit.append({ kind: "guardrail_verdict", actor: deps.actor, cycleId, entry: { check: c.check, subject: c.subject, passed: c.passed, reasons: c.reasons.slice(0, 50) } });
+    await deps.audit.append({
+      kind: "guardrail_verdict",
+      actor: deps.actor,
+      cycleId,
+      entry: { check: c.check, subject: c.subject, passed: c.passed, reasons: c.reasons.slice(0, 50) },
+    });
   }
 
   const contentVersions = [
     ...new Set(
       state.copy!.campaigns.flatMap((c) =>
-        c.variants.map((v) => (v.prompt ? contentVersionKey({ type: "prompt", id: v.prompt.id, version: v.prompt.version, hash: v.prompt.hash }) : contentVersionKey({ type: "template", id: v.variantId.replace(/\.\d+$/, ""), version: 1 }))),
+        c.variants.map((v) =>
+          v.prompt
+            ? contentVersionKey({ type: "prompt", id: v.prompt.id, version: v.prompt.version, hash: v.prompt.hash })
+            : contentVersionKey({ type: "template", id: v.variantId.replace(/\.\d+$/, ""), version: 1 }),
+        ),
       ),
     ),
   ];
   const risk = assessPlanRisk(
-    { maxDiscount: Math.max(0, ...state.plan!.segments.filter((s) => s.contacts > 0).map((s) => s.offerDepth)), audienceSize: state.plan!.contacts, contentVersions, checks },
+    {
+      maxDiscount: Math.max(0, ...state.plan!.segments.filter((s) => s.contacts > 0).map((s) => s.offerDepth)),
+      audienceSize: state.plan!.contacts,
+      contentVersions,
+      checks,
+    },
     await listApprovedContentVersions(deps.db, contentVersions),
     settings.approvalPolicy,
   );
-  const { rows: existing } = await deps.db.pool.query<{ approval_id: string }>("SELECT approval_id FROM approvals WHERE cycle_id = $1 ORDER BY created_at DESC LIMIT 1", [cycleId]);
+  const { rows: existing } = await deps.db.pool.query<{ approval_id: string }>(
+    "SELECT approval_id FROM approvals WHERE cycle_id = $1 ORDER BY created_at DESC LIMIT 1",
+    [cycleId],
+  );
   const approval = existing[0]
     ? (await deps.approvals.get(existing[0].approval_id))!
     : await deps.approvals.requestApproval(cycleId, state.requestedBy, risk, settings.approvalPolicy.ttlHours * 3_600_000);
@@ -66,6 +98,15 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
       autoApproved,
       expiresAt: approval.expiresAt.toISOString(),
     },
-    ...(autoApproved ? { approval: { decision: "approved" as const, by: approval.decidedBy!, reason: "auto-approved by policy", at: (approval.decidedAt ?? deps.clock.now()).toISOString() } } : {}),
+    ...(autoApproved
+      ? {
+          approval: {
+            decision: "approved" as const,
+            by: approval.decidedBy!,
+            reason: "auto-approved by policy",
+            at: (approval.decidedAt ?? deps.clock.now()).toISOString(),
+          },
+        }
+      : {}),
   };
 }

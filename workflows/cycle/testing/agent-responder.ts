@@ -40,7 +40,12 @@ function chooseOptions(user: string) {
   const choices: { segmentId: string; optionId: string | null; rationale: string }[] = [];
   let current: { segmentId: string; best: { optionId: string; net: number } | null } | undefined;
   const flush = () => {
-    if (current) choices.push({ segmentId: current.segmentId, optionId: current.best?.optionId ?? null, rationale: current.best ? "highest net value among the listed options" : "no listed option pays" });
+    if (current)
+      choices.push({
+        segmentId: current.segmentId,
+        optionId: current.best?.optionId ?? null,
+        rationale: current.best ? "highest net value among the listed options" : "no listed option pays",
+      });
   };
   for (const line of user.split("\n")) {
     const segment = /^Segment "([^"]+)"/.exec(line);

@@ -29,7 +29,8 @@ export class RecordingRunner implements JobRunner {
     const parsed = parseJobData(queue, data);
     const jobId = options.jobId ?? `${queue}.${this.jobs.length + 1}`;
     if (options.jobId !== undefined) checkJobId(queue, options.jobId);
-    if (!this.jobs.some((j) => j.queue === queue && j.jobId === jobId)) this.jobs.push({ queue, jobId, data: parsed, delayMs: options.delayMs ?? 0 });
+    if (!this.jobs.some((j) => j.queue === queue && j.jobId === jobId))
+      this.jobs.push({ queue, jobId, data: parsed, delayMs: options.delayMs ?? 0 });
     return { queue, jobId };
   }
 
@@ -39,12 +40,19 @@ export class RecordingRunner implements JobRunner {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it returns a value `done` accepts; fails with the last value after `timeoutMs`. */
-export async function waitUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean, options: { timeoutMs: number; what: string; intervalMs?: number }): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  options: { timeoutMs: number; what: string; intervalMs?: number },
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await probe();
     if (done(value)) return value;
-    if (Date.now() - started > options.timeoutMs) throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}; last value: ${JSON.stringify(value instanceof Map ? Object.fromEntries(value) : value)}`);
+    if (Date.now() - started > options.timeoutMs)
+      throw new Error(
+        `timed out after ${options.timeoutMs} ms waiting for ${options.what}; last value: ${JSON.stringify(value instanceof Map ? Object.fromEntries(value) : value)}`,
+      );
     await sleep(options.intervalMs ?? 100);
   }
 }
@@ -80,16 +88,33 @@ export interface AuditRowLite {
 
 /** Audit entries of a cycle, optionally of some kinds only, in order. */
 export async function auditEntries(db: Db, cycleId: string, kinds?: readonly string[]): Promise<AuditRowLite[]> {
-  const { rows } = await db.pool.query<{ seq: number; kind: string; actor: string; cycle_id: string | null; customer_id: string | null; entry: Record<string, unknown> }>(
+  const { rows } = await db.pool.query<{
+    seq: number;
+    kind: string;
+    actor: string;
+    cycle_id: string | null;
+    customer_id: string | null;
+    entry: Record<string, unknown>;
+  }>(
     `SELECT seq, kind, actor, cycle_id, customer_id, entry FROM audit_log WHERE cycle_id = $1 ${kinds ? "AND kind = ANY($2)" : ""} ORDER BY seq`,
     kinds ? [cycleId, kinds] : [cycleId],
   );
-  return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, actor: r.actor, cycleId: r.cycle_id, customerId: r.customer_id, entry: r.entry }));
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    kind: r.kind,
+    actor: r.actor,
+    cycleId: r.cycle_id,
+    customerId: r.customer_id,
+    entry: r.entry,
+  }));
 }
 
 /** Holdout arm of every customer assigned in the cycle's experiment. */
 export async function armsOf(db: Db, experimentId: string): Promise<Map<string, "treatment" | "holdout" | "global_control">> {
-  const { rows } = await db.pool.query<{ customer_id: string; arm: "treatment" | "holdout" | "global_control" }>("SELECT customer_id, arm FROM holdout_assignments WHERE experiment_id = $1", [experimentId]);
+  const { rows } = await db.pool.query<{ customer_id: string; arm: "treatment" | "holdout" | "global_control" }>(
+    "SELECT customer_id, arm FROM holdout_assignments WHERE experiment_id = $1",
+    [experimentId],
+  );
   return new Map(rows.map((r) => [r.customer_id, r.arm]));
 }
 
@@ -113,7 +138,9 @@ export async function messagesOf(db: Db, cycleId: string): Promise<MessageRow[]>
 }
 
 export async function sentCount(db: Db, cycleId: string): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE cycle_id = $1 AND status = 'sent'", [cycleId]);
+  const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE cycle_id = $1 AND status = 'sent'", [
+    cycleId,
+  ]);
   return rows[0]!.n;
 }
 

@@ -38,7 +38,10 @@ async function run(): Promise<void> {
   const db = await openDb({ databaseUrl: options.databaseUrl, dataDir: "", schema: options.schema, migrate: false });
   const connection = createRedisConnection(options.redisUrl, { name: "pulse-test-send-worker" });
   const runner = new BullmqRunner({ connection, prefix: options.prefix });
-  const connector = new SlowConnector(new FileOutboxConnector({ path: options.outbox }), { beforeMs: options.delayBeforeMs, afterMs: options.delayAfterMs });
+  const connector = new SlowConnector(new FileOutboxConnector({ path: options.outbox }), {
+    beforeMs: options.delayBeforeMs,
+    afterMs: options.delayAfterMs,
+  });
   const deps = createCycleDeps({ db, config: testConfig(), runner, clock: new ManualClock(options.now), connector });
   const service = await createCycleService(deps);
   const fast = { max: 10_000, durationMs: 1_000 };

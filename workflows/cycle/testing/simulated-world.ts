@@ -37,7 +37,12 @@ const STEP_KINDS: readonly IngestKind[] = ["orders", "events", "responses", "con
 export async function loadSimulatedWorld(db: Db, options: { customers: number; seed: number; months?: number }): Promise<SimulatedWorld> {
   const dir = await mkdtemp(path.join(tmpdir(), "pulse-cycle-world-"));
   try {
-    const generated = await generateWorld({ customers: options.customers, seed: options.seed, ...(options.months ? { months: options.months } : {}), out: path.join(dir, "history") });
+    const generated = await generateWorld({
+      customers: options.customers,
+      seed: options.seed,
+      ...(options.months ? { months: options.months } : {}),
+      out: path.join(dir, "history"),
+    });
     const loads: IngestSummary[] = [];
     for (const kind of HISTORY_KINDS) loads.push(await ingestFile(db, kind, generated.files[kind as keyof typeof generated.files]));
     let steps = 0;

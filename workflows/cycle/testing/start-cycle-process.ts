@@ -26,15 +26,36 @@ const optionsSchema = z.object({
 
 async function run(): Promise<void> {
   const options = optionsSchema.parse(JSON.parse(process.argv[2] ?? "{}"));
-  const db = await openDb({ ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}), dataDir: options.dataDir, schema: options.schema });
+  const db = await openDb({
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    dataDir: options.dataDir,
+    schema: options.schema,
+  });
   try {
     const sim = await loadSimulatedWorld(db, options.world);
     try {
       const runner = new RecordingRunner();
-      const deps = createCycleDeps({ db, config: testConfig(), runner, clock: new ManualClock(sim.asOf), connector: new FileOutboxConnector({ path: options.outbox }) });
+      const deps = createCycleDeps({
+        db,
+        config: testConfig(),
+        runner,
+        clock: new ManualClock(sim.asOf),
+        connector: new FileOutboxConnector({ path: options.outbox }),
+      });
       const service = await createCycleService(deps);
-      const { cycleId, state, waiting } = await service.start({ requestedBy: options.requestedBy, asOf: sim.asOf, settings: options.settings });
-      const result = { cycleId, asOf: sim.asOf.toISOString(), status: state.status, waiting, jobs: runner.jobs.length, risk: state.review?.risk ?? null };
+      const { cycleId, state, waiting } = await service.start({
+        requestedBy: options.requestedBy,
+        asOf: sim.asOf,
+        settings: options.settings,
+      });
+      const result = {
+        cycleId,
+        asOf: sim.asOf.toISOString(),
+        status: state.status,
+        waiting,
+        jobs: runner.jobs.length,
+        risk: state.review?.risk ?? null,
+      };
       process.stdout.write(`result ${JSON.stringify(result)}\n`);
     } finally {
       await sim.cleanup();

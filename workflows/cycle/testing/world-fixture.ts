@@ -59,7 +59,10 @@ export function useSimulatedWorld(options: { customers: number; seed: number; mo
  * A cycle service on the world's database, offline (no LLM key), with a manual clock at the end of
  * the world's history, jobs handed to `runner` (recorded, by default) and sends to a JSONL outbox.
  */
-export async function worldCycleService<R extends JobRunner = RecordingRunner>(world: WorldFixture, options: { runner?: R; outbox?: string } = {}) {
+export async function worldCycleService<R extends JobRunner = RecordingRunner>(
+  world: WorldFixture,
+  options: { runner?: R; outbox?: string } = {},
+) {
   const runner = options.runner ?? (new RecordingRunner() as JobRunner as R);
   const clock = new ManualClock(world.sim.asOf);
   const connector = new FileOutboxConnector({ path: path.join(world.outDir, options.outbox ?? "outbox.jsonl") });
