@@ -11,14 +11,9 @@ import { generateWorld, writeStepFiles, type Strategy } from "../sim/index.js";
 import { messageCounts, targetSummary } from "../store/cycle-repo.js";
 import type { Db } from "../store/db.js";
 import { rfmSummary, type RfmSummary } from "../store/rfm-repo.js";
-import { accountingFor } from "./cycle/deps.js";
-import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "./cycle/processors.js";
-import { createCycleService } from "./cycle/service.js";
 import type { CycleSettingsInput } from "./cycle/settings.js";
 import type { CycleState } from "./cycle/state.js";
-import { createCycleDeps } from "./cycle/wiring.js";
-import { InProcessRunner } from "./jobs/in-process-runner.js";
-import type { JobRunner } from "./jobs/types.js";
+import { createCycleRuntime, type CycleRuntime } from "./runtime.js";
 
 /** The demo's approval policy: plans are approved by policy so the demo runs unattended (it says so). */
 export const DEMO_SETTINGS: CycleSettingsInput = {
@@ -71,6 +66,7 @@ export async function runDemo(options: {
     mark = Date.now();
   };
   const dir = mkdtempSync(path.join(tmpdir(), "pulse-demo-"));
+  let runtime: CycleRuntime | undefined;
   try {
     say(`Simulating a retailer: ${options.customers.toLocaleString("en")} customers, 12 months, seed ${options.seed} ...`);
     const generated = await generateWorld({ customers: options.customers, seed: options.seed, out: dir });
@@ -89,15 +85,16 @@ export async function runDemo(options: {
     // One cycle on the simulated clock, with jobs run in-process and sends delivered to the world.
     const clock = new ManualClock(asOf);
     const connector = createSimulatorConnector();
-    let inner: InProcessRunner | undefined;
-    const runner: JobRunner = {
-      kind: "in-process",
-      enqueue: (queue, data, opts) => inner!.enqueue(queue, data, opts),
-      close: async () => inner?.close(),
-    };
-    const deps = createCycleDeps({ db: options.db, config: options.config, runner, clock, connector, actor: "pulse" });
-    const service = await createCycleService(deps);
-    inner = new InProcessRunner({ processors: cycleProcessors(deps, service), clock, sleep: async () => {}, ...IN_PROCESS_RUNNER_OPTIONS });
+    runtime = await createCycleRuntime(options.config, {
+      db: options.db,
+      runner: "in-process",
+      inProcess: { sleep: async () => {} },
+      clock,
+      connector,
+      actor: "pulse",
+    });
+    const { service } = runtime;
+    const inner = runtime.inProcess!;
 
     say("Running the cycle: refresh → plan → compose → review → approve → activate ...");
     const started = await service.start({ requestedBy: "demo", asOf, settings: DEMO_SETTINGS });
@@ -166,8 +163,7 @@ export async function runDemo(options: {
     const audit = await verifyAuditLog(options.db);
     lap("report");
     timings.total = (Date.now() - t0) / 1000;
-    const acc = accountingFor(deps, cycleId).snapshot();
-    await runner.close();
+    const acc = final.state.llm;
     return {
       customers: options.customers,
       seed: options.seed,
@@ -195,7 +191,7 @@ export async function runDemo(options: {
         ...(audit.break ? { problem: `seq ${audit.break.seq}: ${audit.break.message}` } : {}),
       },
       llm: {
-        mode: deps.makeLlm ? "llm" : "offline",
+        mode: runtime.deps.makeLlm ? "llm" : "offline",
         calls: acc.calls,
         promptTokens: acc.promptTokens,
         completionTokens: acc.completionTokens,
@@ -203,6 +199,7 @@ export async function runDemo(options: {
       },
     };
   } finally {
+    await runtime?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -12,9 +12,9 @@ import { openDb, type Db } from "../../store/db.js";
 import { createTestDb } from "../../store/test-db.js";
 import { exitOf, watchOutput } from "../jobs/test-process.js";
 import { InvalidApprovalError } from "./nodes/approve.js";
-import { createCycleService, type CycleWait } from "./service.js";
+import type { CycleWait } from "./service.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
-import { createCycleDeps } from "./wiring.js";
+import { createCycleRuntime } from "../runtime.js";
 
 const startScript = fileURLToPath(new URL("./testing/start-cycle-process.ts", import.meta.url));
 
@@ -56,14 +56,12 @@ async function approveAfterRestart(db: Db, started: ChildResult, outDir: string)
 
   const runner = new RecordingRunner();
   const clock = new ManualClock(new Date(started.asOf).getTime() + 3_600_000);
-  const deps = createCycleDeps({
+  const { service } = await createCycleRuntime(testConfig(), {
     db,
-    config: testConfig(),
     runner,
     clock,
     connector: new FileOutboxConnector({ path: path.join(outDir, "outbox.jsonl") }),
   });
-  const service = await createCycleService(deps);
 
   const waiting = await service.get(started.cycleId);
   expect(waiting.state.status).toBe("awaiting_approval");

@@ -13,8 +13,6 @@ import { startWorkers, type WorkerPool } from "../jobs/bullmq-workers.js";
 import { createTestRedis, type TestRedis } from "../jobs/test-redis.js";
 import { SEND_QUEUES, type QueueName } from "../jobs/types.js";
 import { jobIds } from "./nodes/activate.js";
-import { cycleProcessors } from "./processors.js";
-import { createCycleService } from "./service.js";
 import {
   armsOf,
   auditEntries,
@@ -27,7 +25,7 @@ import {
   waitUntil,
 } from "./testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
-import { createCycleDeps } from "./wiring.js";
+import { createCycleRuntime } from "../runtime.js";
 
 const DAY = 86_400_000;
 const WORK_QUEUES: QueueName[] = ["activation", ...SEND_QUEUES, "measure"];
@@ -89,8 +87,7 @@ describe("a marketing cycle through BullMQ workers (real PostgreSQL and Redis)",
   it("activates, sends exactly one message per treated customer, then measures lift per segment", async () => {
     const db = testDb.db;
     const clock = new ManualClock(sim.asOf);
-    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector });
-    const service = await createCycleService(deps);
+    const { service, processors } = await createCycleRuntime(testConfig(), { db, runner, clock, connector });
 
     // The graph runs to activation; its jobs wait in Redis, as they would for a separate worker.
     // A larger global control group than the default 2%, so a small world surely has some in it.
@@ -110,7 +107,7 @@ describe("a marketing cycle through BullMQ workers (real PostgreSQL and Redis)",
     pool = startWorkers({
       connection: redis.connection,
       prefix: redis.prefix,
-      processors: cycleProcessors(deps, service),
+      processors,
       queues: WORK_QUEUES,
       limits: FAST_LIMITS,
     });

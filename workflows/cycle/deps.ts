@@ -7,7 +7,8 @@ import type { Approvals } from "../../guardrails/approval-decisions.js";
 import type { AuditLog } from "../../guardrails/audit.js";
 import type { Db } from "../../store/db.js";
 import type { JobRunner } from "../jobs/types.js";
-import type { CycleData } from "./cycle-data.js";
+import type { CycleMemo } from "./cycle-memo.js";
+import type { CycleState } from "./state.js";
 
 /** Everything the cycle's nodes and processors need, passed in (tests and the demo swap parts). */
 export interface CycleDeps {
@@ -24,27 +25,25 @@ export interface CycleDeps {
   makeLlm?: (onCall: LlmCallListener) => LlmClient;
   /** Identical copy prompts are answered from here, across cycles of this process. */
   copyCache: CopyCache;
-  /** Per-cycle LLM accounting, filled by the client's call listener (see llmListener). */
-  accounting: Map<string, LlmAccounting>;
-  /** Per-cycle data computed once per process; recomputed from the database after a restart. */
-  cache: Map<string, CycleData>;
+  /**
+   * Per-cycle data computed once per process and released when the cycle stops in this process
+   * (waits, finishes, is rejected or fails); recomputed from the database when needed again.
+   */
+  memo: CycleMemo;
   /** Who a human approver must not be, and the actor name Pulse writes with. */
   actor: string;
 }
 
-export function accountingFor(deps: Pick<CycleDeps, "accounting">, cycleId: string): LlmAccounting {
-  let a = deps.accounting.get(cycleId);
-  if (!a) {
-    a = new LlmAccounting();
-    deps.accounting.set(cycleId, a);
-  }
-  return a;
-}
-
-/** LLM usage of a cycle so far, for the graph state. */
-export function llmUsage(deps: Pick<CycleDeps, "accounting">, cycleId: string) {
-  const s = accountingFor(deps, cycleId).snapshot();
-  return { calls: s.calls, failures: s.failures, promptTokens: s.promptTokens, completionTokens: s.completionTokens, costUsd: s.costUsd };
+/** The graph state's LLM usage after a node: what it was before plus the node's own calls. */
+export function addLlmUsage(before: CycleState["llm"], calls: LlmAccounting): CycleState["llm"] {
+  const s = calls.snapshot();
+  return {
+    calls: before.calls + s.calls,
+    failures: before.failures + s.failures,
+    promptTokens: before.promptTokens + s.promptTokens,
+    completionTokens: before.completionTokens + s.completionTokens,
+    costUsd: before.costUsd + s.costUsd,
+  };
 }
 
 /** Keeps the start of a text the audit schema caps (llm_call prompts and answers at 20,000 characters, errors at 2,000), saying how much was cut. */
@@ -54,11 +53,12 @@ function clip(text: string, max: number): string {
 
 /** Records an LLM call in the cycle's accounting and in the audit log (redacted prompt and answer). */
 export async function recordLlmCall(
-  deps: Pick<CycleDeps, "accounting" | "audit" | "actor">,
+  deps: Pick<CycleDeps, "audit" | "actor">,
   cycleId: string,
+  accounting: LlmAccounting,
   r: LlmCallRecord,
 ): Promise<void> {
-  accountingFor(deps, cycleId).record(r);
+  accounting.record(r);
   await deps.audit.append({
     kind: "llm_call",
     actor: deps.actor,
@@ -79,7 +79,17 @@ export async function recordLlmCall(
   });
 }
 
-/** The LLM client for one cycle: its calls land in that cycle's accounting and audit (none offline). */
-export function cycleLlm(deps: CycleDeps, cycleId: string): LlmClient | undefined {
-  return deps.makeLlm?.((record) => recordLlmCall(deps, cycleId, record));
+/**
+ * The LLM client for one node run (none offline): its calls are audited, and counted so the node
+ * returns the state's usage so far plus its own (`usage()`), which survives a restart with the state.
+ */
+export function cycleLlm(
+  deps: CycleDeps,
+  state: Pick<CycleState, "cycleId" | "llm">,
+): { client: LlmClient | undefined; usage(): CycleState["llm"] } {
+  const accounting = new LlmAccounting();
+  return {
+    client: deps.makeLlm?.((record) => recordLlmCall(deps, state.cycleId, accounting, record)),
+    usage: () => addLlmUsage(state.llm, accounting),
+  };
 }

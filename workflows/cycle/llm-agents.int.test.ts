@@ -5,12 +5,11 @@ import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { startTestLlmServer, type Responder, type TestLlmServer, type TestLlmServerScript } from "../../evals/llm-test-server/server.js";
 import { DEFAULT_MAX_REGENERATIONS } from "../../agents/copywriter/index.js";
-import { createCycleService } from "./service.js";
 import type { CycleState } from "./state.js";
 import { agentOf, agentResponder, LLM_DESCRIPTION_PREFIX, requestText } from "./testing/agent-responder.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "./testing/world-fixture.js";
-import { createCycleDeps } from "./wiring.js";
+import { createCycleRuntime } from "../runtime.js";
 
 const AGENTS = ["segmentation-analyst", "strategist", "copywriter"] as const;
 
@@ -44,15 +43,13 @@ describe("the cycle's agents on an OpenAI-compatible server (real PostgreSQL, lo
       PULSE_MODEL: "gpt-4o-mini",
       PULSE_LLM_TIMEOUT_MS: 20_000,
     });
-    const deps = createCycleDeps({
+    const { deps, service } = await createCycleRuntime(config, {
       db: world.db,
-      config,
       runner: new RecordingRunner(),
       clock: new ManualClock(world.sim.asOf),
       connector: new FileOutboxConnector({ path: path.join(world.outDir, "outbox.jsonl") }),
     });
     expect(deps.makeLlm).toBeDefined();
-    const service = await createCycleService(deps);
     // The default policy wants a person for new content: the graph stops at the human gate, after compose.
     const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: world.sim.asOf });
     expect(state.status).toBe("awaiting_approval");

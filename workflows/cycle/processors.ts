@@ -390,6 +390,3 @@ export function cycleProcessors(deps: CycleDeps, service: CycleService): Process
     measure: async (data) => (await service.closeWindow(data.cycleId)).state.status,
   };
 }
-
-// The worker command builds processors from configuration through the wiring module.
-export { createCycleProcessors } from "./wiring.js";

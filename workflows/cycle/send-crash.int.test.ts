@@ -15,7 +15,6 @@ import { exitOf, watchOutput } from "../jobs/test-process.js";
 import { createTestRedis, type TestRedis } from "../jobs/test-redis.js";
 import { SEND_QUEUES, type QueueName } from "../jobs/types.js";
 import { activateShard, sendMessage } from "./processors.js";
-import { createCycleService } from "./service.js";
 import {
   armsOf,
   auditEntries,
@@ -29,7 +28,7 @@ import {
   waitUntil,
 } from "./testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
-import { createCycleDeps } from "./wiring.js";
+import { createCycleRuntime } from "../runtime.js";
 
 const workerScript = fileURLToPath(new URL("./testing/send-worker-process.ts", import.meta.url));
 const DAY = 86_400_000;
@@ -77,14 +76,12 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
 
     // Plan and approve in this process; the runner only enqueues, so activation waits in Redis.
     const runner = new BullmqRunner({ connection: redis.connection, prefix: redis.prefix });
-    const deps = createCycleDeps({
+    const { service } = await createCycleRuntime(testConfig(), {
       db,
-      config: testConfig(),
       runner,
       clock: new ManualClock(sim.asOf),
       connector: new FileOutboxConnector({ path: path.join(outDir, "unused.jsonl") }),
     });
-    const service = await createCycleService(deps);
     const started = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
     expect(started.waiting?.kind).toBe("attribution_window");
     const { cycleId } = started;
@@ -172,8 +169,7 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
     const runner = new RecordingRunner();
     const connector = new FileOutboxConnector({ path: path.join(outDir, "retry-outbox.jsonl") });
     const clock = new ManualClock(sim.asOf);
-    const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector });
-    const service = await createCycleService(deps);
+    const { deps, service } = await createCycleRuntime(testConfig(), { db, runner, clock, connector });
     const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
     expect(state.status).toBe("activated");
     const shard = runner.jobs.find((j) => j.queue === "activation")!;

@@ -9,10 +9,9 @@ import { whyCustomer } from "../../guardrails/audit-why.js";
 import { BACKENDS, createTestDb, type TestDb } from "../../store/test-db.js";
 import { DEMO_SETTINGS } from "../demo.js";
 import { activateShard, sendMessage, SendFailedError } from "./processors.js";
-import { createCycleService } from "./service.js";
 import { auditEntries, messagesOf, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
-import { createCycleDeps } from "./wiring.js";
+import { createCycleRuntime } from "../runtime.js";
 
 const DAY = 86_400_000;
 
@@ -51,7 +50,7 @@ for (const backend of BACKENDS) {
       const runner = new RecordingRunner();
       const clock = new ManualClock(sim.asOf);
       const connector = new FlakyConnector();
-      const deps = createCycleDeps({ db, config: testConfig(), runner, clock, connector });
+      const { deps, service } = await createCycleRuntime(testConfig(), { db, runner, clock, connector });
       // Count the transactions that record sends.
       const realAudit = deps.audit;
       let sendTransactions = 0;
@@ -63,7 +62,6 @@ for (const backend of BACKENDS) {
           return realAudit.appendInTransaction(client, entries);
         },
       };
-      const service = await createCycleService(deps);
       const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
       expect(state.status).toBe("activated");
       clock.set(sim.asOf.getTime() + 2 * DAY);

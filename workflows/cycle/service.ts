@@ -93,6 +93,9 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
         .append({ kind: "cycle", actor: deps.actor, cycleId, entry: { event: "failed", error: (err as Error).message.slice(0, 2000) } })
         .catch(() => {});
       throw err;
+    } finally {
+      // The graph has stopped (waits, finished, rejected or failed): this process no longer needs the cycle's data.
+      deps.memo.release(cycleId);
     }
     return snapshot(cycleId);
   }

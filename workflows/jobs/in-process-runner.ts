@@ -16,7 +16,8 @@ import {
 } from "./types.js";
 
 export interface InProcessRunnerOptions {
-  processors: Partial<ProcessorMap>;
+  /** The processors; absent when they are built with this runner (see `serve`). */
+  processors?: Partial<ProcessorMap>;
   /** Decides when delayed jobs are due; a ManualClock lets the demo jump to the end of an attribution window. */
   clock?: Clock;
   /** Waits between retries; tests pass one that resolves at once. */
@@ -94,7 +95,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 export class InProcessRunner implements JobRunner {
   readonly kind = "in-process" as const;
-  readonly #processors: Partial<ProcessorMap>;
+  #processors: Partial<ProcessorMap>;
   readonly #clock: Clock;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #concurrency: number;
@@ -112,12 +113,21 @@ export class InProcessRunner implements JobRunner {
   #closing = false;
 
   constructor(options: InProcessRunnerOptions) {
-    this.#processors = options.processors;
+    this.#processors = options.processors ?? {};
     this.#clock = options.clock ?? systemClock;
     this.#sleep = options.sleep ?? realSleep;
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
     this.#queueConcurrency = Object.fromEntries(Object.entries(options.queueConcurrency ?? {}).map(([q, n]) => [q, Math.max(1, n)]));
     this.#onFailed = options.onFailed;
+  }
+
+  /**
+   * Sets the processors of a runner made before them: the cycle's processors call a service whose
+   * nodes enqueue on this runner. Jobs cannot be enqueued before.
+   */
+  serve(processors: Partial<ProcessorMap>): this {
+    this.#processors = processors;
+    return this;
   }
 
   async enqueue<Q extends QueueName>(queue: Q, data: JobInput<Q>, options: EnqueueOptions = {}): Promise<EnqueuedJob> {

@@ -1,16 +1,16 @@
 import type { Command } from "commander";
-import { loadConfig } from "../../../core/config.js";
+import { loadConfig, type Config } from "../../../core/config.js";
 import { ConfigError, InputError } from "../../../core/errors.js";
 import { createLogger } from "../../../core/logger.js";
-import { openDb } from "../../../store/db.js";
-import { createCycleProcessors } from "../../../workflows/cycle/processors.js";
+import { openDb, type Db } from "../../../store/db.js";
 import { BullmqRunner } from "../../../workflows/jobs/bullmq-runner.js";
 import { startWorkers, type WorkerPool } from "../../../workflows/jobs/bullmq-workers.js";
 import { closeRedisConnection, createRedisConnection } from "../../../workflows/jobs/redis-connection.js";
 import { installCycleSchedule, removeCycleSchedule, validateCron } from "../../../workflows/jobs/scheduler.js";
 import { parseSendLimits } from "../../../workflows/jobs/send-limits.js";
 import { installShutdownHandlers } from "../../../workflows/jobs/shutdown-handlers.js";
-import { isQueueName, QUEUE_NAMES, type QueueName } from "../../../workflows/jobs/types.js";
+import { isQueueName, QUEUE_NAMES, type JobRunner, type ProcessorMap, type QueueName } from "../../../workflows/jobs/types.js";
+import { createCycleRuntime, type CycleRuntime } from "../../../workflows/runtime.js";
 import { runAction } from "../run-action.js";
 
 interface WorkerOptions {
@@ -24,8 +24,8 @@ interface WorkerOptions {
 }
 
 export interface WorkerCommandDeps {
-  /** Tests swap the cycle processors for small fakes. */
-  createProcessors?: typeof createCycleProcessors;
+  /** Tests swap the cycle processors (by default, the cycle runtime's) for small fakes. */
+  createProcessors?: (options: { db: Db; config: Config; runner: JobRunner }) => Promise<ProcessorMap>;
 }
 
 export const WORKER_NEEDS_REDIS = "pulse worker needs REDIS_URL; without it jobs run in-process inside the command that starts them";
@@ -110,15 +110,19 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
   );
   const runner = new BullmqRunner({ connection, prefix });
   let pool: WorkerPool | undefined;
+  let runtime: CycleRuntime | undefined;
   const shutdown = async (): Promise<void> => {
     await pool?.close({ forceAfterMs });
+    await runtime?.close();
     await runner.close();
     await closeRedisConnection(connection);
     await db.close();
   };
 
   try {
-    const processors = await (deps.createProcessors ?? createCycleProcessors)({ db, config, runner });
+    const processors = deps.createProcessors
+      ? await deps.createProcessors({ db, config, runner })
+      : (runtime = await createCycleRuntime(config, { db, runner })).processors;
     pool = startWorkers({ connection, prefix, processors, queues, concurrency, limits, logger });
     await pool.ready();
     if (opts.schedule !== undefined) {

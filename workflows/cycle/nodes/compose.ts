@@ -2,7 +2,7 @@ import { composeCopy, type CopyIssue, type SegmentCopy } from "../../../agents/c
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import { setCycleStatus } from "../../../store/cycle-repo.js";
 import { auditToolCall } from "../audit-helpers.js";
-import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
+import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
 import { campaignIdOf } from "./plan.js";
 
@@ -54,7 +54,8 @@ export function copyQaVerdicts(
  */
 export async function composeNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
   const { cycleId, settings } = state;
-  const llm = cycleLlm(deps, cycleId);
+  const calls = cycleLlm(deps, state);
+  const llm = calls.client;
   const campaigns: Campaign[] = [];
   let source: "llm" | "offline" = llm ? "llm" : "offline";
   let fallbackReason: string | undefined;
@@ -108,6 +109,6 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
     status: "composed",
     agents: { ...state.agents, copywriter: { source, ...(fallbackReason ? { fallbackReason } : {}) } },
     copy: { campaigns },
-    llm: llmUsage(deps, cycleId),
+    llm: calls.usage(),
   };
 }

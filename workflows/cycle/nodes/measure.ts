@@ -7,7 +7,7 @@ import { hasCycleEntry } from "../../../store/audit-repo.js";
 import { measureOutcomes, outcomeRecords, setCycleStatus } from "../../../store/cycle-repo.js";
 import { measureLift } from "../../../tools/lift.js";
 import { toolCallEntry } from "../audit-helpers.js";
-import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
+import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
 export const windowClosedSchema = z.object({ windowClosedAt: z.string() });
@@ -29,6 +29,7 @@ const ci = (c: { low: number; high: number } | null): [number, number] => (c ? [
 export async function measureNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
   if (state.measurement) return {};
   const { cycleId, settings } = state;
+  const llm = cycleLlm(deps, state);
   const experimentId = state.activation!.experimentId;
   const from = new Date(state.asOf);
   const to = new Date(state.activation!.measureAt);
@@ -79,7 +80,7 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
     significant: g.significant,
     srmFlagged: g.srm.mismatch,
   }));
-  const { readout, provenance } = await writeReadout(lines, { llm: cycleLlm(deps, cycleId) });
+  const { readout, provenance } = await writeReadout(lines, { llm: llm.client });
   const digest = createHash("sha256").update(JSON.stringify(groups)).digest("hex");
   // Audited once, in one append: a re-run of this node (its process died before the checkpoint) measures again but logs nothing twice.
   if (!(await hasCycleEntry(deps.db, cycleId, "measurement"))) {
@@ -120,6 +121,6 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
       groups: groups.map((g) => ({ ...g })),
       srmFlagged: groups.some((g) => g.srm.mismatch),
     },
-    llm: llmUsage(deps, cycleId),
+    llm: llm.usage(),
   };
 }

@@ -9,7 +9,7 @@ import { isInGlobalControl } from "../../../tools/holdout.js";
 import { planTargets, type Strategy } from "../../../tools/targeting.js";
 import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
 import { auditToolCall } from "../audit-helpers.js";
-import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
+import { cycleLlm, type CycleDeps } from "../deps.js";
 import {
   CONTACT_STRATEGIES,
   meanAov,
@@ -66,6 +66,7 @@ async function upliftFunction(
 export async function planNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
   const { cycleId, settings } = state;
   const asOf = new Date(state.asOf);
+  const llm = cycleLlm(deps, state);
   const data = await cycleData(deps, state);
   const membership = await segmentOf(deps, cycleId);
   const segments = state.refresh!.segments;
@@ -92,7 +93,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")})`,
   );
-  const { plans, provenance } = await planSegments(situations, { llm: cycleLlm(deps, cycleId), maxDiscount: settings.maxDiscount });
+  const { plans, provenance } = await planSegments(situations, { llm: llm.client, maxDiscount: settings.maxDiscount });
 
   // Per customer: targeting under the chosen plan, then eligibility at the customer's local send time.
   const outOfStock = await outOfStockCategories(deps.db);
@@ -275,6 +276,6 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       contacts: targets.filter((t) => t.decision === "contact").length,
       skipped,
     },
-    llm: llmUsage(deps, cycleId),
+    llm: llm.usage(),
   };
 }

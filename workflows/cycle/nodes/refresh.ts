@@ -7,7 +7,7 @@ import { FEATURE_COUNT, type FeatureMatrix } from "../../../tools/features.js";
 import { segmentMatrix } from "../../../tools/segment.js";
 import { auditToolCall } from "../audit-helpers.js";
 import { assembleCycleData, churnOf, clvInputOf, computeCycleData, featureIndex, loadCycleInputs, type CycleData } from "../cycle-data.js";
-import { cycleLlm, llmUsage, type CycleDeps } from "../deps.js";
+import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
 /** Money and count features are clustered on a log scale so a few big spenders don't make their own segments. */
@@ -29,10 +29,10 @@ const digestBuffer = (a: ArrayLike<number>) =>
 
 /** The cycle's per-customer data: from this process's cache, else computed (same result after a restart). */
 export async function cycleData(deps: CycleDeps, state: Pick<CycleState, "cycleId" | "asOf" | "settings">): Promise<CycleData> {
-  let data = deps.cache.get(state.cycleId);
+  let data = deps.memo.data(state.cycleId);
   if (!data) {
     data = await computeCycleData(deps.db, new Date(state.asOf), { attributionDays: state.settings.attributionDays });
-    deps.cache.set(state.cycleId, data);
+    deps.memo.keep(state.cycleId, data);
   }
   return data;
 }
@@ -52,10 +52,11 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
   const started = Date.now();
   const { cycleId } = state;
   const asOf = new Date(state.asOf);
+  const llm = cycleLlm(deps, state);
 
   // The cycle's data: cached by this process, else read now. Reading it, the CLV model is fitted on
   // its own thread while this one trains churn, segments and the database stores the segment run.
-  let data = deps.cache.get(cycleId);
+  let data = deps.memo.data(cycleId);
   let finish: (() => Promise<CycleData>) | undefined;
   let features: FeatureMatrix;
   let fatigue: CycleData["fatigue"];
@@ -158,7 +159,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
 
   if (finish) {
     data = await finish();
-    deps.cache.set(cycleId, data);
+    deps.memo.keep(cycleId, data);
   }
   const cycle = data!;
 
@@ -229,7 +230,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
       valueShare: s.valueShare,
       topFeatures: s.topFeatures,
     })),
-    { llm: cycleLlm(deps, cycleId) },
+    { llm: llm.client },
   );
   const description = new Map(explained.segments.map((s) => [s.segmentId, s.description]));
 
@@ -277,7 +278,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
       churnAuc: cycle.churnAuc,
       seconds: (Date.now() - started) / 1000,
     },
-    llm: llmUsage(deps, cycleId),
+    llm: llm.usage(),
   };
 }
 

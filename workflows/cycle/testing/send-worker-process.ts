@@ -14,9 +14,7 @@ import { startWorkers } from "../../jobs/bullmq-workers.js";
 import { closeRedisConnection, createRedisConnection } from "../../jobs/redis-connection.js";
 import { installShutdownHandlers } from "../../jobs/shutdown-handlers.js";
 import { SEND_QUEUES } from "../../jobs/types.js";
-import { cycleProcessors } from "../processors.js";
-import { createCycleService } from "../service.js";
-import { createCycleDeps } from "../wiring.js";
+import { createCycleRuntime } from "../../runtime.js";
 import { SlowConnector, testConfig } from "./cycle-test-kit.js";
 
 const optionsSchema = z.object({
@@ -42,13 +40,12 @@ async function run(): Promise<void> {
     beforeMs: options.delayBeforeMs,
     afterMs: options.delayAfterMs,
   });
-  const deps = createCycleDeps({ db, config: testConfig(), runner, clock: new ManualClock(options.now), connector });
-  const service = await createCycleService(deps);
+  const { processors } = await createCycleRuntime(testConfig(), { db, runner, clock: new ManualClock(options.now), connector });
   const fast = { max: 10_000, durationMs: 1_000 };
   const pool = startWorkers({
     connection,
     prefix: options.prefix,
-    processors: cycleProcessors(deps, service),
+    processors,
     queues: ["activation", ...SEND_QUEUES],
     concurrency: 1,
     limits: { email: fast, sms: fast, push: fast, in_app: fast },

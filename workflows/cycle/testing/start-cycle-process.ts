@@ -8,8 +8,7 @@ import { z } from "zod";
 import { FileOutboxConnector } from "../../../connectors/file-outbox.js";
 import { ManualClock } from "../../../core/clock.js";
 import { openDb } from "../../../store/db.js";
-import { createCycleService } from "../service.js";
-import { createCycleDeps } from "../wiring.js";
+import { createCycleRuntime } from "../../runtime.js";
 import { RecordingRunner, testConfig } from "./cycle-test-kit.js";
 import { loadSimulatedWorld } from "./simulated-world.js";
 
@@ -35,14 +34,12 @@ async function run(): Promise<void> {
     const sim = await loadSimulatedWorld(db, options.world);
     try {
       const runner = new RecordingRunner();
-      const deps = createCycleDeps({
+      const { service } = await createCycleRuntime(testConfig(), {
         db,
-        config: testConfig(),
         runner,
         clock: new ManualClock(sim.asOf),
         connector: new FileOutboxConnector({ path: options.outbox }),
       });
-      const service = await createCycleService(deps);
       const { cycleId, state, waiting } = await service.start({
         requestedBy: options.requestedBy,
         asOf: sim.asOf,

@@ -7,8 +7,7 @@ import { ManualClock } from "../../../core/clock.js";
 import type { Db } from "../../../store/db.js";
 import { createTestDb, type Backend, type TestDb } from "../../../store/test-db.js";
 import type { JobRunner } from "../../jobs/types.js";
-import { createCycleService } from "../service.js";
-import { createCycleDeps } from "../wiring.js";
+import { createCycleRuntime } from "../../runtime.js";
 import { RecordingRunner, testConfig } from "./cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./simulated-world.js";
 
@@ -66,6 +65,6 @@ export async function worldCycleService<R extends JobRunner = RecordingRunner>(
   const runner = options.runner ?? (new RecordingRunner() as JobRunner as R);
   const clock = new ManualClock(world.sim.asOf);
   const connector = new FileOutboxConnector({ path: path.join(world.outDir, options.outbox ?? "outbox.jsonl") });
-  const deps = createCycleDeps({ db: world.db, config: testConfig(), runner, clock, connector });
-  return { runner, clock, connector, deps, service: await createCycleService(deps) };
+  const runtime = await createCycleRuntime(testConfig(), { db: world.db, runner, clock, connector });
+  return { runner, clock, connector, runtime, deps: runtime.deps, service: runtime.service };
 }
