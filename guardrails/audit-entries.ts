@@ -156,6 +156,22 @@ export const cycleEntrySchema = z.strictObject({
   summary: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** The guardrail policy: a new version by an admin, a brief refused for loosening it, or old rows pruned under it. */
+export const policyEntrySchema = z.strictObject({
+  event: z.enum(["changed", "brief_refused", "pruned"]),
+  /** The policy version in force (0: the built-in defaults). */
+  version: z.number().int().min(0),
+  digest: sha256Hex,
+  reason: text(2_000).nullable().default(null),
+  /** For "changed": the fields that differ from the previous version; for "brief_refused": those the brief would loosen. */
+  fields: z
+    .array(z.strictObject({ field: text(200), policy: z.unknown(), requested: z.unknown(), rule: text(500).optional() }))
+    .default([]),
+  /** For "pruned": rows removed per table, and the cut-off. */
+  counts: z.record(z.string(), z.number().int().min(0)).optional(),
+  before: isoInstant.optional(),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -169,6 +185,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   suppression: suppressionEntrySchema,
   measurement: measurementEntrySchema,
   cycle: cycleEntrySchema,
+  policy: policyEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;
@@ -209,6 +226,7 @@ export type SendEntry = AuditEntryOf<"send">;
 export type SuppressionEntry = AuditEntryOf<"suppression">;
 export type MeasurementEntry = AuditEntryOf<"measurement">;
 export type CycleEntry = AuditEntryOf<"cycle">;
+export type PolicyEntry = AuditEntryOf<"policy">;
 
 export function isAuditKind(kind: string): kind is AuditKind {
   return Object.hasOwn(AUDIT_ENTRY_SCHEMAS, kind);

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createSimulatorConnector } from "../connectors/simulator.js";
 import type { Config } from "../core/config.js";
-import { ManualClock } from "../core/clock.js";
+import { ManualClock, type Clock } from "../core/clock.js";
+import type { Actor } from "../core/roles.js";
+import { createAuditLog } from "../guardrails/audit.js";
+import type { GuardrailPolicyInput } from "../guardrails/guardrail-policy.js";
+import { ensureGuardrailPolicy } from "../guardrails/guardrail-policy-store.js";
 import { verifyAuditLog } from "../guardrails/audit-verify.js";
 import { ingestFile, type IngestSummary } from "../ingest/ingest-file.js";
 import type { IngestKind } from "../ingest/formats.js";
@@ -25,6 +29,25 @@ export const DEMO_SETTINGS: CycleSettingsInput = {
     flaggedCheckNeedsHuman: false,
   },
 };
+
+/**
+ * The guardrail policy the demo's retailer runs under: DEMO_SETTINGS' approval tiers, which are
+ * looser than the built-in defaults, so the demo's own admin sets them (a brief could not).
+ */
+export const DEMO_POLICY: GuardrailPolicyInput = {
+  approvalPolicy: { maxAutoDiscount: 0.2, maxAutoAudience: 1_000_000, newContentNeedsHuman: false, flaggedCheckNeedsHuman: false },
+};
+export const DEMO_ADMIN: Actor = { id: "pulse:demo", role: "admin", name: "the demo's admin" };
+
+/** Puts DEMO_POLICY in force on a demo or test database (a no-op when it is already). */
+export async function setDemoPolicy(db: Db, clock?: Clock): Promise<void> {
+  await ensureGuardrailPolicy(
+    { db, audit: createAuditLog(db, clock), ...(clock ? { clock } : {}) },
+    DEMO_ADMIN,
+    DEMO_POLICY,
+    "the demo: plans go out on the policy's authority so the demo runs unattended",
+  );
+}
 
 export interface DemoReport {
   customers: number;
@@ -96,6 +119,7 @@ export async function runDemo(options: {
     const { service } = runtime;
     const inner = runtime.inProcess!;
 
+    await setDemoPolicy(options.db, clock);
     say("Running the cycle: refresh → plan → compose → review → approve → activate ...");
     const started = await service.start({ requestedBy: "demo", asOf, settings: DEMO_SETTINGS });
     const cycleId = started.cycleId;

@@ -7,7 +7,7 @@ import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import type { Strategy } from "../../sim/index.js";
 import { createTestDb, type TestDb } from "../../store/test-db.js";
-import { DEMO_SETTINGS } from "../demo.js";
+import { DEMO_SETTINGS, setDemoPolicy } from "../demo.js";
 import { BullmqRunner } from "../jobs/bullmq-runner.js";
 import { startWorkers, type WorkerPool } from "../jobs/bullmq-workers.js";
 import { createTestRedis, type TestRedis } from "../jobs/test-redis.js";
@@ -91,6 +91,7 @@ describe("a marketing cycle through BullMQ workers (real PostgreSQL and Redis)",
 
     // The graph runs to activation; its jobs wait in Redis, as they would for a separate worker.
     // A larger global control group than the default 2%, so a small world surely has some in it.
+    await setDemoPolicy(db);
     const started = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: { ...DEMO_SETTINGS, globalControlShare: 0.05 } });
     expect(started.state.status).toBe("activated");
     expect(started.waiting?.kind).toBe("attribution_window");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { whyCustomer } from "../../guardrails/audit-why.js";
+import { setDemoPolicy } from "../demo.js";
 import { InvalidApprovalError } from "./nodes/approve.js";
 import { CycleStateError } from "./service.js";
 import { auditEntries, messagesOf, readOutbox } from "./testing/cycle-test-kit.js";
@@ -12,6 +13,8 @@ describe("a plan flagged by a guardrail and rejected by a person (real PostgreSQ
   it("sends nothing, and the audit log says which check flagged it and why the plan was rejected", async () => {
     const { db, sim } = world;
     const { runner, connector, service } = await worldCycleService(world);
+    // New content goes out without a person only because the admin's (the demo's) policy says so.
+    await setDemoPolicy(db);
 
     // Legal has banned a phrase every library e-mail uses: no e-mail copy passes content QA. New
     // content alone would not need a person under this policy; a flagged check does.

@@ -9,7 +9,7 @@ import { ManualClock } from "../../core/clock.js";
 import { loadConfig } from "../../core/config.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { createTestDb, type TestDb } from "../../store/test-db.js";
-import { DEMO_SETTINGS } from "../demo.js";
+import { DEMO_SETTINGS, setDemoPolicy } from "../demo.js";
 import { BullmqRunner } from "../jobs/bullmq-runner.js";
 import { exitOf, watchOutput } from "../jobs/test-process.js";
 import { createTestRedis, type TestRedis } from "../jobs/test-redis.js";
@@ -82,6 +82,7 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
       clock: new ManualClock(sim.asOf),
       connector: new FileOutboxConnector({ path: path.join(outDir, "unused.jsonl") }),
     });
+    await setDemoPolicy(db);
     const started = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
     expect(started.waiting?.kind).toBe("attribution_window");
     const { cycleId } = started;
@@ -170,6 +171,7 @@ describe("sending survives a SIGKILLed worker exactly once (real PostgreSQL and 
     const connector = new FileOutboxConnector({ path: path.join(outDir, "retry-outbox.jsonl") });
     const clock = new ManualClock(sim.asOf);
     const { deps, service } = await createCycleRuntime(testConfig(), { db, runner, clock, connector });
+    await setDemoPolicy(db);
     const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
     expect(state.status).toBe("activated");
     const shard = runner.jobs.find((j) => j.queue === "activation")!;

@@ -7,7 +7,7 @@ import type { NewAuditEntry } from "../../guardrails/audit-entries.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { whyCustomer } from "../../guardrails/audit-why.js";
 import { BACKENDS, createTestDb, type TestDb } from "../../store/test-db.js";
-import { DEMO_SETTINGS } from "../demo.js";
+import { DEMO_SETTINGS, setDemoPolicy } from "../demo.js";
 import { activateShard, sendMessage, SendFailedError } from "./processors.js";
 import { auditEntries, messagesOf, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
@@ -62,6 +62,7 @@ for (const backend of BACKENDS) {
           return realAudit.appendInTransaction(client, entries);
         },
       };
+      await setDemoPolicy(db);
       const { cycleId, state } = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
       expect(state.status).toBe("activated");
       clock.set(sim.asOf.getTime() + 2 * DAY);

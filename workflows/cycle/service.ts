@@ -3,12 +3,13 @@ import { Command } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { NotFoundError, PulseError } from "../../core/errors.js";
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
+import { resolveCycleSettings } from "../../guardrails/guardrail-policy-store.js";
 import { cyclesWithSettledApprovals } from "../../store/approvals-repo.js";
 import { createCycle, setCycleStatus } from "../../store/cycle-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
 import { APPROVAL_EXPIRY_ACTOR, approvalAnswerSchema, checkDecider, type ApprovalAnswer, type ResumeAnswer } from "./nodes/approve.js";
-import { cycleSettingsSchema, type CycleSettingsInput } from "./settings.js";
+import type { CycleSettingsInput } from "./settings.js";
 import type { CycleState } from "./state.js";
 
 export class CycleStateError extends PulseError {
@@ -158,19 +159,21 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     async start({ requestedBy, asOf, settings, cycleId }) {
       if (cycleId !== undefined && (await inspect(cycleId))) return { cycleId, ...(await resume(cycleId)) };
       const at = asOf ?? deps.clock.now();
+      // Every entry point's brief meets the guardrail policy here: it may tighten it, never loosen it.
+      const resolved = await resolveCycleSettings(deps, requestedBy, settings ?? {});
       const id = cycleId ?? newCycleId(deps.clock.now());
       await createCycle(deps.db, { cycleId: id, requestedBy, asOf: at });
       await deps.audit.append({
         kind: "cycle",
         actor: requestedBy,
         cycleId: id,
-        entry: { event: "started", summary: { asOf: at.toISOString() } },
+        entry: { event: "started", summary: { asOf: at.toISOString(), policyVersion: resolved.policyVersion } },
       });
       const result = await run(id, {
         cycleId: id,
         requestedBy,
         asOf: at.toISOString(),
-        settings: cycleSettingsSchema.parse(settings ?? {}),
+        settings: resolved.settings,
       });
       return { cycleId: id, ...result };
     },

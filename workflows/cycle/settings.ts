@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { approvalPolicySchema } from "../../guardrails/approval.js";
+import { fairnessConfigSchema } from "../../guardrails/fairness.js";
+import { eligibilityConfigSchema } from "../../tools/eligibility.js";
 
 /** What a cycle may do: set once by marketing, IT and legal; every field has a safe default. */
 export const cycleSettingsSchema = z.object({
@@ -43,6 +45,10 @@ export const cycleSettingsSchema = z.object({
     })
     .prefault({}),
   approvalPolicy: approvalPolicySchema.prefault({}),
+  /** Quiet hours and frequency caps at the customer's local send time (bounded by the guardrail policy). */
+  eligibility: eligibilityConfigSchema.prefault({}),
+  /** Fairness threshold and minimum group size (bounded by the guardrail policy). */
+  fairness: fairnessConfigSchema.prefault({}),
   /** Minimum treated and holdout outcomes per strategy before learn trains an uplift model. */
   minLearnArm: z.number().int().min(10).default(100),
 });

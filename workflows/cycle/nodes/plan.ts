@@ -175,6 +175,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       };
     }),
     outOfStockCategories: outOfStock,
+    config: settings.eligibility,
   });
   for (const d of eligibility.decisions) {
     const t = targets[Number(d.candidateId)]!;

@@ -46,6 +46,7 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
       discount: r.decision === "contact" ? r.offer_depth : 0,
     })),
     settings.fairnessAttributes,
+    settings.fairness,
   );
   const fairness = fairnessVerdict(report, `cycle ${cycleId}`);
   checks.push({ check: fairness.check, subject: fairness.subject, passed: fairness.passed, reasons: fairness.reasons });
