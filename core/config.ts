@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { roleSchema, type Role } from "./roles.js";
 
 /**
  * The one place that reads process.env. Everything else receives a Config.
@@ -53,6 +54,50 @@ export const configSchema = z.object({
   /** Cron pattern for autonomous cycles (pulse worker --schedule overrides it). */
   PULSE_CYCLE_CRON: z.preprocess(emptyAsUndefined, z.string().optional()),
   PULSE_LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn")),
+  /**
+   * Guardrail policy, identity, audit checkpoints and retention (issue 13, section 3).
+   * PULSE_ACTOR: a service account's name, taken as the CLI actor instead of the operating-system user
+   * (trusted as set by whoever controls that service's environment). PULSE_CLI_ROLES: roles of CLI
+   * users, "alice:approver,bob:admin"; unset, the OS user who owns the data directory is admin and
+   * everyone else a marketer. PULSE_AUDIT_KEY (HMAC-SHA256 secret) or PULSE_AUDIT_KEY_FILE (an Ed25519
+   * PEM key, or a file holding the secret) sign audit checkpoints, written to PULSE_AUDIT_CHECKPOINT_FILE
+   * (default <data dir>/audit-checkpoints.jsonl), by pulse worker every PULSE_AUDIT_CHECKPOINT_MINUTES;
+   * pulse worker prunes by the retention policy every PULSE_PRUNE_MINUTES.
+   */
+  PULSE_ACTOR: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "must be a name of letters, digits and . _ @ - (at most 64)")
+      .optional(),
+  ),
+  PULSE_CLI_ROLES: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .transform((v, ctx): Record<string, Role> | typeof z.NEVER => {
+        const out: Record<string, Role> = {};
+        for (const part of v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)) {
+          const [name, role, ...rest] = part.split(":").map((x) => x.trim());
+          const parsed = roleSchema.safeParse(role);
+          if (!name || rest.length > 0 || !parsed.success) {
+            ctx.addIssue({ code: "custom", message: `"${part}" is not name:role (roles: ${roleSchema.options.join(", ")})` });
+            return z.NEVER;
+          }
+          out[name] = parsed.data;
+        }
+        return out;
+      })
+      .optional(),
+  ),
+  PULSE_AUDIT_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+  PULSE_AUDIT_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PULSE_AUDIT_CHECKPOINT_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PULSE_AUDIT_CHECKPOINT_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().positive().default(60)),
+  PULSE_PRUNE_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().positive().default(1440)),
   /** Used by integration tests and benchmarks only; defaults match the CI machine. */
   PULSE_TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default("postgres://postgres@127.0.0.1:5432/test")),
   PULSE_TEST_REDIS_URL: z.preprocess(emptyAsUndefined, z.string().default("redis://127.0.0.1:6379")),

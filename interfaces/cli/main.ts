@@ -5,6 +5,7 @@ import { registerDbCommands } from "./commands/db.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvalCommands } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
+import { registerPolicyCommands } from "./commands/policy.js";
 import { registerSimCommands } from "./commands/sim.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 
@@ -27,5 +28,6 @@ registerDbCommands(program);
 registerEvalCommands(program);
 registerAuditCommands(program);
 registerWorkerCommand(program);
+registerPolicyCommands(program);
 
 await program.parseAsync(process.argv);

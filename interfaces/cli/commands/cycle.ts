@@ -1,15 +1,16 @@
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import type { Command } from "commander";
+import { loadConfig } from "../../../core/config.js";
 import { InputError } from "../../../core/errors.js";
 import { listCycles, messageCounts, targetSummary } from "../../../store/cycle-repo.js";
 import type { CycleWait } from "../../../workflows/cycle/service.js";
 import type { CycleState } from "../../../workflows/cycle/state.js";
+import { cliActor, requireCan } from "../cli-actor.js";
 import { withDb } from "../context.js";
 import { withCycle } from "../cycle-context.js";
 import { printResult, runAction } from "../run-action.js";
 
-const me = () => userInfo().username;
+const ROLES_HINT = "roles come from PULSE_CLI_ROLES (README: identity)";
 
 export function renderCycle(s: CycleState, waiting: CycleWait): string {
   const out = [`cycle ${s.cycleId}: ${s.status} (requested by ${s.requestedBy}, as of ${s.asOf})`];
@@ -68,17 +69,21 @@ export function registerCycleCommands(program: Command): void {
     .command("run")
     .description("Start a cycle now. Without REDIS_URL its jobs run in this process; with it, pulse worker runs them.")
     .option("--as-of <iso>", "treat this instant as now for the data (default: now)")
-    .option("--requested-by <name>", "who asks for the cycle (cannot approve it)", me())
-    .option("--settings <file>", "JSON file with cycle settings (holdout share, max discount, channels, approval policy, ...)")
+    .option(
+      "--settings <file>",
+      "JSON file with the cycle's brief (channels, variants, brand, ...); it may tighten the guardrail policy (pulse policy show), never loosen it",
+    )
     .option("--json", "print the cycle state as JSON")
     .action(
-      runAction(async (opts: { asOf?: string; requestedBy: string; settings?: string; json?: boolean }) => {
+      runAction(async (opts: { asOf?: string; settings?: string; json?: boolean }) => {
+        // The requester is whoever runs the command (they cannot approve it): cli:<os user> or PULSE_ACTOR.
+        const actor = requireCan(cliActor(loadConfig()), "start_cycle", ROLES_HINT);
         const asOf = opts.asOf ? new Date(opts.asOf) : undefined;
         if (asOf && Number.isNaN(asOf.getTime())) throw new InputError(`--as-of: "${opts.asOf}" is not a date`);
         const settings = parseSettings(opts.settings);
         await withCycle(async (ctx, db) => {
           const started = await ctx.service.start({
-            requestedBy: opts.requestedBy,
+            requestedBy: actor.id,
             ...(asOf ? { asOf } : {}),
             settings: settings as never,
           });
@@ -212,16 +217,20 @@ export function registerCycleCommands(program: Command): void {
           ? "Approve a cycle's plan (not as its requester) and let it activate"
           : "Reject a cycle's plan with a reason; nothing is sent",
       )
-      .option("--by <name>", "who decides (default: your user name); must not be the requester", me())
+      .addHelpText(
+        "after",
+        "\nWho decides is the operating-system user running this (cli:<user>), or PULSE_ACTOR for a service account; their role (PULSE_CLI_ROLES) must allow deciding, and they must not be the requester. There is no --by: a typed name is not identity.",
+      )
       .option("--reason <text>", decision === "approve" ? "why (optional)" : "why (required)")
       .option("--json", "print as JSON")
       .action(
-        runAction(async (cycleId: string, opts: { by: string; reason?: string; json?: boolean }) => {
+        runAction(async (cycleId: string, opts: { reason?: string; json?: boolean }) => {
           if (decision === "reject" && !opts.reason?.trim()) throw new InputError("pulse reject needs --reason");
+          const actor = requireCan(cliActor(loadConfig()), "decide", ROLES_HINT);
           await withCycle(async (ctx, db) => {
             await ctx.service.decide(cycleId, {
               decision: decision === "approve" ? "approved" : "rejected",
-              by: opts.by,
+              by: actor.id,
               ...(opts.reason ? { reason: opts.reason } : {}),
             });
             await ctx.drain();
