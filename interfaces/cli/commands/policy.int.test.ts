@@ -10,10 +10,9 @@ import { verifyAuditLog } from "../../../guardrails/audit-verify.js";
 import { PolicyLoosenedError } from "../../../guardrails/policy-errors.js";
 import { listCycles } from "../../../store/cycle-repo.js";
 import { createTestDb, type TestDb } from "../../../store/test-db.js";
-import { createCycleService } from "../../../workflows/cycle/service.js";
 import { RecordingRunner, testConfig } from "../../../workflows/cycle/testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "../../../workflows/cycle/testing/simulated-world.js";
-import { createCycleDeps } from "../../../workflows/cycle/wiring.js";
+import { createCycleRuntime } from "../../../workflows/runtime.js";
 
 /**
  * The guardrail policy and identity through the real CLI (child processes on a PostgreSQL schema)
@@ -160,8 +159,7 @@ describe("guardrail policy: set by an admin, only tightened by a brief (CLI and 
   }, 120_000);
 
   it("CycleService.start (the chat, Slack and API path) refuses each field loosened on its own", async () => {
-    const deps = createCycleDeps({ db: t.db, config: testConfig(), runner: new RecordingRunner() });
-    const service = await createCycleService(deps);
+    const { service } = await createCycleRuntime(testConfig(), { db: t.db, runner: new RecordingRunner() });
     for (const [field, settings] of Object.entries(LOOSEN)) {
       const err = await service.start({ requestedBy: "slack:U123", asOf: sim.asOf, settings }).catch((e: unknown) => e);
       expect(err, field).toBeInstanceOf(PolicyLoosenedError);
