@@ -151,3 +151,20 @@ export async function readCycleEntries(db: Db, cycleId: string, kinds: readonly 
   );
   return rows.map(toRow);
 }
+
+/** The stored hash of each of these entries (those that exist), for checking signed checkpoints. */
+export async function readAuditHashes(db: Db, seqs: readonly number[]): Promise<Map<number, string>> {
+  if (seqs.length === 0) return new Map();
+  const { rows } = await db.pool.query<{ seq: number; hash: string }>("SELECT seq, hash FROM audit_log WHERE seq = ANY($1::bigint[])", [
+    [...new Set(seqs)],
+  ]);
+  return new Map(rows.map((r) => [Number(r.seq), r.hash]));
+}
+
+/** The newest entry's seq, hash and time; undefined for an empty log. */
+export async function readAuditHeadEntry(db: Db): Promise<{ seq: number; hash: string; at: Date } | undefined> {
+  const { rows } = await db.pool.query<{ seq: number; hash: string; at: Date }>(
+    "SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
+  );
+  return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash, at: rows[0].at } : undefined;
+}

@@ -2,9 +2,17 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import { Command, Option } from "commander";
+import { systemClock } from "../../../core/clock.js";
 import { ExitCode, InputError } from "../../../core/errors.js";
 import { EXPORT_FORMATS, exportAuditLog, parseExportRange, type ExportFormat } from "../../../guardrails/audit-export.js";
 import { verifyAuditLog, type AuditVerifyResult } from "../../../guardrails/audit-verify.js";
+import {
+  checkpointFileFor,
+  checkpointKeyFor,
+  verifyAuditWithCheckpoints,
+  writeAuditCheckpoint,
+  type CheckpointVerifyResult,
+} from "../../../guardrails/audit-checkpoint-file.js";
 import { renderWhy, whyCustomer } from "../../../guardrails/audit-why.js";
 import { withDb } from "../context.js";
 import { runAction } from "../run-action.js";
@@ -18,6 +26,17 @@ export interface AuditCommandDeps {
 
 export function renderVerify(r: AuditVerifyResult): string {
   return r.ok ? `audit verify: OK (${r.entries} entries)` : `audit verify: BROKEN at seq ${r.break!.seq}: ${r.break!.message}`;
+}
+
+export function renderCheckpointVerify(r: CheckpointVerifyResult, file: string): string {
+  const lines = [renderVerify(r.chain)];
+  lines.push(
+    r.ok
+      ? `checkpoints: OK (${r.checkpoints} in ${file}; the latest, at ${r.latest?.at ?? "-"}, is seq ${r.latest?.seq ?? 0} and still in the log)`
+      : `checkpoints: FAILED (${r.problems.length} problem${r.problems.length === 1 ? "" : "s"} in ${file})`,
+  );
+  for (const p of r.problems) lines.push(`  ${p.kind}: ${p.message}`);
+  return lines.join("\n");
 }
 
 async function write(out: Writable, chunk: string): Promise<void> {
@@ -35,13 +54,63 @@ export function registerAuditCommands(program: Command, deps: AuditCommandDeps =
   audit
     .command("verify")
     .description("Walk the whole chain in seq order, recompute every hash, and name the first broken entry")
+    .option(
+      "--checkpoint <file>",
+      "also check the signed checkpoints in this file (pulse audit checkpoint): detects a removed tail or a rewritten chain",
+    )
+    .option(
+      "--key-file <file>",
+      "the checkpoint key (an Ed25519 public or private PEM, or an HMAC secret); default PULSE_AUDIT_KEY_FILE or PULSE_AUDIT_KEY",
+    )
     .option("--json", "print the result as JSON")
-    .addHelpText("after", "\nExit codes: 0 the chain holds, 1 it is broken (the first broken entry is named), 5 database error.")
+    .addHelpText(
+      "after",
+      "\nWithout --checkpoint, a log whose newest entries were deleted, or that was rewritten and re-hashed, still verifies: the chain alone cannot tell.\nExit codes: 0 the chain (and every checkpoint) holds, 1 it is broken (the first broken entry, or each failing checkpoint, is named), 3 unreadable file or key, 4 no key configured, 5 database error.",
+    )
     .action(
-      runAction(async (opts: { json?: boolean }) => {
+      runAction(async (opts: { checkpoint?: string; keyFile?: string; json?: boolean }) => {
+        if (opts.checkpoint) {
+          const file = opts.checkpoint;
+          const r = await open(async (db, config) => verifyAuditWithCheckpoints(db, file, await checkpointKeyFor(config, opts.keyFile)));
+          await print(opts.json, r, renderCheckpointVerify(r, file));
+          return r.ok ? ExitCode.ok : ExitCode.failure;
+        }
         const result = await open((db) => verifyAuditLog(db));
         await print(opts.json, result, renderVerify(result));
         return result.ok ? ExitCode.ok : ExitCode.failure;
+      }),
+    );
+
+  audit
+    .command("checkpoint")
+    .description(
+      "Sign the chain's head (entry seq, hash, time) and append it to a file kept outside the database; pulse worker does this periodically",
+    )
+    .option(
+      "--out <file>",
+      "the checkpoint file (JSON lines, appended); default PULSE_AUDIT_CHECKPOINT_FILE or <data dir>/audit-checkpoints.jsonl",
+    )
+    .option(
+      "--key-file <file>",
+      "an Ed25519 private key (PEM) or a file holding an HMAC secret; default PULSE_AUDIT_KEY_FILE, else PULSE_AUDIT_KEY (HMAC-SHA256)",
+    )
+    .option("--json", "print the checkpoint as JSON")
+    .addHelpText(
+      "after",
+      "\nKeep the file where whoever can write the database cannot (another host, a write-once bucket); verify with pulse audit verify --checkpoint FILE.\nExit codes: 0 written, 3 unreadable key file, 4 no key configured, 5 database error.",
+    )
+    .action(
+      runAction(async (opts: { out?: string; keyFile?: string; json?: boolean }) => {
+        const { checkpoint, file } = await open(async (db, config) => {
+          const key = await checkpointKeyFor(config, opts.keyFile);
+          const target = checkpointFileFor(config, opts.out);
+          return { checkpoint: await writeAuditCheckpoint(db, key, target, systemClock.now()), file: target };
+        });
+        await print(
+          opts.json,
+          checkpoint,
+          `audit checkpoint: seq ${checkpoint.seq} (${checkpoint.hash.slice(0, 12)}…) signed ${checkpoint.alg} by ${checkpoint.keyId}, appended to ${file}`,
+        );
       }),
     );
 
