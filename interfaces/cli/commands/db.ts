@@ -2,6 +2,10 @@ import type { Command } from "commander";
 import { redactUrl } from "../../../store/db.js";
 import { loadMigrations } from "../../../store/migrate.js";
 import { tableCounts } from "../../../store/ingest-repo.js";
+import { systemClock } from "../../../core/clock.js";
+import { createAuditLog } from "../../../guardrails/audit.js";
+import { pruneByPolicy } from "../../../workflows/retention.js";
+import { cliActor, requireCan } from "../cli-actor.js";
 import { withDb } from "../context.js";
 import { printResult, runAction } from "../run-action.js";
 
@@ -43,6 +47,27 @@ export function registerDbCommands(program: Command): void {
             Object.entries(c)
               .map(([k, v]) => `${k.padEnd(20)} ${v}`)
               .join("\n"),
+          );
+        });
+      }),
+    );
+  db.command("prune")
+    .description(
+      "Prune by the retention policy (pulse policy show: retention): the checkpoint history of cycles that have ended (each keeps its final checkpoint) and messages older than retention.messageDays (never one still queued). The audit log is never pruned. pulse worker does this on a schedule (PULSE_PRUNE_MINUTES)",
+    )
+    .option("--dry-run", "count what would be removed, remove nothing")
+    .option("--json", "print as JSON")
+    .addHelpText("after", "\nAdmins only (PULSE_CLI_ROLES); a real run is recorded in the audit log with who ran it and the counts.")
+    .action(
+      runAction(async (opts: { dryRun?: boolean; json?: boolean }) => {
+        await withDb(async (d, config) => {
+          const actor = requireCan(cliActor(config), "admin", "only an admin prunes data");
+          const r = await pruneByPolicy({ db: d, audit: createAuditLog(d), clock: systemClock }, actor.id, { dryRun: opts.dryRun });
+          printResult(
+            r,
+            opts.json,
+            (x) =>
+              `${x.dryRun ? "would prune" : "pruned"} (policy v${x.policyVersion}): ${x.counts.checkpoints} checkpoints, ${x.counts.checkpointWrites} checkpoint writes and ${x.counts.checkpointBlobs} blobs of ${x.counts.cycles} ended cycles; ${x.counts.messages} messages created before ${x.messagesBefore}; audit log untouched`,
           );
         });
       }),

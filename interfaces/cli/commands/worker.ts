@@ -12,6 +12,9 @@ import { installShutdownHandlers } from "../../../workflows/jobs/shutdown-handle
 import { isQueueName, QUEUE_NAMES, type JobRunner, type ProcessorMap, type QueueName } from "../../../workflows/jobs/types.js";
 import { createCycleRuntime, type CycleRuntime } from "../../../workflows/runtime.js";
 import { runAction } from "../run-action.js";
+import { systemClock } from "../../../core/clock.js";
+import { createAuditLog } from "../../../guardrails/audit.js";
+import { startMaintenance, type Maintenance } from "../../../workflows/maintenance.js";
 
 interface WorkerOptions {
   concurrency?: string;
@@ -111,7 +114,9 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
   const runner = new BullmqRunner({ connection, prefix });
   let pool: WorkerPool | undefined;
   let runtime: CycleRuntime | undefined;
+  let maintenance: Maintenance | undefined;
   const shutdown = async (): Promise<void> => {
+    await maintenance?.stop();
     await pool?.close({ forceAfterMs });
     await runtime?.close();
     await runner.close();
@@ -125,6 +130,8 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
       : (runtime = await createCycleRuntime(config, { db, runner })).processors;
     pool = startWorkers({ connection, prefix, processors, queues, concurrency, limits, logger });
     await pool.ready();
+    // Signed audit checkpoints and pruning by the retention policy, on their own timers.
+    maintenance = startMaintenance({ db, audit: createAuditLog(db), clock: systemClock, config, logger });
     if (opts.schedule !== undefined) {
       const s = await installCycleSchedule({ connection, prefix, pattern: opts.schedule, tz: opts.tz });
       logger.info({ schedule: s.pattern, tz: s.tz ?? "UTC", next: s.next?.toISOString() }, "autonomous-cycle schedule installed");
