@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { roleSchema } from "./roles.js";
 
 /**
  * The one place that reads process.env. Everything else receives a Config.
@@ -23,6 +24,26 @@ const optionalUrl = (protocols: string[]) =>
       )
       .optional(),
   );
+
+/** "U01:approver, U02:marketer" → { U01: "approver", U02: "marketer" }. */
+const slackRolesSchema = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((pair) => pair.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Z0-9]+:[a-z]+$/, 'each entry must be "<Slack user id>:<role>", e.g. U0123ABCD:approver')
+        .transform((pair) => pair.split(":") as [string, string])
+        .pipe(z.tuple([z.string(), roleSchema])),
+    ),
+  )
+  .transform((pairs) => Object.fromEntries(pairs) as Record<string, z.infer<typeof roleSchema>>);
 
 export const configSchema = z.object({
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
@@ -53,6 +74,25 @@ export const configSchema = z.object({
   /** Cron pattern for autonomous cycles (pulse worker --schedule overrides it). */
   PULSE_CYCLE_CRON: z.preprocess(emptyAsUndefined, z.string().optional()),
   PULSE_LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn")),
+  // --- Slack app (interfaces/slack/) ---
+  /** Signs every request Slack sends; without it the Slack app is not served. */
+  SLACK_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be at least 8 characters").optional()),
+  /** Bot token (xoxb-...) for the Web API. */
+  SLACK_BOT_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** Channel id where plans waiting for approval are posted. */
+  PULSE_SLACK_APPROVALS_CHANNEL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Z0-9]+$/, "must be a Slack channel id (C0123...)")
+      .optional(),
+  ),
+  /** Web API base URL (a local stand-in in tests); the client's default is https://slack.com/api/. */
+  PULSE_SLACK_API_URL: optionalUrl(["http:", "https:"]),
+  /** Slack user id → role, e.g. "U01:approver,U02:marketer"; anyone else is refused politely. */
+  PULSE_SLACK_ROLES: z.preprocess(emptyAsUndefined, slackRolesSchema.default({})),
+  /** How often plan messages are brought up to date (expired, sent, measured). */
+  PULSE_SLACK_SYNC_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).default(30_000)),
   /** Used by integration tests and benchmarks only; defaults match the CI machine. */
   PULSE_TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default("postgres://postgres@127.0.0.1:5432/test")),
   PULSE_TEST_REDIS_URL: z.preprocess(emptyAsUndefined, z.string().default("redis://127.0.0.1:6379")),
