@@ -9,14 +9,11 @@ import type { InterfaceRequestEntry } from "../../guardrails/audit-entries.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { messageCounts } from "../../store/cycle-repo.js";
 import { getSlackPlanMessage } from "../../store/slack-messages-repo.js";
-import { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";
-import type { JobRunner } from "../../workflows/jobs/types.js";
-import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "../../workflows/cycle/processors.js";
-import { createCycleService, type CycleService } from "../../workflows/cycle/service.js";
+import type { CycleService } from "../../workflows/cycle/service.js";
+import type { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";
+import { createCycleRuntime, type CycleRuntime } from "../../workflows/runtime.js";
 import { auditEntries, testConfig } from "../../workflows/cycle/testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "../../workflows/cycle/testing/world-fixture.js";
-import { createCycleDeps } from "../../workflows/cycle/wiring.js";
-import type { CycleDeps } from "../../workflows/cycle/deps.js";
 import { pendingPlanOf } from "./pending-plan.js";
 import { APPROVE_ACTION, planRefSchema, REJECT_ACTION, REJECT_MODAL, REJECT_REASON, type PlanRef } from "./payloads.js";
 import { createSlackApp, type SlackApp } from "./slack-app.js";
@@ -77,7 +74,7 @@ function cycleAgent(service: CycleService): ChatAgent {
 describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL", () => {
   const world = useSimulatedWorld({ customers: 400, seed: 31 });
   let clock: ManualClock;
-  let deps: CycleDeps;
+  let runtime: CycleRuntime;
   let service: CycleService;
   let inner: InProcessRunner;
   let standIn: StandIn;
@@ -88,26 +85,15 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
 
   beforeAll(async () => {
     clock = new ManualClock(world.sim.asOf);
-    let runnerRef: InProcessRunner | undefined;
-    const runner: JobRunner = {
-      kind: "in-process",
-      enqueue: (queue, data, opts) => runnerRef!.enqueue(queue, data, opts),
-      close: async () => runnerRef?.close(),
-    };
-    deps = createCycleDeps({
+    runtime = await createCycleRuntime(testConfig(), {
       db: world.db,
-      config: testConfig(),
-      runner,
+      runner: "in-process",
+      inProcess: { sleep: async () => {} },
       clock,
       connector: new FileOutboxConnector({ path: path.join(world.outDir, "outbox.jsonl") }),
     });
-    service = await createCycleService(deps);
-    inner = runnerRef = new InProcessRunner({
-      processors: cycleProcessors(deps, service),
-      clock,
-      sleep: async () => {},
-      ...IN_PROCESS_RUNNER_OPTIONS,
-    });
+    service = runtime.service;
+    inner = runtime.inProcess!;
     standIn = await startSlackStandIn();
     slack = await createSlackApp({
       config: {
@@ -121,7 +107,7 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
       agent: cycleAgent(service),
       service,
       db: world.db,
-      audit: deps.audit,
+      audit: runtime.deps.audit,
       logger: createLogger("silent"),
       clientOptions: { retryConfig: { retries: 0 } },
       syncTimer: false,
@@ -132,7 +118,7 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
   afterAll(async () => {
     await server?.close();
     await slack?.close();
-    await inner?.close();
+    await runtime?.close();
     await standIn?.close();
   });
 
