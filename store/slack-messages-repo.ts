@@ -7,7 +7,7 @@ export interface SlackPlanMessage {
   cycleId: string;
   channel: string;
   ts: string;
-  /** What the message shows now: waiting, approved, sent, rejected, expired, measured. */
+  /** What the message shows now: waiting, approved, sent, rejected, expired, measured; posting while it is being posted. */
   shown: string;
   liftTs: string | null;
 }
@@ -31,13 +31,33 @@ const toRow = (r: DbRow): SlackPlanMessage => ({
   liftTs: r.lift_ts,
 });
 
-/** Records a posted plan message; a plan posted twice keeps its first message. Returns the one on record. */
-export async function saveSlackPlanMessage(db: Db, m: Omit<SlackPlanMessage, "liftTs">): Promise<SlackPlanMessage> {
+/**
+ * Reserves posting a plan's message, so two processes (a request and the sync) never post it twice:
+ * true when this caller is to post it; false when it is posted or being posted already.
+ */
+export async function claimSlackPlanPost(db: Db, m: { approvalId: string; cycleId: string; channel: string }): Promise<boolean> {
+  const { rowCount } = await db.pool.query(
+    `INSERT INTO slack_plan_messages (approval_id, cycle_id, channel, ts, shown) VALUES ($1, $2, $3, '', 'posting') ON CONFLICT (approval_id) DO NOTHING`,
+    [m.approvalId, m.cycleId, m.channel],
+  );
+  return rowCount === 1;
+}
+
+/** Records where a reserved plan message was posted and what it shows. */
+export async function savePostedSlackPlanMessage(
+  db: Db,
+  m: { approvalId: string; channel: string; ts: string; shown: string; liftTs?: string },
+): Promise<SlackPlanMessage> {
   await db.pool.query(
-    `INSERT INTO slack_plan_messages (approval_id, cycle_id, channel, ts, shown) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (approval_id) DO NOTHING`,
-    [m.approvalId, m.cycleId, m.channel, m.ts, m.shown],
+    "UPDATE slack_plan_messages SET channel = $2, ts = $3, shown = $4, lift_ts = $5, updated_at = now() WHERE approval_id = $1",
+    [m.approvalId, m.channel, m.ts, m.shown, m.liftTs ?? null],
   );
   return (await getSlackPlanMessage(db, m.approvalId))!;
+}
+
+/** Gives up a reservation whose post failed, so a later attempt can post it. */
+export async function releaseSlackPlanPost(db: Db, approvalId: string): Promise<void> {
+  await db.pool.query("DELETE FROM slack_plan_messages WHERE approval_id = $1 AND shown = 'posting'", [approvalId]);
 }
 
 export async function getSlackPlanMessage(db: Db, approvalId: string): Promise<SlackPlanMessage | undefined> {
@@ -45,17 +65,19 @@ export async function getSlackPlanMessage(db: Db, approvalId: string): Promise<S
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
+/** A cycle's posted plan messages (not those being posted). */
 export async function slackPlanMessagesOfCycle(db: Db, cycleId: string): Promise<SlackPlanMessage[]> {
-  const { rows } = await db.pool.query<DbRow>(`SELECT ${COLUMNS} FROM slack_plan_messages WHERE cycle_id = $1 ORDER BY posted_at`, [
-    cycleId,
-  ]);
+  const { rows } = await db.pool.query<DbRow>(
+    `SELECT ${COLUMNS} FROM slack_plan_messages WHERE cycle_id = $1 AND shown <> 'posting' ORDER BY posted_at`,
+    [cycleId],
+  );
   return rows.map(toRow);
 }
 
 /** Messages that may still change: the plan is not finished with (no lift readout yet, not turned down). */
 export async function openSlackPlanMessages(db: Db, limit = 200): Promise<SlackPlanMessage[]> {
   const { rows } = await db.pool.query<DbRow>(
-    `SELECT ${COLUMNS} FROM slack_plan_messages WHERE lift_ts IS NULL AND shown NOT IN ('rejected', 'expired') ORDER BY posted_at LIMIT $1`,
+    `SELECT ${COLUMNS} FROM slack_plan_messages WHERE lift_ts IS NULL AND shown NOT IN ('posting', 'rejected', 'expired') ORDER BY posted_at LIMIT $1`,
     [limit],
   );
   return rows.map(toRow);
@@ -84,4 +106,19 @@ export async function claimSlackLiftPost(db: Db, approvalId: string): Promise<bo
 
 export async function setSlackLiftTs(db: Db, approvalId: string, liftTs: string | null): Promise<void> {
   await db.pool.query("UPDATE slack_plan_messages SET lift_ts = $2, updated_at = now() WHERE approval_id = $1", [approvalId, liftTs]);
+}
+
+/**
+ * Approvals still open (undecided, not expired at `now`) whose plan has no Slack message yet: cycles
+ * started by the scheduler or the CLI, or a post that failed.
+ */
+export async function unpostedOpenApprovals(db: Db, now: Date, limit = 50): Promise<{ approvalId: string; cycleId: string }[]> {
+  const { rows } = await db.pool.query<{ approval_id: string; cycle_id: string }>(
+    `SELECT a.approval_id, a.cycle_id FROM approvals a
+       LEFT JOIN slack_plan_messages m ON m.approval_id = a.approval_id
+      WHERE a.decision IS NULL AND a.expires_at > $1 AND m.approval_id IS NULL
+      ORDER BY a.created_at LIMIT $2`,
+    [now.toISOString(), limit],
+  );
+  return rows.map((r) => ({ approvalId: r.approval_id, cycleId: r.cycle_id }));
 }

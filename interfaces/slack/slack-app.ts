@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, type RespondFn, type webApi } from "@slack/bolt";
 import type { ChatAgent, ChatReply, PendingPlan } from "../../agents/chat/contract.js";
 import { redactPii } from "../../agents/llm/redact.js";
+import { systemClock, type Clock } from "../../core/clock.js";
 import type { Config } from "../../core/config.js";
 import { ConfigError, PulseError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
@@ -15,14 +16,17 @@ import {
   claimSlackPlanMessageChange,
   getSlackPlanMessage,
   openSlackPlanMessages,
-  saveSlackPlanMessage,
+  claimSlackPlanPost,
+  releaseSlackPlanPost,
+  savePostedSlackPlanMessage,
   setSlackLiftTs,
   slackPlanMessagesOfCycle,
+  unpostedOpenApprovals,
   type SlackPlanMessage,
 } from "../../store/slack-messages-repo.js";
 import { checkDecider } from "../../workflows/cycle/nodes/approve.js";
 import type { CycleService } from "../../workflows/cycle/service.js";
-import { planOf } from "./pending-plan.js";
+import { pendingPlanOf, planOf } from "./pending-plan.js";
 import { planOutcome, type PlanOutcome } from "./plan-outcome.js";
 import { liftBlocks, liftText, planBlocks, planText, rejectModal } from "./plan-blocks.js";
 import {
@@ -59,6 +63,8 @@ export interface SlackAppDeps {
   db: Db;
   audit: AuditLog;
   logger: Logger;
+  /** The cycle's clock (which approvals are still open); default the system clock. */
+  clock?: Clock;
   /** Web API client options (retries, timeout); slackApiUrl comes from PULSE_SLACK_API_URL. */
   clientOptions?: webApi.WebClientOptions;
   /** Bring open plan messages up to date every PULSE_SLACK_SYNC_MS (default true). */
@@ -68,13 +74,16 @@ export interface SlackAppDeps {
 export interface SlackApp {
   /** Node request listener for POST /slack/events; anything else gets 404. Unsigned or stale requests get 401. */
   requestListener(req: IncomingMessage, res: ServerResponse): void;
-  /** Posts a plan waiting for approval to the approvals channel (once per approval). */
-  postPendingPlan(plan: PendingPlan): Promise<SlackPlanMessage>;
+  /** Posts a plan waiting for approval to the approvals channel, once per approval; null while another process posts it. */
+  postPendingPlan(plan: PendingPlan): Promise<SlackPlanMessage | null>;
   /** Brings a cycle's plan messages up to date (decided, expired, sent, measured: then the lift readout). */
   updatePlanMessage(cycleId: string): Promise<PlanOutcome[]>;
   /** Posts a cycle's lift readout once measured: in its plan message's thread, or on its own. */
   postLift(cycleId: string): Promise<boolean>;
-  /** updatePlanMessage for every plan message that may still change. */
+  /**
+   * Posts every open plan not posted yet (started by the scheduler or the CLI, or a post that failed),
+   * then runs updatePlanMessage for every plan message that may still change; returns how many it handled.
+   */
   syncOpenPlans(): Promise<number>;
   /** Resolves once the work requests started so far has finished. */
   idle(): Promise<void>;
@@ -106,6 +115,7 @@ function boltLogger(log: Logger): BoltLogger {
  */
 export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
   const { config, agent, service, db, audit, logger } = deps;
+  const clock = deps.clock ?? systemClock;
   const signingSecret = required(config.SLACK_SIGNING_SECRET, "SLACK_SIGNING_SECRET");
   const token = required(config.SLACK_BOT_TOKEN, "SLACK_BOT_TOKEN");
   const approvalsChannel = required(config.PULSE_SLACK_APPROVALS_CHANNEL, "PULSE_SLACK_APPROVALS_CHANNEL");
@@ -168,30 +178,41 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
       ...(reply.pendingPlan ? { cycleId: reply.pendingPlan.cycleId } : {}),
     });
     if (reply.pendingPlan) {
-      await postPendingPlan(reply.pendingPlan);
+      try {
+        await postPendingPlan(reply.pendingPlan);
+      } catch (err) {
+        log.error({ err, cycleId: reply.pendingPlan.cycleId }, "plan not posted for approval");
+        return `${reply.text}\nThe plan waits for an approver, but I could not post it in <#${approvalsChannel}> (${(err as Error).message}); the next sync tries again.`;
+      }
       return `${reply.text}\nThe plan is posted in <#${approvalsChannel}> for an approver.`;
     }
     return reply.text;
   }
 
-  async function postPendingPlan(plan: PendingPlan): Promise<SlackPlanMessage> {
-    const existing = await getSlackPlanMessage(db, plan.approvalId);
-    if (existing) return existing;
+  async function postPendingPlan(plan: PendingPlan): Promise<SlackPlanMessage | null> {
+    if (!(await claimSlackPlanPost(db, { approvalId: plan.approvalId, cycleId: plan.cycleId, channel: approvalsChannel }))) {
+      const existing = await getSlackPlanMessage(db, plan.approvalId);
+      return existing && existing.shown !== "posting" ? existing : null;
+    }
     const waiting: PlanOutcome = { kind: "waiting" };
-    const posted = await client.chat.postMessage({
-      channel: approvalsChannel,
-      text: planText(plan, waiting),
-      blocks: planBlocks(plan, waiting),
-    });
-    if (!posted.ts) throw new PulseError("SLACK_API", "chat.postMessage returned no ts");
-    log.info({ cycleId: plan.cycleId, approvalId: plan.approvalId, ts: posted.ts }, "plan posted for approval");
-    return saveSlackPlanMessage(db, {
-      approvalId: plan.approvalId,
-      cycleId: plan.cycleId,
-      channel: posted.channel ?? approvalsChannel,
-      ts: posted.ts,
-      shown: "waiting",
-    });
+    try {
+      const posted = await client.chat.postMessage({
+        channel: approvalsChannel,
+        text: planText(plan, waiting),
+        blocks: planBlocks(plan, waiting),
+      });
+      if (!posted.ts) throw new PulseError("SLACK_API", "chat.postMessage returned no ts");
+      log.info({ cycleId: plan.cycleId, approvalId: plan.approvalId, ts: posted.ts }, "plan posted for approval");
+      return await savePostedSlackPlanMessage(db, {
+        approvalId: plan.approvalId,
+        channel: posted.channel ?? approvalsChannel,
+        ts: posted.ts,
+        shown: "waiting",
+      });
+    } catch (err) {
+      await releaseSlackPlanPost(db, plan.approvalId);
+      throw err;
+    }
   }
 
   /** Updates one plan message to what its cycle shows now; posts the lift readout once measured. */
@@ -242,15 +263,25 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
     }
     // Auto-approved: no plan message to answer in the thread of; the readout stands on its own.
     const key = state.review?.approvalId ?? `cycle:${cycleId}`;
-    if (await getSlackPlanMessage(db, key)) return true;
-    const posted = await client.chat.postMessage({
-      channel: approvalsChannel,
-      text: liftText(cycleId, state.measurement),
-      blocks: liftBlocks(cycleId, state.measurement),
-    });
-    const ts = posted.ts ?? "posted";
-    await saveSlackPlanMessage(db, { approvalId: key, cycleId, channel: posted.channel ?? approvalsChannel, ts, shown: "measured" });
-    await setSlackLiftTs(db, key, ts);
+    if (!(await claimSlackPlanPost(db, { approvalId: key, cycleId, channel: approvalsChannel }))) return true;
+    try {
+      const posted = await client.chat.postMessage({
+        channel: approvalsChannel,
+        text: liftText(cycleId, state.measurement),
+        blocks: liftBlocks(cycleId, state.measurement),
+      });
+      const ts = posted.ts ?? "posted";
+      await savePostedSlackPlanMessage(db, {
+        approvalId: key,
+        channel: posted.channel ?? approvalsChannel,
+        ts,
+        shown: "measured",
+        liftTs: ts,
+      });
+    } catch (err) {
+      await releaseSlackPlanPost(db, key);
+      throw err;
+    }
     return true;
   }
 
@@ -258,6 +289,18 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
   async function syncOpenPlans(): Promise<number> {
     syncing ??= (async () => {
       let n = 0;
+      for (const open of await unpostedOpenApprovals(db, clock.now())) {
+        try {
+          const { state, waiting } = await service.get(open.cycleId);
+          const plan = pendingPlanOf(state, waiting);
+          if (plan?.approvalId === open.approvalId) {
+            await postPendingPlan(plan);
+            n++;
+          }
+        } catch (err) {
+          log.warn({ err, cycleId: open.cycleId }, "plan not posted for approval");
+        }
+      }
       for (const m of await openSlackPlanMessages(db)) {
         try {
           await syncMessage(m);

@@ -109,6 +109,7 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
       db: world.db,
       audit: runtime.deps.audit,
       logger: createLogger("silent"),
+      clock,
       clientOptions: { retryConfig: { retries: 0 } },
       syncTimer: false,
     });
@@ -244,12 +245,18 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
     await slack.idle();
     expect((await service.get(ref.cycleId)).waiting?.kind).toBe("approval");
 
-    // With one, the plan is rejected as the approver, and the message says so without buttons.
+    // With one, the plan is rejected as the approver. Slack fails the first update of the message:
+    // it stays on record as showing the plan waiting, and the next sync updates it.
+    standIn.failNext("chat.update", "internal_error");
     const submitted = await post(rejectSubmission("UAPP", view.private_metadata, "15% is too deep for this segment"));
     expect(submitted.status).toBe(200);
     expect(submitted.body).toBe("");
-    const [update] = await standIn.waitFor("chat.update");
+    await standIn.waitFor("chat.update");
     await slack.idle();
+    expect((await getSlackPlanMessage(world.db, ref.approvalId))?.shown).toBe("waiting");
+    await slack.syncOpenPlans();
+    const [, update] = await standIn.waitFor("chat.update", 2);
+    expect((await getSlackPlanMessage(world.db, ref.approvalId))?.shown).toBe("rejected");
     expect(update!.args).toMatchObject({ channel: CHANNEL, ts });
     expect(contextText(update!)).toContain("Rejected by <@UAPP>: 15% is too deep for this segment");
     expect(contextText(update!)).not.toContain(APPROVE_ACTION);
@@ -276,9 +283,25 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
     expect(asked.find((e) => e.actor === "slack:UNOBODY")).toMatchObject({ role: null });
   }, 180_000);
 
-  it("a plan nobody decides expires: the message says so and a late approval is refused", async () => {
-    const { ref, ts } = await planRequestedBy("UMKT");
-    const { state } = await service.get(ref.cycleId);
+  it("a plan started outside Slack is posted by the sync; nobody decides it, it expires: the message says so, a late approval is refused", async () => {
+    // Started as the CLI or the scheduler would: no Slack request behind it.
+    const started = await service.start({ requestedBy: "cli:ann", settings: HUMAN_SETTINGS });
+    expect(started.waiting?.kind).toBe("approval");
+    const posts = standIn.callsOf("chat.postMessage").length;
+    await slack.syncOpenPlans();
+    const posted = standIn.callsOf("chat.postMessage").slice(posts);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.args.channel).toBe(CHANNEL);
+    expect(JSON.stringify(posted[0]!.args.blocks)).toContain(started.cycleId);
+    expect(JSON.stringify(posted[0]!.args.blocks)).toContain("Requested by cli:ann");
+    const record = (await getSlackPlanMessage(world.db, (started.waiting as { approvalId: string }).approvalId))!;
+    const ref = { cycleId: started.cycleId, approvalId: record.approvalId };
+    const ts = record.ts;
+    // Posted once: the next sync finds it on record.
+    await slack.syncOpenPlans();
+    expect(standIn.callsOf("chat.postMessage").length).toBe(posts + 1);
+
+    const { state } = started;
     clock.set(new Date(state.review!.expiresAt).getTime() + 60_000);
     expect(await service.settleApprovals()).toContain(ref.cycleId);
     expect(await slack.syncOpenPlans()).toBeGreaterThan(0);
@@ -358,4 +381,28 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
     ]);
     expect(await verifyAuditLog(world.db)).toMatchObject({ ok: true });
   }, 240_000);
+
+  it("an auto-approved cycle has no plan message; its lift readout is posted on its own, once", async () => {
+    const auto = {
+      approvalPolicy: { newContentNeedsHuman: false, flaggedCheckNeedsHuman: false, maxAutoDiscount: 1, maxAutoAudience: 1_000_000 },
+    };
+    const started = await service.start({ requestedBy: "scheduler", settings: auto });
+    expect(started.state.review?.autoApproved).toBe(true);
+    expect(await slack.postLift(started.cycleId)).toBe(false);
+    clock.advanceDays(2);
+    await runtime.drain();
+    clock.set(new Date(started.state.activation!.measureAt).getTime() + 1000);
+    await runtime.drain();
+    const { state } = await service.get(started.cycleId);
+    expect(state.measurement).toBeDefined();
+    const posts = standIn.callsOf("chat.postMessage").length;
+    expect(await slack.postLift(started.cycleId)).toBe(true);
+    const [lift] = standIn.callsOf("chat.postMessage").slice(posts);
+    expect(lift!.args.channel).toBe(CHANNEL);
+    expect(lift!.args.thread_ts).toBeUndefined();
+    expect(String(lift!.args.text)).toBe(`Lift readout for ${started.cycleId}: ${state.measurement!.headline}`);
+    expect(await slack.postLift(started.cycleId)).toBe(true);
+    await slack.syncOpenPlans();
+    expect(standIn.callsOf("chat.postMessage").length).toBe(posts + 1);
+  }, 180_000);
 });
