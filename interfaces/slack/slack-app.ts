@@ -173,10 +173,12 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
       await record(userId, actor, source, text, { outcome: "failed", reason: (err as Error).message.slice(0, 1000) });
       return `Sorry, that did not work: ${(err as Error).message}`;
     }
-    await record(userId, actor, source, text, {
-      intent: reply.intent,
-      ...(reply.pendingPlan ? { cycleId: reply.pendingPlan.cycleId } : {}),
-    });
+    const decided =
+      (reply.intent === "approve" || reply.intent === "reject") && typeof reply.params.cycle === "string" ? reply.params.cycle : null;
+    const cycleId = reply.pendingPlan?.cycleId ?? decided ?? undefined;
+    await record(userId, actor, source, text, { intent: reply.intent, ...(cycleId ? { cycleId } : {}) });
+    // Decided in words: the plan's message shows it now rather than at the next sync.
+    if (decided) await updatePlanMessage(decided).catch((err: unknown) => log.warn({ err, cycleId: decided }, "plan message not updated"));
     if (reply.pendingPlan) {
       try {
         await postPendingPlan(reply.pendingPlan);

@@ -34,8 +34,8 @@ const HUMAN_SETTINGS = { approvalPolicy: { maxAutoAudience: 0 } };
 
 /**
  * A minimal stand-in for the chat agent (the real one is built separately): "plan ..." starts a
- * cycle as the asker and returns its pending plan; "show plan <cycle>" reads it. It checks roles as
- * the real agent must.
+ * cycle as the asker and returns its pending plan; "show plan <cycle>" reads it; "approve <cycle>"
+ * decides it through the cycle service. It checks roles as the real agent must.
  */
 function cycleAgent(service: CycleService): ChatAgent {
   return {
@@ -64,6 +64,14 @@ function cycleAgent(service: CycleService): ChatAgent {
           ...(plan ? { pendingPlan: plan } : {}),
           understoodBy: "offline",
         };
+      }
+      const approve = /^approve (c-[\w-]+)/i.exec(text);
+      if (approve) {
+        const params = { cycle: approve[1] };
+        if (!can(actor.role, "decide"))
+          return { intent: "approve", params, text: `a ${actor.role} cannot approve`, understoodBy: "offline" };
+        const r = await service.decide(approve[1]!, { decision: "approved", by: actor.id });
+        return { intent: "approve", params, text: `${approve[1]}: ${r.state.status}`, understoodBy: "offline" };
       }
       return { intent: "unknown", params: {}, text: "?", understoodBy: "offline" };
     },
@@ -404,5 +412,51 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
     expect(await slack.postLift(started.cycleId)).toBe(true);
     await slack.syncOpenPlans();
     expect(standIn.callsOf("chat.postMessage").length).toBe(posts + 1);
+  }, 180_000);
+
+  it("an approver approves in words through the agent: the plan's message shows it at once", async () => {
+    const started = await service.start({ requestedBy: "slack:UMKT", settings: HUMAN_SETTINGS });
+    await slack.syncOpenPlans();
+    const record = (await getSlackPlanMessage(world.db, (started.waiting as { approvalId: string }).approvalId))!;
+    const request = slash("UAPP", `approve ${started.cycleId}`);
+    const res = await post(request.body);
+    expect(res.ms).toBeLessThan(3_000);
+    const [answer] = await standIn.waitFor(`response:${request.id}`, 1, 120_000);
+    expect(answer!.args.text).toBe(`${started.cycleId}: activated`);
+    await slack.idle();
+    const [update] = updatesOf(record.ts);
+    expect(contextText(update!)).toContain("Approved by <@UAPP>");
+    expect((await slackEntries(started.cycleId)).map((e) => [e.actor, e.source, e.intent, e.outcome])).toEqual([
+      ["slack:UAPP", "slash_command", "approve", "answered"],
+    ]);
+  }, 180_000);
+
+  it("with its timer on, the app posts a plan started elsewhere without being asked", async () => {
+    const timed = await createSlackApp({
+      config: {
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_BOT_TOKEN: "xoxb-approval-test",
+        PULSE_SLACK_APPROVALS_CHANNEL: "CTIMED",
+        PULSE_SLACK_API_URL: standIn.apiUrl,
+        PULSE_SLACK_ROLES: {},
+        PULSE_SLACK_SYNC_MS: 1_000,
+      },
+      agent: cycleAgent(service),
+      service,
+      db: world.db,
+      audit: runtime.deps.audit,
+      logger: createLogger("silent"),
+      clock,
+      clientOptions: { retryConfig: { retries: 0 } },
+    });
+    try {
+      const before = standIn.callsOf("chat.postMessage").length;
+      const started = await service.start({ requestedBy: "scheduler", settings: HUMAN_SETTINGS });
+      const calls = await standIn.waitFor("chat.postMessage", before + 1, 30_000);
+      expect(calls[before]!.args.channel).toBe("CTIMED");
+      expect(JSON.stringify(calls[before]!.args.blocks)).toContain(started.cycleId);
+    } finally {
+      await timed.close();
+    }
   }, 180_000);
 });
