@@ -28,7 +28,7 @@ import { checkDecider } from "../../workflows/cycle/nodes/approve.js";
 import type { CycleService } from "../../workflows/cycle/service.js";
 import { pendingPlanOf, planOf } from "./pending-plan.js";
 import { planOutcome, type PlanOutcome } from "./plan-outcome.js";
-import { liftBlocks, liftText, planBlocks, planText, rejectModal } from "./plan-blocks.js";
+import { escapeMrkdwn, liftBlocks, liftText, planBlocks, planText, rejectModal } from "./plan-blocks.js";
 import {
   APPROVE_ACTION,
   messageEventSchema,
@@ -171,7 +171,7 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
       reply = await agent.handle({ text, actor, threadId, via: "slack" });
     } catch (err) {
       await record(userId, actor, source, text, { outcome: "failed", reason: (err as Error).message.slice(0, 1000) });
-      return `Sorry, that did not work: ${(err as Error).message}`;
+      return `Sorry, that did not work: ${escapeMrkdwn((err as Error).message)}`;
     }
     const decided =
       (reply.intent === "approve" || reply.intent === "reject") && typeof reply.params.cycle === "string" ? reply.params.cycle : null;
@@ -184,11 +184,11 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
         await postPendingPlan(reply.pendingPlan);
       } catch (err) {
         log.error({ err, cycleId: reply.pendingPlan.cycleId }, "plan not posted for approval");
-        return `${reply.text}\nThe plan waits for an approver, but I could not post it in <#${approvalsChannel}> (${(err as Error).message}); the next sync tries again.`;
+        return `${escapeMrkdwn(reply.text)}\nThe plan waits for an approver, but I could not post it in <#${approvalsChannel}> (${escapeMrkdwn((err as Error).message)}); the next sync tries again.`;
       }
-      return `${reply.text}\nThe plan is posted in <#${approvalsChannel}> for an approver.`;
+      return `${escapeMrkdwn(reply.text)}\nThe plan is posted in <#${approvalsChannel}> for an approver.`;
     }
-    return reply.text;
+    return escapeMrkdwn(reply.text);
   }
 
   async function postPendingPlan(plan: PendingPlan): Promise<SlackPlanMessage | null> {
@@ -405,7 +405,8 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
         reason: (err as Error).message.slice(0, 1000),
         cycleId: ref.cycleId,
       });
-      await tell(refused ? `Not ${answer.decision}: ${(err as Error).message}` : `Sorry, that did not work: ${(err as Error).message}`);
+      const why = escapeMrkdwn((err as Error).message);
+      await tell(refused ? `Not ${answer.decision}: ${why}` : `Sorry, that did not work: ${why}`);
     }
     await updatePlanMessage(ref.cycleId);
   }
@@ -442,7 +443,7 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
             reason: (err as Error).message,
             cycleId: ref.cycleId,
           });
-          await tell(`Not rejected: ${(err as Error).message}`);
+          await tell(`Not rejected: ${escapeMrkdwn((err as Error).message)}`);
           return;
         }
         const channel = p.container?.channel_id ?? p.channel?.id;

@@ -210,6 +210,12 @@ describe("Slack requests: signed and fresh, acknowledged at once, answered after
     expect(JSON.stringify(entry.entry)).not.toContain("ann@example.com");
   });
 
+  it("the agent's answer is escaped for Slack (no stray mentions or links)", async () => {
+    await postToSlackApp(events, slash("UMKT", "is <!channel> & <@U1> a > b?", "r-esc"), { secret: SECRET });
+    const [answer] = await standIn.waitFor("response:r-esc");
+    expect(answer!.args.text).toBe("you said: is &lt;!channel&gt; &amp; &lt;@U1&gt; a &gt; b?");
+  });
+
   it("an unknown user gets a polite refusal, the agent is not asked, and the refusal is audited", async () => {
     await postToSlackApp(events, slash("UNOBODY", "approve everything", "r3"), { secret: SECRET });
     const [answer] = await standIn.waitFor("response:r3");
