@@ -25,6 +25,26 @@ const optionalUrl = (protocols: string[]) =>
       .optional(),
   );
 
+/** "U01:approver, U02:marketer" → { U01: "approver", U02: "marketer" }. */
+const slackRolesSchema = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((pair) => pair.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Z0-9]+:[a-z]+$/, 'each entry must be "<Slack user id>:<role>", e.g. U0123ABCD:approver')
+        .transform((pair) => pair.split(":") as [string, string])
+        .pipe(z.tuple([z.string(), roleSchema])),
+    ),
+  )
+  .transform((pairs) => Object.fromEntries(pairs) as Record<string, z.infer<typeof roleSchema>>);
+
 export const configSchema = z.object({
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
   PULSE_DB_SCHEMA: z.preprocess(
@@ -98,6 +118,25 @@ export const configSchema = z.object({
   PULSE_AUDIT_CHECKPOINT_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   PULSE_AUDIT_CHECKPOINT_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().positive().default(60)),
   PULSE_PRUNE_MINUTES: z.preprocess(emptyAsUndefined, z.coerce.number().positive().default(1440)),
+  // --- Slack app (interfaces/slack/) ---
+  /** Signs every request Slack sends; without it the Slack app is not served. */
+  SLACK_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be at least 8 characters").optional()),
+  /** Bot token (xoxb-...) for the Web API. */
+  SLACK_BOT_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** Channel id where plans waiting for approval are posted. */
+  PULSE_SLACK_APPROVALS_CHANNEL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Z0-9]+$/, "must be a Slack channel id (C0123...)")
+      .optional(),
+  ),
+  /** Web API base URL (a local stand-in in tests); the client's default is https://slack.com/api/. */
+  PULSE_SLACK_API_URL: optionalUrl(["http:", "https:"]),
+  /** Slack user id → role, e.g. "U01:approver,U02:marketer"; anyone else is refused politely. */
+  PULSE_SLACK_ROLES: z.preprocess(emptyAsUndefined, slackRolesSchema.default({})),
+  /** How often plan messages are brought up to date (expired, sent, measured). */
+  PULSE_SLACK_SYNC_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).default(30_000)),
   /** Used by integration tests and benchmarks only; defaults match the CI machine. */
   PULSE_TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default("postgres://postgres@127.0.0.1:5432/test")),
   PULSE_TEST_REDIS_URL: z.preprocess(emptyAsUndefined, z.string().default("redis://127.0.0.1:6379")),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { roleSchema } from "../core/roles.js";
 import { channelSchema } from "../ingest/formats.js";
 
 /**
@@ -172,6 +173,21 @@ export const policyEntrySchema = z.strictObject({
   before: isoInstant.optional(),
 });
 
+/** What someone asked Pulse through an interface (Slack, chat, API) and what came of it; actor is who asked. */
+export const interfaceRequestEntrySchema = z.strictObject({
+  via: z.enum(["cli", "slack", "api"]),
+  /** How it came in: slash_command, app_mention, direct_message, approve_button, reject_button, reject_modal, ... */
+  source: z.string().min(1).max(100),
+  /** The request text, contact data redacted. */
+  text: text(2_000),
+  /** The asker's role; null when they are not known to Pulse. */
+  role: roleSchema.nullable(),
+  intent: z.string().max(100).optional(),
+  outcome: z.enum(["answered", "refused", "failed"]),
+  reason: text(1_000).optional(),
+  cycleId: z.string().max(256).optional(),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -186,6 +202,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   measurement: measurementEntrySchema,
   cycle: cycleEntrySchema,
   policy: policyEntrySchema,
+  interface_request: interfaceRequestEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;
@@ -227,6 +244,7 @@ export type SuppressionEntry = AuditEntryOf<"suppression">;
 export type MeasurementEntry = AuditEntryOf<"measurement">;
 export type CycleEntry = AuditEntryOf<"cycle">;
 export type PolicyEntry = AuditEntryOf<"policy">;
+export type InterfaceRequestEntry = AuditEntryOf<"interface_request">;
 
 export function isAuditKind(kind: string): kind is AuditKind {
   return Object.hasOwn(AUDIT_ENTRY_SCHEMAS, kind);
