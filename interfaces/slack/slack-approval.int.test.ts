@@ -11,6 +11,7 @@ import { messageCounts } from "../../store/cycle-repo.js";
 import { getSlackPlanMessage } from "../../store/slack-messages-repo.js";
 import type { CycleService } from "../../workflows/cycle/service.js";
 import type { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";
+import { DEMO_SETTINGS, setDemoPolicy } from "../../workflows/demo.js";
 import { createCycleRuntime, type CycleRuntime } from "../../workflows/runtime.js";
 import { auditEntries, testConfig } from "../../workflows/cycle/testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "../../workflows/cycle/testing/world-fixture.js";
@@ -391,10 +392,9 @@ describe("approving and rejecting plans in Slack, on a real cycle on PostgreSQL"
   }, 240_000);
 
   it("an auto-approved cycle has no plan message; its lift readout is posted on its own, once", async () => {
-    const auto = {
-      approvalPolicy: { newContentNeedsHuman: false, flaggedCheckNeedsHuman: false, maxAutoDiscount: 1, maxAutoAudience: 1_000_000 },
-    };
-    const started = await service.start({ requestedBy: "scheduler", settings: auto });
+    // Plans go out without a person only because the admin's policy (the demo's) says so; a brief cannot loosen it.
+    await setDemoPolicy(world.db, clock);
+    const started = await service.start({ requestedBy: "scheduler", settings: DEMO_SETTINGS });
     expect(started.state.review?.autoApproved).toBe(true);
     expect(await slack.postLift(started.cycleId)).toBe(false);
     clock.advanceDays(2);
