@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { chatEvalPath, chatExamplesPath, loadLabeled, runChatEval } from "../../../evals/chat-understanding.js";
+import { PARAMS_SCHEMAS } from "../params.js";
 import { understandOffline } from "./understand-offline.js";
 
 describe("offline understanding", () => {
@@ -23,5 +24,16 @@ describe("offline understanding", () => {
     expect(report.params.rate).toBeGreaterThanOrEqual(0.9);
     // every intent is represented
     expect(report.perIntent.length).toBe(15);
+  });
+
+  it("extracts only parameters its intent's schema accepts", async () => {
+    const labels = [...(await loadLabeled(chatEvalPath)), ...(await loadLabeled(chatExamplesPath))];
+    const bad: string[] = [];
+    for (const l of labels) {
+      const got = await understandOffline(l.text, { now: new Date("2026-01-07T12:00:00Z") });
+      const r = PARAMS_SCHEMAS[got.intent].safeParse(got.params);
+      if (!r.success) bad.push(`${l.text}: ${r.error.message}`);
+    }
+    expect(bad).toEqual([]);
   });
 });
