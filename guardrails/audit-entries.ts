@@ -188,6 +188,32 @@ export const interfaceRequestEntrySchema = z.strictObject({
   cycleId: z.string().max(256).optional(),
 });
 
+/** A request to the chat agent (pulse chat, Slack, API): who asked, what (redacted), what Pulse understood and did. */
+export const chatEntrySchema = z.strictObject({
+  via: z.enum(["cli", "slack", "api"]),
+  threadId: text(256),
+  /** The request text, redacted (agents/llm/redact.ts). */
+  text: text(2_000),
+  intent: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  understoodBy: z.enum(["llm", "offline"]),
+  fallbackReason: text(500).optional(),
+  /** done | refused | failed, and what came of it (ids and counts, never contact data). */
+  outcome: z.enum(["done", "refused", "failed"]),
+  summary: text(1_000),
+  costUsd: z.number().min(0).optional(),
+});
+
+/** A pause rule created or lifted on someone's behalf (store/suppression-rules-repo.ts). */
+export const suppressionRuleEntrySchema = z.strictObject({
+  event: z.enum(["created", "lifted"]),
+  ruleId: z.string().min(1),
+  channels: z.array(z.union([channelSchema, z.literal("all")])),
+  segmentId: z.string().nullable(),
+  until: isoInstant.nullable(),
+  reason: text(1_000).default(""),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -203,6 +229,8 @@ export const AUDIT_ENTRY_SCHEMAS = {
   cycle: cycleEntrySchema,
   policy: policyEntrySchema,
   interface_request: interfaceRequestEntrySchema,
+  chat: chatEntrySchema,
+  suppression_rule: suppressionRuleEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;

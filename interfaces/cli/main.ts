@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAuditCommands } from "./commands/audit.js";
+import { registerChatCommand } from "./commands/chat.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerDbCommands } from "./commands/db.js";
 import { registerDemoCommand } from "./commands/demo.js";
@@ -29,5 +30,6 @@ registerEvalCommands(program);
 registerAuditCommands(program);
 registerWorkerCommand(program);
 registerPolicyCommands(program);
+registerChatCommand(program);
 
 await program.parseAsync(process.argv);

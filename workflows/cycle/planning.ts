@@ -1,6 +1,7 @@
 import type { SegmentSituation, StrategyOption } from "../../agents/strategist/index.js";
 import { DAYPARTS, FEATURE_COUNT } from "../../tools/features.js";
 import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked, type Strategy } from "../../tools/targeting.js";
+import { briefStrategies } from "./brief.js";
 import { featureIndex, type CycleData } from "./cycle-data.js";
 import type { CycleSettings } from "./settings.js";
 
@@ -89,7 +90,7 @@ export function segmentSituation(
   // once per member and option (tens of options × every member of the segment).
   const reach = members.map((i) => targetingCustomer(data, i, 0, fallbackAov));
   const options: StrategyOption[] = [];
-  for (const strategy of CONTACT_STRATEGIES) {
+  for (const strategy of briefStrategies(settings.brief, CONTACT_STRATEGIES)) {
     const offers = OFFER_STRATEGIES.has(strategy) ? settings.offerDepths.filter((d) => d <= settings.maxDiscount) : [0];
     for (const channel of settings.channels) {
       for (const offerDepth of offers) {

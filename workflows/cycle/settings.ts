@@ -4,6 +4,25 @@ import { fairnessConfigSchema } from "../../guardrails/fairness.js";
 import { eligibilityConfigSchema } from "../../tools/eligibility.js";
 
 /** What a cycle may do: set once by marketing, IT and legal; every field has a safe default. */
+/**
+ * A marketer's brief (from `pulse chat` or Slack), honoured by planning: the audience it names is
+ * the only one contacted, with its strategy when it names one, within its budget.
+ */
+export const campaignBriefSchema = z.object({
+  strategy: z.enum(["targeted_promo", "reengage", "cooldown", "winback", "cross_sell", "suppress"]).optional(),
+  category: z.string().optional(),
+  audience: z
+    .object({
+      segments: z.array(z.string()).optional(),
+      archetypes: z.array(z.string()).optional(),
+      filters: z.array(z.string()).optional(),
+    })
+    .optional(),
+  window: z.object({ start: z.string().optional(), end: z.string().optional() }).optional(),
+  budget: z.number().min(0).optional(),
+});
+export type CampaignBrief = z.infer<typeof campaignBriefSchema>;
+
 export const cycleSettingsSchema = z.object({
   /** Share of each segment's contacts held out as a randomized control. */
   holdoutShare: z.number().gt(0).lt(1).default(0.2),
@@ -51,6 +70,7 @@ export const cycleSettingsSchema = z.object({
   fairness: fairnessConfigSchema.prefault({}),
   /** Minimum treated and holdout outcomes per strategy before learn trains an uplift model. */
   minLearnArm: z.number().int().min(10).default(100),
+  brief: campaignBriefSchema.optional(),
 });
 export type CycleSettings = z.infer<typeof cycleSettingsSchema>;
 export type CycleSettingsInput = z.input<typeof cycleSettingsSchema>;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerEvalAll } from "./eval-all.js";
+import { registerEvalChat } from "./eval-chat.js";
 import { registerEvalClv } from "./eval-clv.js";
 import { registerEvalUplift } from "./eval-uplift.js";
 
@@ -7,5 +8,6 @@ export function registerEvalCommands(program: Command): void {
   const evalCmd = program.command("eval").description("Evaluate Pulse's decision tools on real public data and on the simulator");
   registerEvalClv(evalCmd);
   registerEvalUplift(evalCmd);
+  registerEvalChat(evalCmd);
   registerEvalAll(evalCmd);
 }

@@ -3,12 +3,14 @@ import { CHANNELS } from "../../../ingest/formats.js";
 import { analyzeTables } from "../../../store/analyze.js";
 import { latestModel, saveTargets, type TargetRow } from "../../../store/cycle-repo.js";
 import { loadContactData, outOfStockCategories } from "../../../store/history-repo.js";
+import { activeSuppressionRules } from "../../../store/suppression-rules-repo.js";
 import { checkEligibilityUnchecked } from "../../../tools/eligibility.js";
 import { FEATURE_COUNT } from "../../../tools/features.js";
 import { isInGlobalControl } from "../../../tools/holdout.js";
 import { planTargets, type Strategy } from "../../../tools/targeting.js";
 import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
 import { auditToolCall } from "../audit-helpers.js";
+import { applyBrief, pauseSuppressions } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import {
   CONTACT_STRATEGIES,
@@ -93,7 +95,10 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")})`,
   );
-  const { plans, provenance } = await planSegments(situations, { llm: llm.client, maxDiscount: settings.maxDiscount });
+  const planned0 = await planSegments(situations, { llm: llm.client, maxDiscount: settings.maxDiscount });
+  const { provenance } = planned0;
+  const plans = applyBrief(planned0.plans, settings.brief, segments);
+  const pauses = await activeSuppressionRules(deps.db, deps.clock.now());
 
   // Per customer: targeting under the chosen plan, then eligibility at the customer's local send time.
   const outOfStock = await outOfStockCategories(deps.db);
@@ -151,7 +156,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       campaignId: planned.get(t)!.campaignId,
       strategy: targets[t]!.strategy,
     })),
-    customers: contactCustomers.map((id) => {
+    customers: contactCustomers.map((id, k) => {
       const c = contact.get(id)!;
       const tz = data.customers[data.index.get(id)!]!.timezone;
       return {
@@ -164,11 +169,13 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
           recordedAt: x.recordedAt.toISOString(),
           ...(x.source ? { source: x.source } : {}),
         })),
-        suppressions: c.suppressions.map((x) => ({
-          channel: x.channel as (typeof CHANNELS)[number] | "all",
-          reason: x.reason,
-          addedAt: x.addedAt.toISOString(),
-        })),
+        suppressions: [...c.suppressions, ...pauseSuppressions(pauses, membership.get(id), planned.get(contactIdx[k]!)!.plannedAt)].map(
+          (x) => ({
+            channel: x.channel as (typeof CHANNELS)[number] | "all",
+            reason: x.reason,
+            addedAt: x.addedAt.toISOString(),
+          }),
+        ),
         sends: c.sends.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number], at: x.at.toISOString() })),
         lastConversionAt: c.lastConversionAt?.toISOString() ?? null,
         globalControl: isInGlobalControl(id, { salt: settings.globalControlSalt, share: settings.globalControlShare }),

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { campaignWindow, pastPeriod, untilDay } from "./dates.js";
+import {
+  audience,
+  budget,
+  category,
+  channels,
+  customerId,
+  cycleId,
+  extractParams,
+  maxDiscount,
+  reason,
+  segmentIds,
+  strategy,
+} from "./extract.js";
+import { correctWord, maskEntities, normalizeText } from "./normalize.js";
+
+const WED = new Date("2026-01-07T12:00:00Z");
+
+describe("typed extraction", () => {
+  it("reads ids in any case", () => {
+    expect(cycleId("approve C-20250101-0A30EC now")).toBe("c-20250101-0a30ec");
+    expect(segmentIds("seg-4, segment 7 and SEG-4")).toEqual(["seg-4", "seg-7"]);
+    expect(customerId("why did c000123 get it")).toBe("C000123");
+    expect(customerId("why did customer 42 get it")).toBe("C000042");
+    expect(cycleId("approve the plan")).toBeUndefined();
+  });
+
+  it("reads discount caps as shares", () => {
+    expect(maxDiscount("at most 15% off")).toBe(0.15);
+    expect(maxDiscount("at most 15 percent")).toBe(0.15);
+    expect(maxDiscount("12.5 per cent max")).toBe(0.125);
+    expect(maxDiscount("no discount")).toBe(0);
+    expect(maxDiscount("full price only")).toBe(0);
+    expect(maxDiscount("a nice campaign")).toBeUndefined();
+  });
+
+  it("reads budgets", () => {
+    expect(budget("budget $5k")).toBe(5000);
+    expect(budget("with a budget of 2,500")).toBe(2500);
+    expect(budget("spend 300 dollars")).toBe(300);
+    expect(budget("€1.5k")).toBe(1500);
+    expect(budget("15% off")).toBeUndefined();
+  });
+
+  it("reads channels, categories and strategies", () => {
+    expect(channels("by e-mail and text message")).toEqual(["email", "sms"]);
+    expect(channels("with an in-app message and a push notification")).toEqual(["in_app", "push"]);
+    expect(channels("on all channels")).toEqual(["email", "sms", "push", "in_app"]);
+    expect(category("home goods")).toBe("home");
+    expect(category("clothing")).toBe("apparel");
+    expect(strategy("win back lapsed shoppers")).toBe("winback");
+    expect(strategy("promo for promo-sensitive shoppers")).toBe("targeted_promo");
+    expect(strategy("email promo-sensitive shoppers")).toBeUndefined();
+    expect(strategy("cross-sell home")).toBe("cross_sell");
+    expect(strategy("re-engage disengaged")).toBe("reengage");
+  });
+
+  it("reads audiences: segments, archetypes, filters", () => {
+    expect(audience("premium loyalists and seg-2")).toEqual({ segments: ["seg-2"], archetypes: ["Premium Loyalists"] });
+    expect(audience("lapsed high-value shoppers")).toEqual({ filters: ["lapsed", "high_value"] });
+    // "dormant" inside the archetype name is not the disengaged filter
+    expect(audience("dormant loyalists")).toEqual({ archetypes: ["Dormant Loyalists"] });
+    expect(audience("everyone")).toBeUndefined();
+  });
+
+  it("reads reasons after 'because'", () => {
+    expect(reason("reject c-20250101-0a30ec because the budget is too high.")).toBe("the budget is too high");
+    expect(reason("reject")).toBeUndefined();
+  });
+});
+
+describe("dates", () => {
+  it("resolves campaign windows from the reference day", () => {
+    expect(campaignWindow("this week", WED)).toEqual({ start: "2026-01-07", end: "2026-01-11" });
+    expect(campaignWindow("next week", WED)).toEqual({ start: "2026-01-12", end: "2026-01-18" });
+    expect(campaignWindow("until monday", WED)).toEqual({ start: "2026-01-07", end: "2026-01-12" });
+    expect(campaignWindow("from 2026-02-01 to 2026-02-10", WED)).toEqual({ start: "2026-02-01", end: "2026-02-10" });
+    expect(campaignWindow("no date here", WED)).toBeUndefined();
+  });
+
+  it("resolves past periods", () => {
+    expect(pastPeriod("last quarter", WED)).toEqual({ start: "2025-10-01", end: "2025-12-31" });
+    expect(pastPeriod("last week", WED)).toEqual({ start: "2025-12-29", end: "2026-01-04" });
+    expect(pastPeriod("since 2025-12-01", WED)).toEqual({ start: "2025-12-01" });
+    expect(pastPeriod("last year", WED)).toEqual({ start: "2025-01-01", end: "2025-12-31" });
+  });
+
+  it("resolves pause expiries", () => {
+    expect(untilDay("until friday", WED)).toBe("2026-01-09");
+    expect(untilDay("for 3 days", WED)).toBe("2026-01-10");
+    expect(untilDay("until next week", WED)).toBe("2026-01-12");
+    expect(untilDay("for now", WED)).toBeUndefined();
+  });
+});
+
+describe("normalization", () => {
+  it("corrects typos of known words but leaves short and unknown words alone", () => {
+    expect(correctWord("aprove")).toBe("approve");
+    expect(correctWord("segmnets")).toBe("segments");
+    expect(correctWord("churned")).toBe("churned");
+    expect(correctWord("plan")).toBe("plan");
+    expect(normalizeText("  PAUSE   Emial ")).toBe("pause email");
+  });
+
+  it("masks entities for the classifier", () => {
+    expect(maskEntities("approve c-20250101-0a30ec at 15% off for seg-2")).toBe("approve cycleid at pct off for segid");
+  });
+});
+
+describe("extractParams", () => {
+  it("returns only what the request says, under the issue's parameter names", () => {
+    expect(extractParams("pause", "pause SMS for seg-3 until monday", "pause sms for seg-3 until monday", WED)).toEqual({
+      channels: ["sms"],
+      segment: "seg-3",
+      until: "2026-01-12",
+    });
+    expect(extractParams("audit_export", "x", "export last quarter as csv", WED)).toEqual({
+      from: "2025-10-01",
+      to: "2025-12-31",
+      format: "csv",
+    });
+    expect(extractParams("help", "help", "help", WED)).toEqual({});
+  });
+
+  it("does not read ids' digits as dates", () => {
+    expect(extractParams("plan_campaign", "give seg-3 a cool-down", "give seg-3 a cool-down", WED)).toEqual({
+      strategy: "cooldown",
+      audience: { segments: ["seg-3"] },
+    });
+  });
+});

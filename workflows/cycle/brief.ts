@@ -1,0 +1,121 @@
+import type { SegmentPlan } from "../../agents/strategist/index.js";
+import type { SuppressionRule } from "../../store/suppression-rules-repo.js";
+import type { Strategy } from "../../tools/targeting.js";
+import type { CampaignBrief } from "./settings.js";
+
+/**
+ * Pure rules by which planning honours a marketer's brief (settings.brief) and the pause rules in
+ * force (store/suppression-rules-repo.ts).
+ */
+
+export interface SegmentRef {
+  segmentId: string;
+  name: string;
+  /** "feature direction (z)" strings from the refresh, e.g. "recency_days high (1.3)". */
+  traits?: readonly string[];
+}
+
+/** What each audience filter means, by archetype name or by the segment's distinguishing traits. */
+const FILTERS: Record<string, { name: RegExp; trait: RegExp }> = {
+  lapsed: { name: /dormant|hibernat|churn|lapsed|at risk/i, trait: /^(recency_days|overdue_ratio) high/ },
+  high_value: { name: /champion|premium|high-spend|spenders/i, trait: /^monetary high/ },
+  new: { name: /new/i, trait: /^tenure_days low/ },
+  promo_sensitive: { name: /coupon|promo|floater/i, trait: /^discount_share high/ },
+  disengaged: { name: /hibernat|dormant/i, trait: /^days_since_engagement high/ },
+  loyal: { name: /loyal|champion/i, trait: /^frequency high/ },
+};
+
+/**
+ * Whether a brief's audience covers a segment: named segment ids and archetypes add segments; the
+ * filters, all of which must hold, add the segments they describe. No audience: every segment.
+ */
+export function segmentInAudience(segment: SegmentRef, audience: CampaignBrief["audience"]): boolean {
+  if (!audience) return true;
+  const { segments = [], archetypes = [], filters = [] } = audience;
+  if (segments.length + archetypes.length + filters.length === 0) return true;
+  if (segments.includes(segment.segmentId)) return true;
+  if (archetypes.some((a) => segment.name.toLowerCase().startsWith(a.toLowerCase()))) return true;
+  if (filters.length === 0) return false;
+  return filters.every((f) => {
+    const rule = FILTERS[f];
+    return rule !== undefined && (rule.name.test(segment.name) || (segment.traits ?? []).some((t) => rule.trait.test(t)));
+  });
+}
+
+/** The contact strategies planning may offer under a brief (all of them without one). */
+export function briefStrategies(brief: CampaignBrief | undefined, all: readonly Strategy[]): readonly Strategy[] {
+  const s = brief?.strategy;
+  return s && all.includes(s) ? [s] : all;
+}
+
+function noContact(p: SegmentPlan, strategy: Strategy, reason: string): SegmentPlan {
+  return {
+    ...p,
+    strategy,
+    optionId: null,
+    channel: null,
+    offerDepth: 0,
+    contacts: 0,
+    budget: 0,
+    expectedIncrementalMargin: 0,
+    reasons: [...p.reasons, reason],
+  };
+}
+
+/**
+ * The strategist's plans under the brief: segments outside its audience are not contacted; a
+ * cool-down or suppression brief is applied to its audience; contact plans are kept, best expected
+ * net margin first, while their cost fits the brief's budget.
+ */
+export function applyBrief(
+  plans: readonly SegmentPlan[],
+  brief: CampaignBrief | undefined,
+  segments: readonly SegmentRef[],
+): SegmentPlan[] {
+  if (!brief) return [...plans];
+  const byId = new Map(segments.map((s) => [s.segmentId, s]));
+  const out = plans.map((p) => {
+    const seg = byId.get(p.segmentId) ?? { segmentId: p.segmentId, name: p.name };
+    if (!segmentInAudience(seg, brief.audience)) return noContact(p, "suppress", "outside the brief's audience: not contacted this cycle");
+    if (brief.strategy === "cooldown" || brief.strategy === "suppress")
+      return noContact(p, brief.strategy, `the brief asks for ${brief.strategy === "cooldown" ? "a cool-down" : "suppression"}`);
+    return p;
+  });
+  if (brief.budget === undefined) return out;
+  let spent = 0;
+  const order = out
+    .map((p, i) => ({ p, i }))
+    .filter(({ p }) => p.channel !== null && p.contacts > 0)
+    .sort(
+      (a, b) =>
+        b.p.expectedIncrementalMargin - b.p.budget - (a.p.expectedIncrementalMargin - a.p.budget) ||
+        a.p.segmentId.localeCompare(b.p.segmentId),
+    );
+  for (const { p, i } of order) {
+    if (spent + p.budget <= brief.budget) spent += p.budget;
+    else out[i] = noContact(p, "suppress", `over the brief's budget of ${brief.budget} (${spent.toFixed(2)} already planned)`);
+  }
+  return out;
+}
+
+/**
+ * The suppressions pause rules add for one customer at a planned send time: each rule in force then
+ * that covers the customer's segment, on its channels (or all).
+ */
+export function pauseSuppressions(
+  rules: readonly SuppressionRule[],
+  segmentId: string | undefined,
+  plannedAt: Date,
+): Array<{ channel: string; reason: string; addedAt: Date }> {
+  return rules
+    .filter(
+      (r) => r.createdAt <= plannedAt && (r.until === null || r.until > plannedAt) && (r.segmentId === null || r.segmentId === segmentId),
+    )
+    .flatMap((r) =>
+      (r.channels ?? ["all"]).map((channel) => ({
+        channel,
+        reason: `paused by ${r.createdBy}${r.until ? ` until ${r.until.toISOString()}` : ""} (rule ${r.ruleId})`,
+        addedAt: r.createdAt,
+      })),
+    );
+}
