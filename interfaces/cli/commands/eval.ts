@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerEvalAll } from "./eval-all.js";
 import { registerEvalChat } from "./eval-chat.js";
 import { registerEvalClv } from "./eval-clv.js";
+import { registerEvalOpe } from "./eval-ope.js";
 import { registerEvalUplift } from "./eval-uplift.js";
 
 export function registerEvalCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerEvalCommands(program: Command): void {
   registerEvalUplift(evalCmd);
   registerEvalChat(evalCmd);
   registerEvalAll(evalCmd);
+  registerEvalOpe(evalCmd);
 }
