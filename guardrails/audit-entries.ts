@@ -188,6 +188,14 @@ export const interfaceRequestEntrySchema = z.strictObject({
   cycleId: z.string().max(256).optional(),
 });
 
+/** Access to Pulse granted or withdrawn on someone's behalf (API tokens); never the token itself. */
+export const accessEntrySchema = z.strictObject({
+  event: z.enum(["token_created", "token_revoked"]),
+  tokenId: z.string().min(1),
+  name: z.string().min(1),
+  role: z.string().min(1),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -203,6 +211,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   cycle: cycleEntrySchema,
   policy: policyEntrySchema,
   interface_request: interfaceRequestEntrySchema,
+  access: accessEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;

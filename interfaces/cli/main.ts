@@ -6,7 +6,9 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvalCommands } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerPolicyCommands } from "./commands/policy.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerSimCommands } from "./commands/sim.js";
+import { registerTokenCommands } from "./commands/token.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 
 const program = new Command()
@@ -29,5 +31,7 @@ registerEvalCommands(program);
 registerAuditCommands(program);
 registerWorkerCommand(program);
 registerPolicyCommands(program);
+registerServeCommand(program);
+registerTokenCommands(program);
 
 await program.parseAsync(process.argv);
