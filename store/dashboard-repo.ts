@@ -92,6 +92,14 @@ export async function segmentMigrations(db: Db, fromRunId: string, toRunId: stri
   return rows.map((r) => ({ from: r.from_segment, to: r.to_segment, customers: r.customers }));
 }
 
+/** When the last message was sent or answered; undefined before any. */
+export async function latestActivityAt(db: Db): Promise<Date | undefined> {
+  const { rows } = await db.pool.query<{ at: Date | null }>(
+    "SELECT greatest((SELECT max(sent_at) FROM messages), (SELECT max(occurred_at) FROM message_responses)) AS at",
+  );
+  return rows[0]?.at ?? undefined;
+}
+
 export interface DailyChannelCount {
   day: string;
   channel: string;
@@ -220,7 +228,7 @@ export async function clvDeciles(db: Db, clvRunId: string): Promise<{ deciles: C
        FROM orders o JOIN order_lines l USING (order_id), run
        WHERE o.ordered_at > run.as_of AND l.status = 'completed' GROUP BY 1)
      SELECT s.decile, count(*)::int AS customers, avg(s.value)::float8 AS predicted, avg(coalesce(spend.spend, 0))::float8 AS observed,
-            (SELECT coalesce(extract(epoch FROM max(o.ordered_at) - run.as_of) / 86400, 0)::float8 FROM orders o, run WHERE o.ordered_at > run.as_of) AS observed_days
+            (SELECT coalesce(extract(epoch FROM max(o.ordered_at) - (SELECT as_of FROM run)) / 86400, 0)::float8 FROM orders o WHERE o.ordered_at > (SELECT as_of FROM run)) AS observed_days
      FROM s LEFT JOIN spend USING (customer_id) GROUP BY s.decile ORDER BY s.decile`,
     [clvRunId],
   );

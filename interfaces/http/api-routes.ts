@@ -15,7 +15,7 @@ import { requireAction } from "./auth.js";
 import { decideAs, type CycleAccess } from "./cycle-access.js";
 import { BadRequestError } from "./errors.js";
 import { createApiToken, revokeApiToken, tokenNameSchema } from "./tokens.js";
-import { cycleView, metricsView, modelsView, resultsView, segmentsView } from "./views.js";
+import { cycleView, defaultMetricsWindow, metricsView, modelsView, resultsView, segmentsView } from "./views.js";
 
 export interface ApiDeps {
   db: Db;
@@ -36,7 +36,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(
     "/api/cycles",
     {
-      preHandler: requireAction("read"),
+      onRequest: requireAction("read"),
       schema: {
         summary: "Recent cycles, newest first",
         tags: ["cycles"],
@@ -50,7 +50,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(
     "/api/cycles/:cycleId",
     {
-      preHandler: requireAction("read"),
+      onRequest: requireAction("read"),
       schema: {
         summary: "One cycle: plan, review, approval, activation, lift readout, what it waits for",
         tags: ["cycles"],
@@ -64,7 +64,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.post(
     "/api/cycles",
     {
-      preHandler: requireAction("start_cycle"),
+      onRequest: requireAction("start_cycle"),
       schema: {
         summary: "Start a cycle (the token's holder is its requester and cannot approve it)",
         tags: ["cycles"],
@@ -94,7 +94,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
     app.post(
       `/api/cycles/:cycleId/${path}`,
       {
-        preHandler: requireAction("decide"),
+        onRequest: requireAction("decide"),
         schema: {
           summary: `${decision === "approved" ? "Approve" : "Reject"} the plan a cycle waits on (never by its requester)`,
           tags: ["cycles"],
@@ -116,7 +116,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(
     "/api/segments",
     {
-      preHandler: requireAction("read"),
+      onRequest: requireAction("read"),
       schema: {
         summary: "A segment run (default: the latest) with each segment's profile, and the migrations from the run before",
         tags: ["segments"],
@@ -137,7 +137,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(
     "/api/customers/:customerId/why",
     {
-      preHandler: requireAction("audit"),
+      onRequest: requireAction("audit"),
       schema: {
         summary: "Why a customer got (or did not get) a message, from the audit log alone",
         tags: ["audit"],
@@ -151,14 +151,14 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.get(
     "/api/audit/verify",
-    { preHandler: requireAction("audit"), schema: { summary: "Walk the hash chain", tags: ["audit"], security: bearer } },
+    { onRequest: requireAction("audit"), schema: { summary: "Walk the hash chain", tags: ["audit"], security: bearer } },
     async () => verifyAuditLog(db),
   );
 
   app.get(
     "/api/audit/export",
     {
-      preHandler: requireAction("audit"),
+      onRequest: requireAction("audit"),
       schema: {
         summary: "The audit log for a period, streamed as JSONL or CSV",
         tags: ["audit"],
@@ -180,9 +180,10 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(
     "/api/metrics",
     {
-      preHandler: requireAction("read"),
+      onRequest: requireAction("read"),
       schema: {
-        summary: "Messages per channel per day, unsubscribes and their rate per day, fatigue distribution per segment",
+        summary:
+          "Messages per channel per day, unsubscribes and their rate per day, fatigue distribution per segment; default window: the 90 days up to the last message activity",
         tags: ["metrics"],
         security: bearer,
         querystring: z
@@ -191,8 +192,9 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const to = request.query.to ? new Date(request.query.to) : new Date();
-      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 365 * DAY_MS);
+      const fallback = await defaultMetricsWindow(db);
+      const to = request.query.to ? new Date(request.query.to) : fallback.to;
+      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 90 * DAY_MS);
       return metricsView(db, from, to);
     },
   );
@@ -200,7 +202,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(
     "/api/results",
     {
-      preHandler: requireAction("read"),
+      onRequest: requireAction("read"),
       schema: {
         summary: "Lift of the latest measured cycle, and incremental revenue and margin over cycles",
         tags: ["results"],
@@ -213,7 +215,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.get(
     "/api/models",
     {
-      preHandler: requireAction("read"),
+      onRequest: requireAction("read"),
       schema: {
         summary: "Uplift models and the Qini curves of the uplift each measured plan used; CLV fit; segment quality",
         tags: ["models"],
@@ -225,14 +227,14 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
 
   app.get(
     "/api/tokens",
-    { preHandler: requireAction("admin"), schema: { summary: "Live tokens (never their secrets)", tags: ["tokens"], security: bearer } },
+    { onRequest: requireAction("admin"), schema: { summary: "Live tokens (never their secrets)", tags: ["tokens"], security: bearer } },
     async () => ({ tokens: await listTokens(db.pool) }),
   );
 
   app.post(
     "/api/tokens",
     {
-      preHandler: requireAction("admin"),
+      onRequest: requireAction("admin"),
       schema: {
         summary: "Create a token; the secret is in this answer only",
         tags: ["tokens"],
@@ -246,7 +248,7 @@ export function registerApiRoutes(root: FastifyInstance, deps: ApiDeps): void {
   app.delete(
     "/api/tokens/:tokenId",
     {
-      preHandler: requireAction("admin"),
+      onRequest: requireAction("admin"),
       schema: {
         summary: "Revoke a token",
         tags: ["tokens"],

@@ -32,7 +32,7 @@ export function csrfTokenFor(sessionToken: string): string {
   return createHmac("sha256", sessionToken).update("pulse-dashboard-csrf").digest("base64url");
 }
 
-/** A preHandler: 401 without a valid token, 403 when its role does not allow `action`. */
+/** A route onRequest hook (before the body is validated): 401 without a valid token, 403 when its role does not allow `action`. */
 export function requireAction(action: Action) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.actor)

@@ -129,7 +129,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     const r = await checkReadiness(db, options.config);
     return reply.code(r.ready ? 200 : 503).send(r);
   });
-  app.get("/api/openapi.json", { preHandler: requireAction("read"), schema: { hide: true } }, async () => app.swagger());
+  app.get("/api/openapi.json", { onRequest: requireAction("read"), schema: { hide: true } }, async () => app.swagger());
 
   registerApiRoutes(app, { db, audit, cycles });
   registerDashboardRoutes(app, { db, audit, cycles, secureCookies: options.config.PULSE_HTTP_SECURE_COOKIES });

@@ -3,6 +3,7 @@ import { listCycles, messageCounts, targetSummary } from "../../store/cycle-repo
 import {
   clvDeciles,
   fatigueDistribution,
+  latestActivityAt,
   measuredStrategies,
   messagesPerChannelPerDay,
   modelRuns,
@@ -74,6 +75,15 @@ export async function resultsView(db: Db, service: CycleService) {
     groups,
     overCycles,
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/** The window metrics cover when none is asked for: the `days` up to the day after the last message activity (or now). */
+export async function defaultMetricsWindow(db: Db, days = 90): Promise<{ from: Date; to: Date }> {
+  const latest = await latestActivityAt(db);
+  const to = latest ? new Date(Math.ceil(latest.getTime() / DAY_MS) * DAY_MS + DAY_MS) : new Date();
+  return { from: new Date(to.getTime() - days * DAY_MS), to };
 }
 
 export async function metricsView(db: Db, from: Date, to: Date) {

@@ -13,7 +13,7 @@ import type { Db } from "../../../store/db.js";
 import { bearerOf, csrfTokenFor, SESSION_COOKIE, type RequestActor } from "../auth.js";
 import { decideAs, type CycleAccess } from "../cycle-access.js";
 import { authenticateToken } from "../tokens.js";
-import { metricsView, modelsView, recentCycleStates, resultsView, segmentsView } from "../views.js";
+import { defaultMetricsWindow, metricsView, modelsView, recentCycleStates, resultsView, segmentsView } from "../views.js";
 import { html } from "./html.js";
 import { page, PAGES } from "./layout.js";
 import { auditPage, fatiguePage, modelsPage, planPage, resultsPage, segmentsPage } from "./pages.js";
@@ -246,7 +246,7 @@ export function registerDashboardRoutes(root: FastifyInstance, deps: DashboardDe
 
   app.get(
     "/fatigue",
-    { schema: { hide: true, querystring: z.object({ days: z.coerce.number().int().min(1).max(730).default(365) }) } },
+    { schema: { hide: true, querystring: z.object({ days: z.coerce.number().int().min(1).max(730).default(90) }) } },
     async (request, reply) => {
       if (!gate(request, reply, "read", title("/fatigue"), "/fatigue")) return reply;
       const to = new Date();
