@@ -137,6 +137,11 @@ export const configSchema = z.object({
   PULSE_SLACK_ROLES: z.preprocess(emptyAsUndefined, slackRolesSchema.default({})),
   /** How often plan messages are brought up to date (expired, sent, measured). */
   PULSE_SLACK_SYNC_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1000).default(30_000)),
+  /** HTTP API and dashboard (pulse serve): where it listens; --port / --host override. */
+  PULSE_HTTP_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65_535).default(8080)),
+  PULSE_HTTP_HOST: z.preprocess(emptyAsUndefined, z.string().default("127.0.0.1")),
+  /** Set when the dashboard is served over HTTPS, so its session cookie is marked Secure. */
+  PULSE_HTTP_SECURE_COOKIES: z.preprocess(emptyAsUndefined, z.stringbool().default(false)),
   /** Used by integration tests and benchmarks only; defaults match the CI machine. */
   PULSE_TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default("postgres://postgres@127.0.0.1:5432/test")),
   PULSE_TEST_REDIS_URL: z.preprocess(emptyAsUndefined, z.string().default("redis://127.0.0.1:6379")),

@@ -214,6 +214,14 @@ export const suppressionRuleEntrySchema = z.strictObject({
   reason: text(1_000).default(""),
 });
 
+/** Access to Pulse granted or withdrawn on someone's behalf (API tokens); never the token itself. */
+export const accessEntrySchema = z.strictObject({
+  event: z.enum(["token_created", "token_revoked"]),
+  tokenId: z.string().min(1),
+  name: z.string().min(1),
+  role: z.string().min(1),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -231,6 +239,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   interface_request: interfaceRequestEntrySchema,
   chat: chatEntrySchema,
   suppression_rule: suppressionRuleEntrySchema,
+  access: accessEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;

@@ -7,7 +7,9 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvalCommands } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
 import { registerPolicyCommands } from "./commands/policy.js";
+import { registerServeCommand } from "./commands/serve.js";
 import { registerSimCommands } from "./commands/sim.js";
+import { registerTokenCommands } from "./commands/token.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 
 const program = new Command()
@@ -31,5 +33,7 @@ registerAuditCommands(program);
 registerWorkerCommand(program);
 registerPolicyCommands(program);
 registerChatCommand(program);
+registerServeCommand(program);
+registerTokenCommands(program);
 
 await program.parseAsync(process.argv);

@@ -57,6 +57,8 @@ async function expectWholeLoop(t: TestDb, r: DemoReport, customers: number): Pro
   const text = renderDemo(r, "PULSE_DATA_DIR=.pulse/demo");
   expect(text).toContain(`PULSE_DATA_DIR=.pulse/demo npx pulse audit why ${r.examples.sent}`);
   expect(text).toContain(`PULSE_DATA_DIR=.pulse/demo npx pulse cycle status ${r.cycleId}`);
+  expect(text).toContain("PULSE_DATA_DIR=.pulse/demo npx pulse token create --role admin --name me");
+  expect(text).toContain("PULSE_DATA_DIR=.pulse/demo npx pulse serve --port 8080");
   expect(renderDemo(r)).not.toContain("npx pulse audit why");
   expect(text).toContain(`considered ${customers}`);
   expect(text).toContain("auto-approved by the demo's policy");

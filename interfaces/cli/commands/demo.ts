@@ -95,6 +95,9 @@ export function renderDemo(r: DemoReport, explore?: string): string {
     if (r.examples.skipped) cmd(`audit why ${r.examples.skipped.customerId}`, `why this one did not (${r.examples.skipped.code})`);
     cmd(`cycle status ${r.cycleId}`, "the cycle: plan, review, approval, lift");
     cmd("audit verify", "the hash chain, entry by entry");
+    out.push("", "  The dashboard on this data (sign in at http://127.0.0.1:8080/ with the token the first command prints):");
+    cmd("token create --role admin --name me", "a token, shown once");
+    cmd("serve --port 8080", "the API and the dashboard, until Ctrl-C");
   }
   return out.join("\n");
 }
