@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCycleInputs } from "../workflows/cycle/cycle-data.js";
-import { outcomeRecords, packFeatures, saveTargets, unpackFeatures } from "./cycle-repo.js";
+import { outcomeRecords } from "./experiments-repo.js";
+import { packFeatures, saveTargets, unpackFeatures } from "./targets-repo.js";
 import type { Db } from "./db.js";
 import { loadHistories, type LoadedHistory } from "./history-repo.js";
 import { migrate } from "./migrate.js";

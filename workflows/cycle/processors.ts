@@ -2,17 +2,10 @@ import { createHash } from "node:crypto";
 import { chooseVariant, renderChecked } from "../../agents/copywriter/index.js";
 import type { OutboundMessage } from "../../connectors/connector.js";
 import { PulseError } from "../../core/errors.js";
-import {
-  campaignsOf,
-  consentsInForce,
-  getMessages,
-  insertMessages,
-  markMessages,
-  queuedMessagesFor,
-  treatedTargetsForShard,
-  type ConsentRecord,
-  type MessageRow,
-} from "../../store/cycle-repo.js";
+import { campaignsOf, cycleAsOf } from "../../store/cycles-repo.js";
+import { consentsInForce, type ConsentRecord } from "../../store/history-repo.js";
+import { getMessages, insertMessages, markMessages, queuedMessagesFor, type MessageRow } from "../../store/messages-repo.js";
+import { treatedTargetsForShard } from "../../store/targets-repo.js";
 import type { ProcessorMap } from "../jobs/types.js";
 import { sendQueueFor } from "../jobs/types.js";
 import type { CycleDeps } from "./deps.js";
@@ -39,11 +32,11 @@ export async function activateShard(
   deps: CycleDeps,
   job: { cycleId: string; campaignId: string; shard: number; shardCount: number },
 ): Promise<{ created: number; queued: number }> {
-  const campaigns = (await campaignsOf(deps.db, job.cycleId)) as Campaign[];
+  const campaigns = await campaignsOf(deps.db, job.cycleId);
   const campaign = campaigns.find((c) => c.campaignId === job.campaignId);
   if (!campaign) throw new SendFailedError(`campaign ${job.campaignId} not found on cycle ${job.cycleId}`, false);
-  const { rows: cyc } = await deps.db.pool.query<{ as_of: Date }>("SELECT as_of FROM cycles WHERE cycle_id = $1", [job.cycleId]);
-  const asOf = cyc[0]!.as_of;
+  const asOf = await cycleAsOf(deps.db, job.cycleId);
+  if (!asOf) throw new SendFailedError(`cycle ${job.cycleId} not found`, false);
   const sendHour = campaign.sendHourLocal;
   const targets = await treatedTargetsForShard(
     deps.db,

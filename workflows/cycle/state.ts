@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { campaignSchema, type Campaign } from "../../core/domain.js";
 import { cycleSettingsSchema } from "./settings.js";
 
 /**
@@ -21,25 +22,7 @@ export const segmentSummarySchema = z.object({
   traits: z.array(z.string()),
 });
 
-export const campaignSchema = z.object({
-  campaignId: z.string(),
-  segmentId: z.string(),
-  segmentName: z.string(),
-  strategy: z.string(),
-  channel: z.string(),
-  offerDepth: z.number(),
-  /** Send at this hour in each customer's own time zone. */
-  sendHourLocal: z.number().int().min(0).max(23),
-  source: z.enum(["llm", "offline"]),
-  variants: z.array(
-    z.object({
-      variantId: z.string(),
-      fields: z.record(z.string(), z.string()),
-      prompt: z.object({ id: z.string(), version: z.number(), hash: z.string() }).optional(),
-    }),
-  ),
-});
-export type Campaign = z.infer<typeof campaignSchema>;
+export { campaignSchema, type Campaign };
 
 export const cycleStateSchema = z.object({
   cycleId: z.string(),

@@ -1,6 +1,6 @@
 import { composeCopy, type CopyIssue, type SegmentCopy } from "../../../agents/copywriter/index.js";
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
-import { setCycleStatus } from "../../../store/cycle-repo.js";
+import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
 import { auditToolCall } from "../audit-helpers.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
@@ -104,7 +104,8 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
       `${campaign.variants.length} ${campaign.source} variants for ${p.name} by ${p.channel} (${segOut?.replaced.length ?? 0} replaced from the library after QA)`,
     );
   }
-  await setCycleStatus(deps.db, cycleId, "running", { plan: { campaigns } });
+  await saveCampaigns(deps.db, cycleId, campaigns);
+  await setCycleStatus(deps.db, cycleId, "running");
   return {
     status: "composed",
     agents: { ...state.agents, copywriter: { source, ...(fallbackReason ? { fallbackReason } : {}) } },

@@ -1,7 +1,8 @@
 import { planSegments } from "../../../agents/strategist/index.js";
 import { CHANNELS } from "../../../ingest/formats.js";
 import { analyzeTables } from "../../../store/analyze.js";
-import { latestModel, saveTargets, type TargetRow } from "../../../store/cycle-repo.js";
+import { latestModel } from "../../../store/segments-repo.js";
+import { saveTargets, type TargetRow } from "../../../store/targets-repo.js";
 import { loadContactData, outOfStockCategories } from "../../../store/history-repo.js";
 import { checkEligibilityUnchecked } from "../../../tools/eligibility.js";
 import { FEATURE_COUNT } from "../../../tools/features.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { explainSegments } from "../../../agents/segmentation-analyst/index.js";
-import { latestSegmentRun, saveScores, saveSegmentRun } from "../../../store/cycle-repo.js";
+import { latestSegmentRun, saveScores, saveSegmentRun, segmentMemberships } from "../../../store/segments-repo.js";
 import { signedLog1p } from "../../../tools/features-standardize.js";
 import { startClvThread } from "../../../tools/clv-thread.js";
 import { FEATURE_COUNT, type FeatureMatrix } from "../../../tools/features.js";
@@ -41,11 +41,7 @@ export const segmentRunId = (cycleId: string) => `${cycleId}.segments`;
 
 /** Segment of every customer of the cycle, by position in CycleData.customers (after refresh). */
 export async function segmentOf(deps: CycleDeps, cycleId: string): Promise<Map<string, string>> {
-  const { rows } = await deps.db.pool.query<{ customer_id: string; segment_id: string }>(
-    "SELECT customer_id, segment_id FROM segment_memberships WHERE run_id = $1",
-    [segmentRunId(cycleId)],
-  );
-  return new Map(rows.map((r) => [r.customer_id, r.segment_id]));
+  return segmentMemberships(deps.db, segmentRunId(cycleId));
 }
 
 export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
