@@ -205,7 +205,7 @@ for (const backend of BACKENDS) {
           customerId,
           segmentId: "s1",
           strategy: "winback",
-          channel: "email",
+          channel: "email" as const,
           offerDepth: 0.1,
           campaignId: "c.s1.winback.email",
           decision,

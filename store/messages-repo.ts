@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Channel } from "../core/domain.js";
 import { queryable, type Db, type Queryable } from "./db.js";
 import { jsonFloat } from "./sql-values.js";
 
@@ -10,7 +11,7 @@ export interface NewMessage {
   cycleId: string;
   campaignId: string;
   customerId: string;
-  channel: string;
+  channel: Channel;
   strategy: string;
   offerDepth: number;
   templateId: string | null;
@@ -57,7 +58,7 @@ export interface MessageRow {
   cycle_id: string;
   campaign_id: string;
   customer_id: string;
-  channel: string;
+  channel: Channel;
   strategy: string;
   offer_depth: number;
   template_id: string | null;

@@ -1,3 +1,4 @@
+import type { Channel } from "../core/domain.js";
 import { StoreError } from "../core/errors.js";
 import type { Db } from "./db.js";
 import { jsonFloat, skipReferenceChecks } from "./sql-values.js";
@@ -8,7 +9,7 @@ export interface TargetRow {
   customerId: string;
   segmentId: string;
   strategy: string;
-  channel: string | null;
+  channel: Channel | null;
   offerDepth: number;
   campaignId: string | null;
   decision: "contact" | "skip";

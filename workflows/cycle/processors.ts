@@ -54,7 +54,7 @@ export async function activateShard(
     const variant = chooseVariant(campaign.variants, { customerId: t.customerId, campaignId: job.campaignId });
     const unsubscribeUrl = `${UNSUBSCRIBE_BASE}${messageId}`;
     const rendered = renderChecked(
-      { variantId: variant.variantId, channel: campaign.channel as "email", fields: variant.fields as never },
+      { variantId: variant.variantId, channel: campaign.channel, fields: variant.fields as never },
       {
         first_name: t.firstName ?? undefined,
         category: t.topCategory ?? "our range",
@@ -96,7 +96,7 @@ export async function activateShard(
         actor: deps.actor,
         cycleId: job.cycleId,
         customerId: f.customerId,
-        entry: { channel: campaign.channel as "email", reasonCode: "render_failed", reason: f.reason.slice(0, 1000) },
+        entry: { channel: campaign.channel, reasonCode: "render_failed", reason: f.reason.slice(0, 1000) },
       })),
     );
   }
@@ -113,7 +113,7 @@ export async function activateShard(
     const at = plannedAt.get(q.messageId);
     const delayMs = at ? Math.max(0, new Date(at).getTime() - deps.clock.now().getTime()) : 0;
     await deps.runner.enqueue(
-      sendQueueFor(campaign.channel as "email"),
+      sendQueueFor(campaign.channel),
       { cycleId: job.cycleId, campaignId: job.campaignId, customerId: q.customerId, variantId: q.variantId, messageId: q.messageId },
       { jobId: jobIds.send(q.messageId), delayMs },
     );
@@ -217,7 +217,7 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
             cycleId: m.cycle_id,
             customerId: m.customer_id,
             entry: {
-              channel: m.channel as "email",
+              channel: m.channel,
               reasonCode: "consent_revoked_before_send",
               reason: `no granted marketing consent for ${m.channel} at send time`,
             },
@@ -278,7 +278,7 @@ function sendEntryOf(deps: CycleDeps, m: MessageRow, consent: ConsentRecord) {
     cycleId: m.cycle_id,
     customerId: m.customer_id,
     entry: {
-      channel: m.channel as "email",
+      channel: m.channel,
       messageId: m.message_id,
       dedupeKey: m.dedupe_key,
       campaignId: m.campaign_id,
@@ -287,7 +287,7 @@ function sendEntryOf(deps: CycleDeps, m: MessageRow, consent: ConsentRecord) {
       prompt,
       offer: { type: Number(m.offer_depth) > 0 ? "percent_off" : "none", depth: Number(m.offer_depth) },
       consentBasis: {
-        channel: m.channel as "email",
+        channel: m.channel,
         purpose: "marketing" as const,
         status: "granted" as const,
         source: consent.source,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { campaignSchema, type Campaign } from "../../core/domain.js";
+import { ARCHETYPE_NAMES } from "../../tools/segment-naming.js";
+import { campaignSchema, channelSchema, strategySchema, type Campaign } from "../../core/domain.js";
 import { cycleSettingsSchema } from "./settings.js";
 
 /**
@@ -20,6 +21,8 @@ export const segmentSummarySchema = z.object({
   valueShare: z.number().nullable(),
   description: z.string(),
   traits: z.array(z.string()),
+  /** The archetype tools/segment-naming.ts matched (null for a descriptive name); absent in older checkpoints. */
+  archetype: z.enum(ARCHETYPE_NAMES).nullable().optional(),
 });
 
 export { campaignSchema, type Campaign };
@@ -56,8 +59,8 @@ export const cycleStateSchema = z.object({
         z.object({
           segmentId: z.string(),
           name: z.string(),
-          strategy: z.string(),
-          channel: z.string().nullable(),
+          strategy: strategySchema,
+          channel: channelSchema.nullable(),
           offerDepth: z.number(),
           sendHourLocal: z.number(),
           contacts: z.number(),

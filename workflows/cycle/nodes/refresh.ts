@@ -5,6 +5,7 @@ import { signedLog1p } from "../../../tools/features-standardize.js";
 import { startClvThread } from "../../../tools/clv-thread.js";
 import { FEATURE_COUNT, type FeatureMatrix } from "../../../tools/features.js";
 import { segmentMatrix } from "../../../tools/segment.js";
+import { ARCHETYPE_NAMES, type ArchetypeName } from "../../../tools/segment-naming.js";
 import { auditToolCall } from "../audit-helpers.js";
 import { assembleCycleData, churnOf, clvInputOf, computeCycleData, featureIndex, loadCycleInputs, type CycleData } from "../cycle-data.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
@@ -36,6 +37,10 @@ export async function cycleData(deps: CycleDeps, state: Pick<CycleState, "cycleI
   }
   return data;
 }
+
+/** The segment tool's archetype as the naming tool's type (null for a descriptive name). */
+const archetypeOf = (a: string | null): ArchetypeName | null =>
+  (ARCHETYPE_NAMES as readonly string[]).includes(a ?? "") ? (a as ArchetypeName) : null;
 
 export const segmentRunId = (cycleId: string) => `${cycleId}.segments`;
 
@@ -263,6 +268,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
         valueShare: s.valueShare,
         description: description.get(s.id) ?? "",
         traits: s.topFeatures.slice(0, 3).map((f) => `${f.feature} ${f.direction} (${f.z.toFixed(1)})`),
+        archetype: archetypeOf(s.archetype),
       })),
       identity: {
         matched: summary.identity.matched.length,

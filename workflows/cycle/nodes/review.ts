@@ -19,7 +19,7 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
   for (const c of state.copy!.campaigns) {
     const issues = c.variants.flatMap((v) => {
       const verdict = checkContent({
-        channel: c.channel as "email" | "sms" | "push" | "in_app",
+        channel: c.channel,
         fields: v.fields,
         stage: "template",
         offer: { depth: c.offerDepth, maxDepth: settings.maxDiscount },
