@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHANNELS, channelSchema, type Channel } from "../core/domain.js";
 
 /**
  * Pulse's ingestion formats: the columns of each kind of first-party file and the schema every row
@@ -6,9 +7,7 @@ import { z } from "zod";
  * JSONL files carry them as keys. The simulator writes exactly these formats.
  */
 
-export const CHANNELS = ["email", "sms", "push", "in_app"] as const;
-export const channelSchema = z.enum(CHANNELS);
-export type Channel = z.infer<typeof channelSchema>;
+export { CHANNELS, channelSchema, type Channel };
 
 export const PURPOSES = ["marketing", "transactional"] as const;
 export const ORDER_CHANNELS = ["web", "app", "store"] as const;

@@ -57,11 +57,6 @@ export function getPrompt(id: string, version?: number): PromptTemplate {
   return found;
 }
 
-export function listPrompts(): PromptRef[] {
-  cache ??= load();
-  return [...cache.values()].flat().map(({ id, version, hash }) => ({ id, version, hash }));
-}
-
 export function refOf(t: PromptTemplate): PromptRef {
   return { id: t.id, version: t.version, hash: t.hash };
 }

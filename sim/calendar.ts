@@ -11,12 +11,6 @@ export function dayNumber(ms: number): number {
   return Math.floor(ms / DAY_MS);
 }
 
-/** `2024-03-01T14:03:22Z`: ISO 8601 UTC at second precision. */
-export function isoSeconds(ms: number): string {
-  const s = new Date(Math.floor(ms / SECOND_MS) * SECOND_MS).toISOString();
-  return `${s.slice(0, 19)}Z`;
-}
-
 /** The same instant `months` calendar months later (UTC), clamped to the end of shorter months. */
 export function addMonthsUtc(ms: number, months: number): number {
   const d = new Date(ms);

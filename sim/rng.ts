@@ -29,11 +29,6 @@ export function hash32(a: number, b = 0, c = 0, d = 0): number {
   return h;
 }
 
-/** A uniform number in [0, 1) that is a pure function of its keys. */
-export function unitHash(a: number, b = 0, c = 0, d = 0): number {
-  return hash32(a, b, c, d) / 4294967296;
-}
-
 /** Hashes a string to 32 bits (FNV-1a then mixed); used to key streams by text such as campaign ids. */
 export function hashString(s: string): number {
   let h = 0x811c9dc5;

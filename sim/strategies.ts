@@ -1,10 +1,9 @@
 import { z } from "zod";
+import { SENDING_STRATEGIES, STRATEGIES, type Strategy } from "../core/domain.js";
 import { CHANNELS, idField, timestampField } from "../ingest/formats.js";
 
 /** What Pulse can decide for a customer. `cooldown` and `suppress` send nothing. */
-export const STRATEGIES = ["targeted_promo", "reengage", "cooldown", "winback", "cross_sell", "suppress"] as const;
-export type Strategy = (typeof STRATEGIES)[number];
-export const SENDING_STRATEGIES = ["targeted_promo", "reengage", "winback", "cross_sell"] as const satisfies readonly Strategy[];
+export { SENDING_STRATEGIES, STRATEGIES, type Strategy };
 
 /** Offer depths the simulator's retailer uses; any depth in [0, 0.9] is accepted. */
 export const OFFER_DEPTHS = [0, 0.1, 0.15, 0.2, 0.3] as const;

@@ -1,9 +1,7 @@
 import type pg from "pg";
-import type { Db } from "./db.js";
+import type { Db, Queryable } from "./db.js";
 
 /** SQL for approvals (table approvals, see 001-init.sql). Rules live in guardrails/approval-decisions.ts. */
-
-type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 
 export type ApprovalDecision = "approved" | "rejected" | "expired";
 
@@ -108,6 +106,15 @@ export async function expireOverdueApprovals(client: Queryable, now: Date): Prom
     [now.toISOString()],
   );
   return rows.map(toRow);
+}
+
+/** The cycle's latest approval request (decided or not); undefined if it has none. */
+export async function latestCycleApproval(db: Db, cycleId: string): Promise<ApprovalRow | undefined> {
+  const { rows } = await db.pool.query<DbApprovalRow>(
+    `SELECT ${COLUMNS} FROM approvals WHERE cycle_id = $1 ORDER BY created_at DESC LIMIT 1`,
+    [cycleId],
+  );
+  return rows[0] ? toRow(rows[0]) : undefined;
 }
 
 export async function listCycleApprovals(db: Db, cycleId: string): Promise<ApprovalRow[]> {

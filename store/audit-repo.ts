@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Db } from "./db.js";
+import { queryable, type Db, type Queryable } from "./db.js";
 
 /**
  * SQL for the append-only audit log (table audit_log, see 001-init.sql). Chaining (hashes) is done
@@ -7,8 +7,6 @@ import type { Db } from "./db.js";
  */
 
 /** Anything that can run a query: the pool or a client inside a transaction. */
-export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
-
 export interface AuditRow {
   seq: number;
   at: Date;
@@ -113,9 +111,13 @@ export async function readAuditPage(db: Db, afterSeq: number, limit: number, ran
   return rows.map(toRow);
 }
 
-export async function countAuditEntries(db: Db): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::bigint AS n FROM audit_log");
-  return Number(rows[0]?.n ?? 0);
+/** Every entry of a cycle (about a customer or not), optionally of some kinds only, in seq order. */
+export async function readCycleLog(db: Db, cycleId: string, kinds?: readonly string[]): Promise<AuditRow[]> {
+  const { rows } = await db.pool.query<DbAuditRow>(
+    `SELECT ${COLUMNS} FROM audit_log WHERE cycle_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2::text[])) ORDER BY seq`,
+    [cycleId, kinds ?? null],
+  );
+  return rows.map(toRow);
 }
 
 /**
@@ -167,4 +169,10 @@ export async function readAuditHeadEntry(db: Db): Promise<{ seq: number; hash: s
     "SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1",
   );
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash, at: rows[0].at } : undefined;
+}
+
+/** How many entries the audit log holds. */
+export async function countAuditEntries(db: Db | Queryable): Promise<number> {
+  const { rows } = await queryable(db).query<{ n: string }>("SELECT count(*)::bigint AS n FROM audit_log");
+  return Number(rows[0]?.n ?? 0);
 }

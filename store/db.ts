@@ -34,6 +34,14 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** What a repo function running single statements needs: the pool, or one transaction's client. */
+export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
+
+/** The pool of a Db, or the Queryable given (e.g. a transaction's client). */
+export function queryable(db: Db | Queryable): Queryable {
+  return "pool" in db ? db.pool : db;
+}
+
 export interface BulkSession {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
   /** Loads COPY text-format data (tab-separated, \\N for NULL) into `target`, e.g. `stage (a, b)`. */

@@ -1,4 +1,5 @@
 import type { Db } from "./db.js";
+import { unpackFeatures } from "./targets-repo.js";
 import type { BatchResult } from "./ingest-repo.js";
 
 export interface ExperimentRecord {
@@ -145,5 +146,105 @@ export async function outcomesByArm(db: Db, experimentId: string): Promise<ArmOu
     visitRate: r.visit_rate,
     conversionRate: r.conversion_rate,
     revenuePerCustomer: r.revenue,
+  }));
+}
+
+// --- holdout assignments and outcomes of Pulse's own experiments -------------------------------
+
+export async function saveAssignments(
+  db: Db,
+  experimentId: string,
+  rows: readonly { customerId: string; segmentId: string | null; arm: "treatment" | "holdout" | "global_control"; bucket: number }[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const b = rows.slice(i, i + 10_000);
+    await db.pool.query(
+      `INSERT INTO holdout_assignments (experiment_id, customer_id, segment_id, arm, bucket)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::float8[]) ON CONFLICT (experiment_id, customer_id) DO NOTHING`,
+      [experimentId, b.map((r) => r.customerId), b.map((r) => r.segmentId), b.map((r) => r.arm), b.map((r) => r.bucket)],
+    );
+  }
+}
+
+export async function armCounts(db: Db, experimentId: string): Promise<Record<string, number>> {
+  const { rows } = await db.pool.query<{ arm: string; n: number }>(
+    "SELECT arm, count(*)::int AS n FROM holdout_assignments WHERE experiment_id = $1 GROUP BY arm",
+    [experimentId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.arm, r.n]));
+}
+
+/** Holdout arm of every customer assigned in an experiment. */
+export async function holdoutArms(db: Db, experimentId: string): Promise<Map<string, "treatment" | "holdout" | "global_control">> {
+  const { rows } = await db.pool.query<{ customer_id: string; arm: "treatment" | "holdout" | "global_control" }>(
+    "SELECT customer_id, arm FROM holdout_assignments WHERE experiment_id = $1",
+    [experimentId],
+  );
+  return new Map(rows.map((r) => [r.customer_id, r.arm]));
+}
+
+/**
+ * Computes every assigned customer's outcome over [from, to): converted (a completed order),
+ * net revenue and margin, unsubscribed (an unsubscribe response or a revoked marketing consent).
+ * Treated and held-out customers are measured the same way; writes experiment_outcomes.
+ */
+export async function measureOutcomes(db: Db, experimentId: string, from: Date, to: Date): Promise<number> {
+  const r = await db.pool.query(
+    `INSERT INTO experiment_outcomes (experiment_id, customer_id, visited, converted, revenue, margin, unsubscribed, observed_at)
+     SELECT a.experiment_id, a.customer_id, NULL,
+            coalesce(o.orders, 0) > 0, coalesce(o.revenue, 0), coalesce(o.margin, 0),
+            coalesce(u.unsubscribed, false), $3
+     FROM holdout_assignments a
+     LEFT JOIN LATERAL (
+       SELECT count(DISTINCT ord.order_id) AS orders,
+              sum(CASE WHEN l.status = 'completed' THEN l.quantity * l.unit_price - l.discount
+                       WHEN l.status = 'returned' THEN -abs(l.quantity * l.unit_price) ELSE 0 END) AS revenue,
+              sum(CASE WHEN l.status = 'completed' THEN coalesce(l.margin, 0) - l.discount ELSE 0 END) AS margin
+       FROM orders ord JOIN order_lines l USING (order_id)
+       WHERE ord.customer_id = a.customer_id AND ord.ordered_at >= $2 AND ord.ordered_at < $3) o ON true
+     LEFT JOIN LATERAL (
+       SELECT true AS unsubscribed WHERE
+         EXISTS (SELECT 1 FROM message_responses m WHERE m.customer_id = a.customer_id AND m.type = 'unsubscribe' AND m.occurred_at >= $2 AND m.occurred_at < $3)
+         OR EXISTS (SELECT 1 FROM consents c WHERE c.customer_id = a.customer_id AND c.purpose = 'marketing' AND c.status = 'revoked' AND c.recorded_at >= $2 AND c.recorded_at < $3)) u ON true
+     WHERE a.experiment_id = $1
+     ON CONFLICT (experiment_id, customer_id) DO UPDATE SET converted = excluded.converted, revenue = excluded.revenue,
+       margin = excluded.margin, unsubscribed = excluded.unsubscribed, observed_at = excluded.observed_at`,
+    [experimentId, from, to],
+  );
+  return r.rowCount ?? 0;
+}
+
+export interface OutcomeRecord {
+  customerId: string;
+  segmentId: string;
+  strategy: string;
+  arm: "treatment" | "holdout" | "global_control";
+  converted: boolean;
+  revenue: number;
+  margin: number;
+  unsubscribed: boolean;
+  features: number[] | null;
+}
+
+export async function outcomeRecords(db: Db, cycleId: string, experimentId: string): Promise<OutcomeRecord[]> {
+  const { rows } = await db.pool.query(
+    `SELECT a.customer_id, coalesce(t.segment_id, a.segment_id) AS segment_id, coalesce(t.strategy, 'none') AS strategy, a.arm,
+            o.converted, o.revenue, coalesce(o.margin, 0) AS margin, o.unsubscribed, t.features
+     FROM holdout_assignments a
+     JOIN experiment_outcomes o USING (experiment_id, customer_id)
+     LEFT JOIN cycle_targets t ON t.cycle_id = $1 AND t.customer_id = a.customer_id
+     WHERE a.experiment_id = $2 ORDER BY a.customer_id`,
+    [cycleId, experimentId],
+  );
+  return rows.map((r) => ({
+    customerId: r.customer_id,
+    segmentId: r.segment_id,
+    strategy: r.strategy,
+    arm: r.arm,
+    converted: r.converted,
+    revenue: r.revenue,
+    margin: r.margin,
+    unsubscribed: r.unsubscribed,
+    features: r.features ? unpackFeatures(r.features as Buffer) : null,
   }));
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCycleInputs } from "../workflows/cycle/cycle-data.js";
-import { outcomeRecords, packFeatures, saveTargets, unpackFeatures } from "./cycle-repo.js";
+import { outcomeRecords } from "./experiments-repo.js";
+import { packFeatures, saveTargets, unpackFeatures } from "./targets-repo.js";
 import type { Db } from "./db.js";
 import { loadHistories, type LoadedHistory } from "./history-repo.js";
 import { migrate } from "./migrate.js";
@@ -204,7 +205,7 @@ for (const backend of BACKENDS) {
           customerId,
           segmentId: "s1",
           strategy: "winback",
-          channel: "email",
+          channel: "email" as const,
           offerDepth: 0.1,
           campaignId: "c.s1.winback.email",
           decision,

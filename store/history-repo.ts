@@ -362,3 +362,33 @@ export async function marketingConsents(db: Db, asOf: Date): Promise<Map<string,
   }
   return out;
 }
+
+export interface ConsentRecord {
+  status: "granted" | "revoked";
+  source: string | null;
+  recordedAt: Date;
+}
+
+/**
+ * The consent record in force for each (customer, channel) pair and a purpose at a time, in one
+ * query: the latest record at or before `at`, a tie going to revoked. Keyed by
+ * `${customerId}|${channel}`; pairs without a record are absent.
+ */
+export async function consentsInForce(
+  db: Db,
+  pairs: readonly { customerId: string; channel: string }[],
+  purpose: string,
+  at: Date,
+): Promise<Map<string, ConsentRecord>> {
+  if (pairs.length === 0) return new Map();
+  const { rows } = await db.pool.query(
+    `SELECT q.customer_id, q.channel, c.status, c.source, c.recorded_at
+     FROM unnest($1::text[], $2::text[]) AS q(customer_id, channel)
+     JOIN LATERAL (
+       SELECT status, source, recorded_at FROM consents
+       WHERE customer_id = q.customer_id AND channel = q.channel AND purpose = $3 AND recorded_at <= $4
+       ORDER BY recorded_at DESC, status DESC LIMIT 1) c ON true`,
+    [pairs.map((p) => p.customerId), pairs.map((p) => p.channel), purpose, at],
+  );
+  return new Map(rows.map((r) => [`${r.customer_id}|${r.channel}`, { status: r.status, source: r.source, recordedAt: r.recorded_at }]));
+}

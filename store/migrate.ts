@@ -65,3 +65,9 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<{ 
     return { applied };
   });
 }
+
+/** The migrations applied to the database, in order. */
+export async function appliedMigrations(db: Db): Promise<{ version: number; name: string }[]> {
+  const { rows } = await db.pool.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version");
+  return rows;
+}

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Queryable } from "./audit-repo.js";
+import type { Queryable } from "./db.js";
 
 /** SQL for the versioned guardrail policy (table guardrail_policy_versions, see 007-guardrail-policy.sql). */
 

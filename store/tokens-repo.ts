@@ -1,5 +1,5 @@
 import type { Role } from "../core/roles.js";
-import type { Queryable } from "./audit-repo.js";
+import type { Queryable } from "./db.js";
 
 /** SQL for API tokens (table api_tokens, see 005-api-tokens.sql). Hashing lives in interfaces/http/tokens.ts. */
 

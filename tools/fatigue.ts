@@ -1,4 +1,5 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { FATIGUE_STRATEGIES, type FatigueStrategy } from "../core/domain.js";
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
 import { CHANNELS, RESPONSE_TYPES, channelSchema, type Channel } from "../ingest/formats.js";
@@ -27,8 +28,7 @@ const customerIdField = z
   .max(128)
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
 
-export const FATIGUE_STRATEGIES = ["cooldown", "reengage", "targeted_promo"] as const;
-export type FatigueStrategy = (typeof FATIGUE_STRATEGIES)[number];
+export { FATIGUE_STRATEGIES, type FatigueStrategy };
 
 export const BACKOFF_CODES = ["unanswered_streak", "unsubscribed", "bounced"] as const;
 export type BackoffCode = (typeof BACKOFF_CODES)[number];

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { CHANNELS, channelSchema } from "../ingest/formats.js";
+import {
+  CHANNELS,
+  channelSchema,
+  fatigueStrategySchema,
+  NO_CONTACT_STRATEGIES,
+  STRATEGIES,
+  strategySchema,
+  type Strategy,
+} from "../core/domain.js";
 import { defineTool, toLangChainTool } from "./define-tool.js";
 
 /**
@@ -8,11 +16,7 @@ import { defineTool, toLangChainTool } from "./define-tool.js";
  * carries a reason code so the audit can say why someone was not contacted.
  */
 
-export const STRATEGIES = ["targeted_promo", "reengage", "cooldown", "winback", "cross_sell", "suppress"] as const;
-export const strategySchema = z.enum(STRATEGIES);
-export type Strategy = z.infer<typeof strategySchema>;
-/** Strategies that send nothing. */
-export const NO_CONTACT_STRATEGIES: readonly Strategy[] = ["cooldown", "suppress"];
+export { NO_CONTACT_STRATEGIES, STRATEGIES, strategySchema, type Strategy };
 
 export const SKIP_CODES = ["strategy_no_contact", "fatigue_cooldown", "channel_backed_off", "sleeping_dog", "uplift_does_not_pay"] as const;
 
@@ -29,7 +33,7 @@ export const targetingCustomerSchema = z.object({
   expectedOrderValue: z.number().min(0),
   marginRate: z.number().min(0).max(1),
   /** Base strategy from the fatigue tool (cooldown overrides the plan). */
-  fatigueStrategy: z.enum(["cooldown", "reengage", "targeted_promo"]),
+  fatigueStrategy: fatigueStrategySchema,
   allowedChannels: z.array(channelSchema),
 });
 

@@ -12,7 +12,8 @@ import { verifyAuditLog } from "../guardrails/audit-verify.js";
 import { ingestFile, type IngestSummary } from "../ingest/ingest-file.js";
 import type { IngestKind } from "../ingest/formats.js";
 import { generateWorld, writeStepFiles, type Strategy } from "../sim/index.js";
-import { messageCounts, targetSummary } from "../store/cycle-repo.js";
+import { cycleMessages, firstSentCustomer, messageCounts, sampleMessagePerChannel } from "../store/messages-repo.js";
+import { firstSkippedTarget, targetSummary } from "../store/targets-repo.js";
 import type { Db } from "../store/db.js";
 import { rfmSummary, type RfmSummary } from "../store/rfm-repo.js";
 import type { CycleSettingsInput } from "./cycle/settings.js";
@@ -131,11 +132,7 @@ export async function runDemo(options: {
     clock.advanceDays(2);
     await inner.drain();
     const sent = connector.drain();
-    const { rows: meta } = await options.db.pool.query<{ message_id: string; strategy: string; offer_depth: number }>(
-      "SELECT message_id, strategy, offer_depth FROM messages WHERE cycle_id = $1",
-      [cycleId],
-    );
-    const byId = new Map(meta.map((m) => [m.message_id, m]));
+    const byId = new Map((await cycleMessages(options.db, cycleId)).map((m) => [m.message_id, m]));
     say(`Delivered ${sent.length.toLocaleString("en")} messages to the simulated customers; letting the world respond ...`);
     const windowEnd = new Date(started.state.activation!.measureAt);
     const step = world.step({
@@ -170,20 +167,11 @@ export async function runDemo(options: {
           .join("; ")}`,
       );
 
-    const { rows: sampleRows } = await options.db.pool.query(
-      `SELECT DISTINCT ON (channel) channel, campaign_id, variant_id, content FROM messages WHERE cycle_id = $1 ORDER BY channel, message_id`,
-      [cycleId],
-    );
+    const sampleRows = await sampleMessagePerChannel(options.db, cycleId);
     const segName = new Map(final.state.refresh!.segments.map((s) => [s.segmentId, s.name]));
     const campaigns = new Map(final.state.copy!.campaigns.map((c) => [c.campaignId, c]));
-    const { rows: sentRows } = await options.db.pool.query<{ customer_id: string }>(
-      "SELECT customer_id FROM messages WHERE cycle_id = $1 AND status = 'sent' ORDER BY customer_id LIMIT 1",
-      [cycleId],
-    );
-    const { rows: skippedRows } = await options.db.pool.query<{ customer_id: string; code: string }>(
-      "SELECT customer_id, reasons->0->>'code' AS code FROM cycle_targets WHERE cycle_id = $1 AND decision = 'skip' ORDER BY customer_id LIMIT 1",
-      [cycleId],
-    );
+    const sentExample = await firstSentCustomer(options.db, cycleId);
+    const skippedExample = await firstSkippedTarget(options.db, cycleId);
     const audit = await verifyAuditLog(options.db);
     lap("report");
     timings.total = (Date.now() - t0) / 1000;
@@ -204,10 +192,7 @@ export async function runDemo(options: {
         variantId: r.variant_id,
         content: r.content,
       })),
-      examples: {
-        sent: sentRows[0]?.customer_id ?? null,
-        skipped: skippedRows[0] ? { customerId: skippedRows[0].customer_id, code: skippedRows[0].code } : null,
-      },
+      examples: { sent: sentExample, skipped: skippedExample },
       stepLoads,
       audit: {
         ok: audit.ok,

@@ -1,14 +1,14 @@
 import { z } from "zod";
+import { SENDING_STRATEGIES, STRATEGIES, type SendingStrategy, type Strategy } from "../../core/domain.js";
 import type { ChannelFields } from "../../guardrails/content-qa-channels.js";
 import type { ContentQaVerdict } from "../../guardrails/content-qa.js";
 import { CHANNELS, type Channel } from "../../ingest/formats.js";
 import type { PromptRef } from "../../prompts/registry.js";
 
 /** What the strategist can decide for a segment; `cooldown` and `suppress` send nothing, so get no copy. */
-export const COPY_STRATEGIES = ["targeted_promo", "reengage", "cooldown", "winback", "cross_sell", "suppress"] as const;
-export type CopyStrategy = (typeof COPY_STRATEGIES)[number];
-export const SENDING_STRATEGIES = ["targeted_promo", "reengage", "winback", "cross_sell"] as const;
-export type SendingStrategy = (typeof SENDING_STRATEGIES)[number];
+export const COPY_STRATEGIES = STRATEGIES;
+export type CopyStrategy = Strategy;
+export { SENDING_STRATEGIES, type SendingStrategy };
 
 export function isSendingStrategy(s: CopyStrategy): s is SendingStrategy {
   return (SENDING_STRATEGIES as readonly string[]).includes(s);

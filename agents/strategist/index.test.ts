@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { channelSchema } from "../../core/domain.js";
 import type { LlmClient } from "../llm/types.js";
 import { planSegmentOffline, planSegments, preferredStrategy, type SegmentSituation } from "./index.js";
 
@@ -13,7 +14,7 @@ const option = (
 ) => ({
   optionId: id,
   strategy,
-  channel: id.split(".")[1]!,
+  channel: channelSchema.parse(id.split(".")[1]),
   offerDepth,
   contacts,
   expectedIncrementalMargin: margin,
@@ -23,6 +24,7 @@ const option = (
 const situation = (over: Partial<SegmentSituation> = {}): SegmentSituation => ({
   segmentId: "seg-1",
   name: "Dormant Loyalists",
+  archetype: "Dormant Loyalists",
   size: 100,
   cooldownShare: 0.1,
   meanEngagement: 0.5,
@@ -39,9 +41,9 @@ describe("strategist offline policy", () => {
   it("applies DOMAIN's rules: cool-down first, then archetype, then engagement", () => {
     expect(preferredStrategy(situation({ cooldownShare: 0.6 })).strategy).toBe("cooldown");
     expect(preferredStrategy(situation()).strategy).toBe("winback");
-    expect(preferredStrategy(situation({ name: "Premium Loyalists" })).strategy).toBe("cross_sell");
-    expect(preferredStrategy(situation({ name: "Average Shoppers", meanEngagement: 0.1 })).strategy).toBe("reengage");
-    expect(preferredStrategy(situation({ name: "Average Shoppers" })).strategy).toBe("targeted_promo");
+    expect(preferredStrategy(situation({ name: "Premium Loyalists", archetype: "Premium Loyalists" })).strategy).toBe("cross_sell");
+    expect(preferredStrategy(situation({ name: "Average Shoppers", archetype: null, meanEngagement: 0.1 })).strategy).toBe("reengage");
+    expect(preferredStrategy(situation({ name: "Average Shoppers", archetype: null })).strategy).toBe("targeted_promo");
   });
 
   it("takes the preferred strategy's best paying option, at the segment's active hour", () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { renderMessages } from "../../prompts/registry.js";
-import type { Strategy } from "../../tools/targeting.js";
+import type { Channel, Strategy } from "../../core/domain.js";
+import type { ArchetypeName } from "../../tools/segment-naming.js";
 import type { LlmClient } from "../llm/types.js";
 import { runAgent, type AgentProvenance } from "../run-agent.js";
 
@@ -12,7 +13,7 @@ import { runAgent, type AgentProvenance } from "../run-agent.js";
 export interface StrategyOption {
   optionId: string;
   strategy: Strategy;
-  channel: string;
+  channel: Channel;
   offerDepth: number;
   contacts: number;
   expectedIncrementalMargin: number;
@@ -22,6 +23,8 @@ export interface StrategyOption {
 export interface SegmentSituation {
   segmentId: string;
   name: string;
+  /** The archetype the naming tool matched (tools/segment-naming.ts); null or absent for a descriptive name. */
+  archetype?: ArchetypeName | null;
   size: number;
   /** Share of the segment the fatigue tool puts on cool-down. */
   cooldownShare: number;
@@ -36,7 +39,7 @@ export interface SegmentPlan {
   name: string;
   strategy: Strategy;
   optionId: string | null;
-  channel: string | null;
+  channel: Channel | null;
   offerDepth: number;
   sendHourLocal: number;
   contacts: number;
@@ -56,16 +59,16 @@ export function preferredStrategy(
   if (s.cooldownShare > thresholds.cooldownShare) {
     return { strategy: "cooldown", reason: `${(100 * s.cooldownShare).toFixed(0)}% of the segment is above the fatigue threshold (0.7)` };
   }
-  const n = s.name.toLowerCase();
-  if (/dormant|hibernat|churn|lapsed|at risk/.test(n))
+  const a = s.archetype ?? null;
+  if (a === "Dormant Loyalists" || a === "Hibernating" || a === "Churn-Prone Spenders")
     return { strategy: "winback", reason: `${s.name}: lapsing customers, win them back` };
   if (s.meanEngagement < thresholds.engagement) {
     return { strategy: "reengage", reason: `mean engagement ${s.meanEngagement.toFixed(2)} is below ${thresholds.engagement}` };
   }
-  if (/premium|champion|loyal/.test(n))
+  if (a === "Premium Loyalists" || a === "Champions")
     return { strategy: "cross_sell", reason: `${s.name} buy anyway: broaden their basket, no discount needed` };
-  if (/coupon|promo|floater/.test(n)) return { strategy: "targeted_promo", reason: `${s.name} respond to offers` };
-  if (/new/.test(n)) return { strategy: "cross_sell", reason: `${s.name}: introduce more of the range` };
+  if (a === "Coupon-Driven Floaters") return { strategy: "targeted_promo", reason: `${s.name} respond to offers` };
+  if (a === "New Customers") return { strategy: "cross_sell", reason: `${s.name}: introduce more of the range` };
   return { strategy: "targeted_promo", reason: "engaged and not fatigued: the default targeted promotion" };
 }
 

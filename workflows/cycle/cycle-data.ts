@@ -1,4 +1,4 @@
-import { CHANNELS } from "../../ingest/formats.js";
+import type { Channel, FatigueStrategy } from "../../core/domain.js";
 import type { Db } from "../../store/db.js";
 import { loadHistories, marketingConsents, type HistoryCustomer, type LoadedHistory } from "../../store/history-repo.js";
 import { auc, scoreChurn, trainChurnModel } from "../../tools/churn.js";
@@ -18,8 +18,8 @@ export interface CycleData {
   features: FeatureMatrix;
   fatigue: {
     fatigue: number;
-    strategy: "cooldown" | "reengage" | "targeted_promo";
-    allowedChannels: string[];
+    strategy: FatigueStrategy;
+    allowedChannels: Channel[];
     engagement: Record<string, number>;
     reason: string;
   }[];
@@ -93,7 +93,7 @@ export async function loadCycleInputs(db: Db, asOf: Date, options: { pageSize?: 
       asOf: asOf.getTime(),
       customers: page.histories.map((h) => ({
         customerId: h.customer.customer_id,
-        events: h.responses.map((r) => ({ channel: r.channel as (typeof CHANNELS)[number], type: r.type, at: r.occurred_at })),
+        events: h.responses.map((r) => ({ channel: r.channel as Channel, type: r.type, at: r.occurred_at })),
       })),
     });
     for (const c of fat) {

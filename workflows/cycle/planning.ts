@@ -1,6 +1,8 @@
 import type { SegmentSituation, StrategyOption } from "../../agents/strategist/index.js";
 import { DAYPARTS, FEATURE_COUNT } from "../../tools/features.js";
-import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked, type Strategy } from "../../tools/targeting.js";
+import type { ArchetypeName } from "../../tools/segment-naming.js";
+import { OFFER_STRATEGIES, SENDING_STRATEGIES, type Channel, type SendingStrategy, type Strategy } from "../../core/domain.js";
+import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked } from "../../tools/targeting.js";
 import { briefStrategies } from "./brief.js";
 import { featureIndex, type CycleData } from "./cycle-data.js";
 import type { CycleSettings } from "./settings.js";
@@ -9,8 +11,9 @@ import type { CycleSettings } from "./settings.js";
  * Pure helpers of the plan node: the per-customer inputs of the targeting tool, and the options
  * (strategy × channel × offer, with expected contacts, margin and cost) offered to the strategist.
  */
-export const CONTACT_STRATEGIES: readonly Strategy[] = ["targeted_promo", "reengage", "winback", "cross_sell"];
-const OFFER_STRATEGIES = new Set<Strategy>(["targeted_promo", "winback"]);
+/** The strategies the tools price options for: those that send. */
+export const CONTACT_STRATEGIES: readonly SendingStrategy[] = SENDING_STRATEGIES;
+const OFFER_STRATEGY_SET = new Set<Strategy>(OFFER_STRATEGIES);
 
 const F = {
   aov: featureIndex("aov"),
@@ -63,13 +66,13 @@ export function targetingCustomer(data: CycleData, i: number, upliftValue: numbe
     baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
     ...customerValue(data, i, fallbackAov),
     fatigueStrategy: f.strategy,
-    allowedChannels: f.allowedChannels as ("email" | "sms" | "push" | "in_app")[],
+    allowedChannels: f.allowedChannels,
   };
 }
 
 export function segmentSituation(
   data: CycleData,
-  segment: { segmentId: string; name: string },
+  segment: { segmentId: string; name: string; archetype?: ArchetypeName | null },
   members: readonly number[],
   settings: CycleSettings,
   uplift: UpliftFn,
@@ -91,7 +94,7 @@ export function segmentSituation(
   const reach = members.map((i) => targetingCustomer(data, i, 0, fallbackAov));
   const options: StrategyOption[] = [];
   for (const strategy of briefStrategies(settings.brief, CONTACT_STRATEGIES)) {
-    const offers = OFFER_STRATEGIES.has(strategy) ? settings.offerDepths.filter((d) => d <= settings.maxDiscount) : [0];
+    const offers = OFFER_STRATEGY_SET.has(strategy) ? settings.offerDepths.filter((d) => d <= settings.maxDiscount) : [0];
     for (const channel of settings.channels) {
       for (const offerDepth of offers) {
         let contacts = 0;
@@ -131,6 +134,7 @@ export function segmentSituation(
   return {
     segmentId: segment.segmentId,
     name: segment.name,
+    archetype: segment.archetype ?? null,
     size: members.length,
     cooldownShare: members.length ? cooldown / members.length : 0,
     meanEngagement: members.length ? engagement / members.length : 0,

@@ -2,17 +2,10 @@ import { createHash } from "node:crypto";
 import { chooseVariant, renderChecked } from "../../agents/copywriter/index.js";
 import type { OutboundMessage } from "../../connectors/connector.js";
 import { PulseError } from "../../core/errors.js";
-import {
-  campaignsOf,
-  consentsInForce,
-  getMessages,
-  insertMessages,
-  markMessages,
-  queuedMessagesFor,
-  treatedTargetsForShard,
-  type ConsentRecord,
-  type MessageRow,
-} from "../../store/cycle-repo.js";
+import { campaignsOf, cycleAsOf } from "../../store/cycles-repo.js";
+import { consentsInForce, type ConsentRecord } from "../../store/history-repo.js";
+import { getMessages, insertMessages, markMessages, queuedMessagesFor, type MessageRow } from "../../store/messages-repo.js";
+import { treatedTargetsForShard } from "../../store/targets-repo.js";
 import type { ProcessorMap } from "../jobs/types.js";
 import { sendQueueFor } from "../jobs/types.js";
 import type { CycleDeps } from "./deps.js";
@@ -39,11 +32,11 @@ export async function activateShard(
   deps: CycleDeps,
   job: { cycleId: string; campaignId: string; shard: number; shardCount: number },
 ): Promise<{ created: number; queued: number }> {
-  const campaigns = (await campaignsOf(deps.db, job.cycleId)) as Campaign[];
+  const campaigns = await campaignsOf(deps.db, job.cycleId);
   const campaign = campaigns.find((c) => c.campaignId === job.campaignId);
   if (!campaign) throw new SendFailedError(`campaign ${job.campaignId} not found on cycle ${job.cycleId}`, false);
-  const { rows: cyc } = await deps.db.pool.query<{ as_of: Date }>("SELECT as_of FROM cycles WHERE cycle_id = $1", [job.cycleId]);
-  const asOf = cyc[0]!.as_of;
+  const asOf = await cycleAsOf(deps.db, job.cycleId);
+  if (!asOf) throw new SendFailedError(`cycle ${job.cycleId} not found`, false);
   const sendHour = campaign.sendHourLocal;
   const targets = await treatedTargetsForShard(
     deps.db,
@@ -61,7 +54,7 @@ export async function activateShard(
     const variant = chooseVariant(campaign.variants, { customerId: t.customerId, campaignId: job.campaignId });
     const unsubscribeUrl = `${UNSUBSCRIBE_BASE}${messageId}`;
     const rendered = renderChecked(
-      { variantId: variant.variantId, channel: campaign.channel as "email", fields: variant.fields as never },
+      { variantId: variant.variantId, channel: campaign.channel, fields: variant.fields as never },
       {
         first_name: t.firstName ?? undefined,
         category: t.topCategory ?? "our range",
@@ -103,7 +96,7 @@ export async function activateShard(
         actor: deps.actor,
         cycleId: job.cycleId,
         customerId: f.customerId,
-        entry: { channel: campaign.channel as "email", reasonCode: "render_failed", reason: f.reason.slice(0, 1000) },
+        entry: { channel: campaign.channel, reasonCode: "render_failed", reason: f.reason.slice(0, 1000) },
       })),
     );
   }
@@ -120,7 +113,7 @@ export async function activateShard(
     const at = plannedAt.get(q.messageId);
     const delayMs = at ? Math.max(0, new Date(at).getTime() - deps.clock.now().getTime()) : 0;
     await deps.runner.enqueue(
-      sendQueueFor(campaign.channel as "email"),
+      sendQueueFor(campaign.channel),
       { cycleId: job.cycleId, campaignId: job.campaignId, customerId: q.customerId, variantId: q.variantId, messageId: q.messageId },
       { jobId: jobIds.send(q.messageId), delayMs },
     );
@@ -224,7 +217,7 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
             cycleId: m.cycle_id,
             customerId: m.customer_id,
             entry: {
-              channel: m.channel as "email",
+              channel: m.channel,
               reasonCode: "consent_revoked_before_send",
               reason: `no granted marketing consent for ${m.channel} at send time`,
             },
@@ -285,7 +278,7 @@ function sendEntryOf(deps: CycleDeps, m: MessageRow, consent: ConsentRecord) {
     cycleId: m.cycle_id,
     customerId: m.customer_id,
     entry: {
-      channel: m.channel as "email",
+      channel: m.channel,
       messageId: m.message_id,
       dedupeKey: m.dedupe_key,
       campaignId: m.campaign_id,
@@ -294,7 +287,7 @@ function sendEntryOf(deps: CycleDeps, m: MessageRow, consent: ConsentRecord) {
       prompt,
       offer: { type: Number(m.offer_depth) > 0 ? "percent_off" : "none", depth: Number(m.offer_depth) },
       consentBasis: {
-        channel: m.channel as "email",
+        channel: m.channel,
         purpose: "marketing" as const,
         status: "granted" as const,
         source: consent.source,

@@ -5,7 +5,7 @@ import { NotFoundError, PulseError } from "../../core/errors.js";
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
 import { resolveCycleSettings } from "../../guardrails/guardrail-policy-store.js";
 import { cyclesWithSettledApprovals } from "../../store/approvals-repo.js";
-import { createCycle, setCycleStatus } from "../../store/cycle-repo.js";
+import { createCycle, setCycleStatus } from "../../store/cycles-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
 import { APPROVAL_EXPIRY_ACTOR, approvalAnswerSchema, checkDecider, type ApprovalAnswer, type ResumeAnswer } from "./nodes/approve.js";

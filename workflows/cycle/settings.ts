@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHANNELS, channelSchema } from "../../core/domain.js";
 import { approvalPolicySchema } from "../../guardrails/approval.js";
 import { fairnessConfigSchema } from "../../guardrails/fairness.js";
 import { eligibilityConfigSchema } from "../../tools/eligibility.js";
@@ -31,7 +32,7 @@ export const cycleSettingsSchema = z.object({
   globalControlSalt: z.string().default("pulse-global-control-v1"),
   maxDiscount: z.number().min(0).max(0.9).default(0.2),
   offerDepths: z.array(z.number().min(0).max(0.9)).default([0, 0.1, 0.15, 0.2]),
-  channels: z.array(z.enum(["email", "sms", "push", "in_app"])).default(["email", "sms", "push", "in_app"]),
+  channels: z.array(channelSchema).default([...CHANNELS]),
   variants: z.number().int().min(1).max(10).default(3),
   attributionDays: z.number().int().min(1).max(90).default(14),
   /** Customers per activation job. */

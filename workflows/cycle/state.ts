@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ARCHETYPE_NAMES } from "../../tools/segment-naming.js";
+import { campaignSchema, channelSchema, strategySchema, type Campaign } from "../../core/domain.js";
 import { cycleSettingsSchema } from "./settings.js";
 
 /**
@@ -19,27 +21,11 @@ export const segmentSummarySchema = z.object({
   valueShare: z.number().nullable(),
   description: z.string(),
   traits: z.array(z.string()),
+  /** The archetype tools/segment-naming.ts matched (null for a descriptive name); absent in older checkpoints. */
+  archetype: z.enum(ARCHETYPE_NAMES).nullable().optional(),
 });
 
-export const campaignSchema = z.object({
-  campaignId: z.string(),
-  segmentId: z.string(),
-  segmentName: z.string(),
-  strategy: z.string(),
-  channel: z.string(),
-  offerDepth: z.number(),
-  /** Send at this hour in each customer's own time zone. */
-  sendHourLocal: z.number().int().min(0).max(23),
-  source: z.enum(["llm", "offline"]),
-  variants: z.array(
-    z.object({
-      variantId: z.string(),
-      fields: z.record(z.string(), z.string()),
-      prompt: z.object({ id: z.string(), version: z.number(), hash: z.string() }).optional(),
-    }),
-  ),
-});
-export type Campaign = z.infer<typeof campaignSchema>;
+export { campaignSchema, type Campaign };
 
 export const cycleStateSchema = z.object({
   cycleId: z.string(),
@@ -73,8 +59,8 @@ export const cycleStateSchema = z.object({
         z.object({
           segmentId: z.string(),
           name: z.string(),
-          strategy: z.string(),
-          channel: z.string().nullable(),
+          strategy: strategySchema,
+          channel: channelSchema.nullable(),
           offerDepth: z.number(),
           sendHourLocal: z.number(),
           contacts: z.number(),

@@ -21,8 +21,3 @@ export function checkJobId(queue: QueueName, jobId: string): void {
     throw new JobDataError(queue, `job id "${jobId}" must be letters, digits, _ . - (no ":") and not a bare integer`);
   }
 }
-
-/** A deterministic job id from its parts, e.g. jobIdOf(cycleId, campaignId, customerId, "email"). */
-export function jobIdOf(...parts: readonly (string | number)[]): string {
-  return parts.map((p) => String(p).replaceAll(":", "_")).join(".");
-}

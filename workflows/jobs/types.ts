@@ -1,12 +1,12 @@
 import { z } from "zod";
+import { CHANNELS, type Channel } from "../../core/domain.js";
 
 /**
  * Queues of the Pulse cycle. The same names are used by BullMQ and by the in-process runner.
  * Job data carries ids only: schemas are strict objects of id-shaped strings, so an email
  * address, phone number or free text cannot ride along by accident.
  */
-export const CHANNELS = ["email", "sms", "push", "in_app"] as const;
-export type Channel = (typeof CHANNELS)[number];
+export { CHANNELS, type Channel };
 
 export const SEND_QUEUES = ["send-email", "send-sms", "send-push", "send-in_app"] as const;
 export type SendQueueName = (typeof SEND_QUEUES)[number];

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig } from "../../../core/config.js";
 import { InputError } from "../../../core/errors.js";
-import { listCycles, messageCounts, targetSummary } from "../../../store/cycle-repo.js";
+import { listCycles } from "../../../store/cycles-repo.js";
+import { messageCounts } from "../../../store/messages-repo.js";
+import { campaignContactCount, targetSummary } from "../../../store/targets-repo.js";
 import type { CycleWait } from "../../../workflows/cycle/service.js";
 import type { CycleState } from "../../../workflows/cycle/state.js";
 import { cliActor, requireCan } from "../cli-actor.js";
@@ -152,11 +154,8 @@ export function registerCycleCommands(program: Command): void {
           const { state } = await ctx.service.get(cycleId);
           if (!state.activation || !state.copy) throw new InputError(`cycle ${cycleId} is not activated (status ${state.status})`);
           for (const [index, c] of state.copy.campaigns.entries()) {
-            const { rows } = await db.pool.query<{ n: number }>(
-              "SELECT count(*)::int AS n FROM cycle_targets WHERE cycle_id = $1 AND campaign_id = $2 AND decision = 'contact'",
-              [cycleId, c.campaignId],
-            );
-            const shardCount = Math.max(1, Math.ceil((rows[0]?.n ?? 0) / state.settings.shardSize));
+            const contacts = await campaignContactCount(db, cycleId, c.campaignId);
+            const shardCount = Math.max(1, Math.ceil(contacts / state.settings.shardSize));
             for (let shard = 0; shard < shardCount; shard++)
               await ctx.runner.enqueue(
                 "activation",

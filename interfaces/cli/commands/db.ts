@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { redactUrl } from "../../../store/db.js";
-import { loadMigrations } from "../../../store/migrate.js";
+import { appliedMigrations, loadMigrations } from "../../../store/migrate.js";
 import { tableCounts } from "../../../store/ingest-repo.js";
 import { systemClock } from "../../../core/clock.js";
 import { createAuditLog } from "../../../guardrails/audit.js";
@@ -17,14 +17,12 @@ export function registerDbCommands(program: Command): void {
     .action(
       runAction(async (opts: { json?: boolean }) => {
         await withDb(async (d, config) => {
-          const { rows } = await d.pool.query<{ version: number; name: string }>(
-            "SELECT version, name FROM schema_migrations ORDER BY version",
-          );
+          const applied = await appliedMigrations(d);
           const info = {
             backend: d.kind,
             where: d.kind === "postgres" ? redactUrl(config.DATABASE_URL!) : config.PULSE_DATA_DIR,
             schema: d.schema,
-            applied: rows.map((r) => r.name),
+            applied: applied.map((m) => m.name),
             known: loadMigrations().map((m) => m.name),
           };
           printResult(

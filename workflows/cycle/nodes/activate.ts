@@ -1,6 +1,8 @@
 import { analyzeTables } from "../../../store/analyze.js";
 import { hasCycleEntry } from "../../../store/audit-repo.js";
-import { armCounts, saveAssignments, setCycleStatus } from "../../../store/cycle-repo.js";
+import { setCycleStatus } from "../../../store/cycles-repo.js";
+import { armCounts, saveAssignments } from "../../../store/experiments-repo.js";
+import { targetDecisions, treatedCountsByCampaign } from "../../../store/targets-repo.js";
 import { ensureExperiment } from "../../../store/experiments-repo.js";
 import { assignHoldout, checkSampleRatio } from "../../../tools/holdout.js";
 import { toolCallEntry } from "../audit-helpers.js";
@@ -37,19 +39,16 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
     startedAt: asOf,
   });
 
-  const { rows } = await deps.db.pool.query<{ customer_id: string; segment_id: string; decision: string; code: string | null }>(
-    "SELECT customer_id, segment_id, decision, reasons->0->>'code' AS code FROM cycle_targets WHERE cycle_id = $1 ORDER BY customer_id",
-    [cycleId],
-  );
+  const rows = await targetDecisions(deps.db, cycleId);
   const contacts = rows.filter((r) => r.decision === "contact");
   const assigned = assignHoldout({
     experimentId,
     salt: "pulse-holdout-v1",
-    customers: contacts.map((r) => ({ customerId: r.customer_id, segment: r.segment_id })),
+    customers: contacts.map((r) => ({ customerId: r.customerId, segment: r.segmentId })),
     defaultHoldoutShare: settings.holdoutShare,
     globalControl: { salt: settings.globalControlSalt, share: settings.globalControlShare },
   });
-  const segmentById = new Map(contacts.map((r) => [r.customer_id, r.segment_id]));
+  const segmentById = new Map(contacts.map((r) => [r.customerId, r.segmentId]));
   // The global control group is recorded too (never contacted), so its outcomes can be compared later.
   const globalControl = rows.filter((r) => r.code === "global_control");
   const assignments = [
@@ -59,7 +58,7 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
       arm: a.arm,
       bucket: a.bucket,
     })),
-    ...globalControl.map((r) => ({ customerId: r.customer_id, segmentId: r.segment_id, arm: "global_control" as const, bucket: 0 })),
+    ...globalControl.map((r) => ({ customerId: r.customerId, segmentId: r.segmentId, arm: "global_control" as const, bucket: 0 })),
   ];
   await saveAssignments(deps.db, experimentId, assignments);
   // Activation shards and measurement join the assignments: give the planner their size.
@@ -92,13 +91,7 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
   }
 
   // Activation shards per campaign, then the measurement when the window closes.
-  const treatedByCampaign = new Map<string, number>();
-  const { rows: perCampaign } = await deps.db.pool.query<{ campaign_id: string; n: number }>(
-    `SELECT t.campaign_id, count(*)::int AS n FROM cycle_targets t JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
-     WHERE t.cycle_id = $1 AND t.decision = 'contact' GROUP BY t.campaign_id`,
-    [cycleId, experimentId],
-  );
-  for (const r of perCampaign) treatedByCampaign.set(r.campaign_id, r.n);
+  const treatedByCampaign = await treatedCountsByCampaign(deps.db, cycleId, experimentId);
   let shards = 0;
   const campaigns = state.copy?.campaigns ?? [];
   for (const [index, c] of campaigns.entries()) {

@@ -1,6 +1,7 @@
 import { composeCopy, type CopyIssue, type SegmentCopy } from "../../../agents/copywriter/index.js";
+import { isSendingStrategy } from "../../../core/domain.js";
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
-import { setCycleStatus } from "../../../store/cycle-repo.js";
+import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
 import { auditToolCall } from "../audit-helpers.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
@@ -60,12 +61,13 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
   let source: "llm" | "offline" = llm ? "llm" : "offline";
   let fallbackReason: string | undefined;
   for (const p of state.plan!.segments) {
-    if (!p.channel || p.contacts === 0 || !["targeted_promo", "reengage", "winback", "cross_sell"].includes(p.strategy)) continue;
+    const { channel, strategy } = p;
+    if (!channel || p.contacts === 0 || !isSendingStrategy(strategy)) continue;
     const seg = state.refresh!.segments.find((s) => s.segmentId === p.segmentId)!;
     const out = await composeCopy({
       segments: [{ segmentId: p.segmentId, name: p.name, size: seg.size, profileWords: [seg.description, ...seg.traits].slice(0, 6) }],
-      channel: p.channel as "email" | "sms" | "push" | "in_app",
-      strategy: p.strategy as "targeted_promo" | "reengage" | "winback" | "cross_sell",
+      channel,
+      strategy,
       offer: { depth: p.offerDepth, maxDepth: settings.maxDiscount },
       variants: settings.variants,
       brand: settings.brand,
@@ -77,11 +79,11 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
     const usedLlm = out.variants.some((v) => v.source === "llm");
     if (llm && !usedLlm) source = "offline";
     const campaign: Campaign = {
-      campaignId: campaignIdOf(cycleId, p.segmentId, p.strategy, p.channel),
+      campaignId: campaignIdOf(cycleId, p.segmentId, strategy, channel),
       segmentId: p.segmentId,
       segmentName: p.name,
-      strategy: p.strategy,
-      channel: p.channel,
+      strategy,
+      channel,
       offerDepth: p.offerDepth,
       sendHourLocal: p.sendHourLocal,
       source: usedLlm ? "llm" : "offline",
@@ -104,7 +106,8 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
       `${campaign.variants.length} ${campaign.source} variants for ${p.name} by ${p.channel} (${segOut?.replaced.length ?? 0} replaced from the library after QA)`,
     );
   }
-  await setCycleStatus(deps.db, cycleId, "running", { plan: { campaigns } });
+  await saveCampaigns(deps.db, cycleId, campaigns);
+  await setCycleStatus(deps.db, cycleId, "running");
   return {
     status: "composed",
     agents: { ...state.agents, copywriter: { source, ...(fallbackReason ? { fallbackReason } : {}) } },

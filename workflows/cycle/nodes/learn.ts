@@ -1,6 +1,8 @@
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import { hasCycleEntry } from "../../../store/audit-repo.js";
-import { outcomeRecords, saveScores, setCycleStatus } from "../../../store/cycle-repo.js";
+import { setCycleStatus } from "../../../store/cycles-repo.js";
+import { outcomeRecords } from "../../../store/experiments-repo.js";
+import { saveScores } from "../../../store/segments-repo.js";
 import { trainUplift } from "../../../tools/uplift.js";
 import { toolCallEntry } from "../audit-helpers.js";
 import type { CycleDeps } from "../deps.js";

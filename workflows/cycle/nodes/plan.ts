@@ -1,7 +1,8 @@
 import { planSegments } from "../../../agents/strategist/index.js";
 import { CHANNELS } from "../../../ingest/formats.js";
 import { analyzeTables } from "../../../store/analyze.js";
-import { latestModel, saveTargets, type TargetRow } from "../../../store/cycle-repo.js";
+import { latestModel } from "../../../store/segments-repo.js";
+import { saveTargets, type TargetRow } from "../../../store/targets-repo.js";
 import { loadContactData, outOfStockCategories } from "../../../store/history-repo.js";
 import { activeSuppressionRules } from "../../../store/suppression-rules-repo.js";
 import { checkEligibilityUnchecked } from "../../../tools/eligibility.js";
@@ -107,7 +108,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   const planned = new Map<number, { plannedAt: Date; campaignId: string }>();
   for (const p of plans) {
     const idx = members.get(p.segmentId) ?? [];
-    const channel = (p.channel ?? "email") as (typeof CHANNELS)[number];
+    const channel = p.channel ?? "email";
     const fallbackAov = meanAov(data, idx);
     const decided = planTargets({
       strategy: p.strategy,
@@ -150,7 +151,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
     candidates: contactIdx.map((t) => ({
       candidateId: String(t),
       customerId: targets[t]!.customerId,
-      channel: targets[t]!.channel as (typeof CHANNELS)[number],
+      channel: targets[t]!.channel!,
       purpose: "marketing" as const,
       plannedAt: planned.get(t)!.plannedAt.toISOString(),
       campaignId: planned.get(t)!.campaignId,
@@ -216,7 +217,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
         segmentId: p.segmentId,
         segmentName: p.name,
         strategy: p.strategy,
-        channel: p.channel as (typeof CHANNELS)[number] | null,
+        channel: p.channel,
         offer: p.channel ? { type: p.offerDepth > 0 ? "percent_off" : "none", depth: p.offerDepth } : null,
         timing: p.channel ? `${String(p.sendHourLocal).padStart(2, "0")}:00 in each customer's time zone` : "no send",
         budget: p.budget,
@@ -236,7 +237,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
           cycleId,
           customerId: t.customerId,
           entry: {
-            channel: t.channel as (typeof CHANNELS)[number],
+            channel: t.channel!,
             eligible: e.eligible,
             reasons: e.reasons.map((r) => ({ code: r.code, message: r.message })),
           },
@@ -249,7 +250,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
         cycleId,
         customerId: t.customerId,
         entry: {
-          channel: (t.channel ?? "all") as (typeof CHANNELS)[number] | "all",
+          channel: t.channel ?? ("all" as const),
           reasonCode: r.code,
           reason: t.reasons
             .map((x) => x.message)

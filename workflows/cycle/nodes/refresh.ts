@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { explainSegments } from "../../../agents/segmentation-analyst/index.js";
-import { latestSegmentRun, saveScores, saveSegmentRun } from "../../../store/cycle-repo.js";
+import { latestSegmentRun, saveScores, saveSegmentRun, segmentMemberships } from "../../../store/segments-repo.js";
 import { signedLog1p } from "../../../tools/features-standardize.js";
 import { startClvThread } from "../../../tools/clv-thread.js";
 import { FEATURE_COUNT, type FeatureMatrix } from "../../../tools/features.js";
 import { segmentMatrix } from "../../../tools/segment.js";
+import { ARCHETYPE_NAMES, type ArchetypeName } from "../../../tools/segment-naming.js";
 import { auditToolCall } from "../audit-helpers.js";
 import { assembleCycleData, churnOf, clvInputOf, computeCycleData, featureIndex, loadCycleInputs, type CycleData } from "../cycle-data.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
@@ -37,15 +38,15 @@ export async function cycleData(deps: CycleDeps, state: Pick<CycleState, "cycleI
   return data;
 }
 
+/** The segment tool's archetype as the naming tool's type (null for a descriptive name). */
+const archetypeOf = (a: string | null): ArchetypeName | null =>
+  (ARCHETYPE_NAMES as readonly string[]).includes(a ?? "") ? (a as ArchetypeName) : null;
+
 export const segmentRunId = (cycleId: string) => `${cycleId}.segments`;
 
 /** Segment of every customer of the cycle, by position in CycleData.customers (after refresh). */
 export async function segmentOf(deps: CycleDeps, cycleId: string): Promise<Map<string, string>> {
-  const { rows } = await deps.db.pool.query<{ customer_id: string; segment_id: string }>(
-    "SELECT customer_id, segment_id FROM segment_memberships WHERE run_id = $1",
-    [segmentRunId(cycleId)],
-  );
-  return new Map(rows.map((r) => [r.customer_id, r.segment_id]));
+  return segmentMemberships(deps.db, segmentRunId(cycleId));
 }
 
 export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
@@ -267,6 +268,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
         valueShare: s.valueShare,
         description: description.get(s.id) ?? "",
         traits: s.topFeatures.slice(0, 3).map((f) => `${f.feature} ${f.direction} (${f.z.toFixed(1)})`),
+        archetype: archetypeOf(s.archetype),
       })),
       identity: {
         matched: summary.identity.matched.length,

@@ -1,4 +1,4 @@
-import { setCycleStatus } from "../../../store/cycle-repo.js";
+import { setCycleStatus } from "../../../store/cycles-repo.js";
 import type { CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 

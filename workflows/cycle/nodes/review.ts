@@ -1,8 +1,9 @@
 import { checkContent } from "../../../guardrails/content-qa.js";
 import { assessPlanRisk, contentVersionKey } from "../../../guardrails/approval.js";
 import { assessFairness, fairnessVerdict } from "../../../guardrails/fairness.js";
-import { listApprovedContentVersions } from "../../../store/approvals-repo.js";
-import { setCycleStatus } from "../../../store/cycle-repo.js";
+import { latestCycleApproval, listApprovedContentVersions } from "../../../store/approvals-repo.js";
+import { setCycleStatus } from "../../../store/cycles-repo.js";
+import { targetsWithAttributes } from "../../../store/targets-repo.js";
 import type { CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
@@ -18,7 +19,7 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
   for (const c of state.copy!.campaigns) {
     const issues = c.variants.flatMap((v) => {
       const verdict = checkContent({
-        channel: c.channel as "email" | "sms" | "push" | "in_app",
+        channel: c.channel,
         fields: v.fields,
         stage: "template",
         offer: { depth: c.offerDepth, maxDepth: settings.maxDiscount },
@@ -35,15 +36,12 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
   }
 
   // Fairness across protected attributes, over every customer the plan considered.
-  const { rows } = await deps.db.pool.query<{ decision: string; offer_depth: number; age_band: string | null; region: string | null }>(
-    `SELECT t.decision, t.offer_depth, c.age_band, c.region FROM cycle_targets t JOIN customers c USING (customer_id) WHERE t.cycle_id = $1`,
-    [cycleId],
-  );
+  const rows = await targetsWithAttributes(deps.db, cycleId);
   const report = assessFairness(
     rows.map((r) => ({
-      attributes: { age_band: r.age_band, region: r.region },
+      attributes: { age_band: r.ageBand, region: r.region },
       offered: r.decision === "contact",
-      discount: r.decision === "contact" ? r.offer_depth : 0,
+      discount: r.decision === "contact" ? r.offerDepth : 0,
     })),
     settings.fairnessAttributes,
     settings.fairness,
@@ -81,12 +79,9 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
     await listApprovedContentVersions(deps.db, contentVersions),
     settings.approvalPolicy,
   );
-  const { rows: existing } = await deps.db.pool.query<{ approval_id: string }>(
-    "SELECT approval_id FROM approvals WHERE cycle_id = $1 ORDER BY created_at DESC LIMIT 1",
-    [cycleId],
-  );
-  const approval = existing[0]
-    ? (await deps.approvals.get(existing[0].approval_id))!
+  const existing = await latestCycleApproval(deps.db, cycleId);
+  const approval = existing
+    ? existing
     : await deps.approvals.requestApproval(cycleId, state.requestedBy, risk, settings.approvalPolicy.ttlHours * 3_600_000);
   const autoApproved = approval.decision === "approved";
   await setCycleStatus(deps.db, cycleId, autoApproved ? "approved" : "awaiting_approval");

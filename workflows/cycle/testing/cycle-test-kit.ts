@@ -1,7 +1,10 @@
 import { readFile } from "node:fs/promises";
 import type { Connector, DeliveryResult, OutboundMessage } from "../../../connectors/connector.js";
 import { loadConfig, type Config } from "../../../core/config.js";
+import { readCycleLog } from "../../../store/audit-repo.js";
 import type { Db } from "../../../store/db.js";
+import { holdoutArms } from "../../../store/experiments-repo.js";
+import { cycleMessages, sentCount, type MessageRow } from "../../../store/messages-repo.js";
 import type { BullmqRunner } from "../../jobs/bullmq-runner.js";
 import { checkJobId, parseJobData } from "../../jobs/job-data.js";
 import type { EnqueuedJob, EnqueueOptions, JobInput, JobRunner, QueueName } from "../../jobs/types.js";
@@ -88,61 +91,25 @@ export interface AuditRowLite {
 
 /** Audit entries of a cycle, optionally of some kinds only, in order. */
 export async function auditEntries(db: Db, cycleId: string, kinds?: readonly string[]): Promise<AuditRowLite[]> {
-  const { rows } = await db.pool.query<{
-    seq: number;
-    kind: string;
-    actor: string;
-    cycle_id: string | null;
-    customer_id: string | null;
-    entry: Record<string, unknown>;
-  }>(
-    `SELECT seq, kind, actor, cycle_id, customer_id, entry FROM audit_log WHERE cycle_id = $1 ${kinds ? "AND kind = ANY($2)" : ""} ORDER BY seq`,
-    kinds ? [cycleId, kinds] : [cycleId],
-  );
-  return rows.map((r) => ({
-    seq: Number(r.seq),
+  return (await readCycleLog(db, cycleId, kinds)).map((r) => ({
+    seq: r.seq,
     kind: r.kind,
     actor: r.actor,
-    cycleId: r.cycle_id,
-    customerId: r.customer_id,
-    entry: r.entry,
+    cycleId: r.cycleId,
+    customerId: r.customerId,
+    entry: r.entry as Record<string, unknown>,
   }));
 }
 
 /** Holdout arm of every customer assigned in the cycle's experiment. */
-export async function armsOf(db: Db, experimentId: string): Promise<Map<string, "treatment" | "holdout" | "global_control">> {
-  const { rows } = await db.pool.query<{ customer_id: string; arm: "treatment" | "holdout" | "global_control" }>(
-    "SELECT customer_id, arm FROM holdout_assignments WHERE experiment_id = $1",
-    [experimentId],
-  );
-  return new Map(rows.map((r) => [r.customer_id, r.arm]));
-}
+export const armsOf = holdoutArms;
 
-export interface MessageRow {
-  message_id: string;
-  dedupe_key: string;
-  campaign_id: string;
-  customer_id: string;
-  channel: string;
-  strategy: string;
-  offer_depth: number;
-  status: string;
-}
+export type { MessageRow };
 
-export async function messagesOf(db: Db, cycleId: string): Promise<MessageRow[]> {
-  const { rows } = await db.pool.query<MessageRow>(
-    "SELECT message_id, dedupe_key, campaign_id, customer_id, channel, strategy, offer_depth, status FROM messages WHERE cycle_id = $1 ORDER BY message_id",
-    [cycleId],
-  );
-  return rows;
-}
+/** Every message of a cycle, by message id. */
+export const messagesOf = cycleMessages;
 
-export async function sentCount(db: Db, cycleId: string): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM messages WHERE cycle_id = $1 AND status = 'sent'", [
-    cycleId,
-  ]);
-  return rows[0]!.n;
-}
+export { sentCount };
 
 /** The parseable lines of a JSONL outbox (a line cut short by a crash is not a delivered message). */
 export async function readOutbox(file: string): Promise<{ messages: OutboundMessage[]; unreadable: number }> {
