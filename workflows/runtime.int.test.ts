@@ -7,7 +7,7 @@ import { ManualClock } from "../core/clock.js";
 import { createTestDb } from "../store/test-db.js";
 import { testConfig, sentCount } from "./cycle/testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "./cycle/testing/world-fixture.js";
-import { DEMO_SETTINGS } from "./demo.js";
+import { DEMO_SETTINGS, setDemoPolicy } from "./demo.js";
 import { BullmqRunner } from "./jobs/bullmq-runner.js";
 import { RunnerClosedError } from "./jobs/job-errors.js";
 import { createTestRedis, type TestRedis } from "./jobs/test-redis.js";
@@ -38,6 +38,7 @@ describe("createCycleRuntime", () => {
     try {
       expect(runtime.runner.kind).toBe("in-process");
       expect(runtime.inProcess).toBe(runtime.runner);
+      await setDemoPolicy(world.db);
       const started = await runtime.service.start({ requestedBy: "ann", asOf: world.sim.asOf, settings: DEMO_SETTINGS });
       expect(started.waiting?.kind).toBe("attribution_window");
       // Refresh computed the cycle's data and plan read it; once the graph waits, it is released.
@@ -65,7 +66,12 @@ describe("createCycleRuntime", () => {
   it("releases the cycle's data when the cycle waits for a human and when it is rejected", async () => {
     const { runtime, kept } = await runtimeOn();
     try {
-      const started = await runtime.service.start({ requestedBy: "ann", asOf: world.sim.asOf });
+      // Whatever guardrail policy an earlier test put in force, this brief restores the default approval tiers.
+      const started = await runtime.service.start({
+        requestedBy: "ann",
+        asOf: world.sim.asOf,
+        settings: { approvalPolicy: { maxAutoAudience: 50_000, newContentNeedsHuman: true, flaggedCheckNeedsHuman: true } },
+      });
       expect(started.waiting?.kind).toBe("approval");
       expect(kept).toHaveBeenCalledWith(started.cycleId, expect.anything());
       expect(runtime.deps.memo.size).toBe(0);
@@ -92,6 +98,7 @@ describe("createCycleRuntime", () => {
       try {
         expect(runtime.runner).toBeInstanceOf(BullmqRunner);
         expect(runtime.inProcess).toBeUndefined();
+        await setDemoPolicy(world.db);
         const started = await runtime.service.start({ requestedBy: "ann", asOf: world.sim.asOf, settings: DEMO_SETTINGS });
         expect(started.waiting?.kind).toBe("attribution_window");
         const counts = await (runtime.runner as BullmqRunner).queue("activation").getJobCounts("waiting");
