@@ -1,0 +1,107 @@
+import type { SimulatorConnector } from "../../connectors/simulator.js";
+import type { ManualClock } from "../../core/clock.js";
+import type { Config } from "../../core/config.js";
+import type { Db } from "../../store/db.js";
+import { DEMO_SETTINGS } from "../../workflows/demo.js";
+import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "../../workflows/cycle/processors.js";
+import { createCycleService, type CycleService } from "../../workflows/cycle/service.js";
+import type { CycleSettingsInput } from "../../workflows/cycle/settings.js";
+import { createCycleDeps } from "../../workflows/cycle/wiring.js";
+import type { CycleDeps } from "../../workflows/cycle/deps.js";
+import { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";
+import type { JobRunner } from "../../workflows/jobs/types.js";
+
+const HOUR_MS = 3_600_000;
+/** Hours after a cycle starts in which its sends go out (each at the customer's local send hour). */
+export const SEND_SPAN_HOURS = 48;
+
+/** The loop's settings for Pulse: the demo's approval-by-policy, and an attribution window of one cadence. */
+export function loopSettings(cadenceDays: number): CycleSettingsInput {
+  return {
+    ...DEMO_SETTINGS,
+    approvalPolicy: { ...DEMO_SETTINGS.approvalPolicy, version: "eval-loop-policy/1" },
+    attributionDays: cadenceDays,
+  };
+}
+
+export interface PulseCycles {
+  /**
+   * The scheduler's tick at `asOf`: closes the previous cycle's window (measure, learn), settles
+   * approvals, starts cycle `k`. `note` says when the cycle did not reach activation.
+   */
+  runCycle(k: number, asOf: Date): Promise<{ cycleId: string | null; note?: string }>;
+  /** Runs the send jobs hour by hour over the send span, so each message leaves at its own planned hour. */
+  sendSpan(from: Date): Promise<void>;
+  /** Closes the last cycle's window at `at`. */
+  closeLast(at: Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The cycle's own wiring (the demo's): one factory, so switching to createCycleRuntime is a one-line change. */
+async function cycleMachinery(db: Db, config: Config, clock: ManualClock, connector: SimulatorConnector) {
+  let inner: InProcessRunner | undefined;
+  const runner: JobRunner = {
+    kind: "in-process",
+    enqueue: (queue, data, opts) => inner!.enqueue(queue, data, opts),
+    close: async () => inner?.close(),
+  };
+  const deps: CycleDeps = createCycleDeps({ db, config, runner, clock, connector, actor: "pulse" });
+  const service: CycleService = await createCycleService(deps);
+  inner = new InProcessRunner({ processors: cycleProcessors(deps, service), clock, sleep: async () => {}, ...IN_PROCESS_RUNNER_OPTIONS });
+  return { deps, service, runner, inner };
+}
+
+/** Pulse as a policy of the loop: autonomous cycles on the simulated clock, learning between them. */
+export async function openPulseCycles(options: {
+  db: Db;
+  config: Config;
+  clock: ManualClock;
+  connector: SimulatorConnector;
+  cadenceDays: number;
+  seed: number;
+}): Promise<PulseCycles> {
+  const { clock } = options;
+  const { deps, service, runner, inner } = await cycleMachinery(options.db, options.config, clock, options.connector);
+  const settings = loopSettings(options.cadenceDays);
+  let previous: string | null = null;
+
+  async function closePrevious(at: Date): Promise<string | undefined> {
+    clock.set(at);
+    await inner.drain();
+    if (!previous) return undefined;
+    let { state } = await service.get(previous);
+    // The delayed measurement job normally did this; a cycle still waiting is closed here.
+    if (!state.measurement && state.status !== "rejected" && state.status !== "failed") ({ state } = await service.closeWindow(previous));
+    deps.cache.delete(previous);
+    return state.status === "done" ? undefined : `previous cycle ${previous} ended ${state.status}`;
+  }
+
+  return {
+    async runCycle(k, asOf) {
+      const notes: string[] = [];
+      const prev = await closePrevious(asOf);
+      if (prev) notes.push(prev);
+      await service.settleApprovals();
+      const cycleId = `c-${asOf.toISOString().slice(0, 10).replaceAll("-", "")}-loop${options.seed}k${k}`;
+      const started = await service.start({ requestedBy: "scheduler", asOf, settings, cycleId });
+      previous = cycleId;
+      if (started.waiting?.kind !== "attribution_window")
+        notes.push(`cycle ${cycleId} stopped at ${started.state.status}${started.waiting ? ` waiting for ${started.waiting.kind}` : ""}`);
+      return { cycleId, ...(notes.length ? { note: notes.join("; ") } : {}) };
+    },
+    async sendSpan(from) {
+      for (let h = 0; h <= SEND_SPAN_HOURS; h++) {
+        clock.set(from.getTime() + h * HOUR_MS);
+        await inner.drain();
+      }
+      const failed = inner.failed();
+      if (failed.length) throw new Error(`Pulse's jobs failed: ${failed.map((f) => `${f.queue}: ${f.error}`).join("; ")}`);
+    },
+    async closeLast(at) {
+      await closePrevious(at);
+    },
+    async close() {
+      await runner.close();
+    },
+  };
+}
