@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerEvalAll } from "./eval-all.js";
 import { registerEvalClv } from "./eval-clv.js";
+import { registerEvalLoop } from "./eval-loop.js";
 import { registerEvalUplift } from "./eval-uplift.js";
 
 export function registerEvalCommands(program: Command): void {
@@ -8,4 +9,5 @@ export function registerEvalCommands(program: Command): void {
   registerEvalClv(evalCmd);
   registerEvalUplift(evalCmd);
   registerEvalAll(evalCmd);
+  registerEvalLoop(evalCmd);
 }
