@@ -80,6 +80,8 @@ export interface PolicyRun {
   /** A digest of the world when the policy started (paired worlds must agree). */
   startDigest: string;
   notes?: string[];
+  /** Pulse only: what each of its cycles decided (plan per segment, holdouts, skips, uplift sources). */
+  pulseCycles?: unknown[];
 }
 
 export interface PolicySeriesPoint {
@@ -113,6 +115,7 @@ export interface PolicyResult {
   seconds: number;
   series: PolicySeriesPoint[];
   notes?: string[];
+  pulse_cycles?: unknown[];
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
@@ -160,6 +163,7 @@ export function summarizeRuns(runs: readonly PolicyRun[]): PolicyResult[] {
       seconds: run.seconds,
       series,
       ...(run.notes?.length ? { notes: run.notes } : {}),
+      ...(run.pulseCycles ? { pulse_cycles: run.pulseCycles } : {}),
     };
   });
 }

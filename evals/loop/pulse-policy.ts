@@ -24,12 +24,36 @@ export function loopSettings(cadenceDays: number): CycleSettingsInput {
   };
 }
 
+/** What one of Pulse's cycles decided, for the loop's report. */
+export interface PulseCycleDigest {
+  cycleId: string;
+  status: string;
+  considered: number;
+  planned: number;
+  treated: number;
+  holdout: number;
+  globalControl: number;
+  skipped: Record<string, number>;
+  /** Per segment: what the plan chose and where its uplift came from (prior or a learned model). */
+  segments: {
+    name: string;
+    size: number;
+    strategy: string;
+    channel: string | null;
+    offerDepth: number;
+    contacts: number;
+    upliftSource: string;
+  }[];
+  /** Models the previous cycle's learn step trained (used by this cycle's plan). */
+  learnedBefore: string[];
+}
+
 export interface PulseCycles {
   /**
    * The scheduler's tick at `asOf`: closes the previous cycle's window (measure, learn), settles
    * approvals, starts cycle `k`. `note` says when the cycle did not reach activation.
    */
-  runCycle(k: number, asOf: Date): Promise<{ cycleId: string | null; note?: string }>;
+  runCycle(k: number, asOf: Date): Promise<{ cycleId: string | null; note?: string; digest: PulseCycleDigest }>;
   /** Runs the send jobs hour by hour over the send span, so each message leaves at its own planned hour. */
   sendSpan(from: Date): Promise<void>;
   /** Closes the last cycle's window at `at`. */
@@ -65,6 +89,7 @@ export async function openPulseCycles(options: {
   const settings = loopSettings(options.cadenceDays);
   let previous: string | null = null;
 
+  let learned: string[] = [];
   async function closePrevious(at: Date): Promise<string | undefined> {
     clock.set(at);
     await inner.drain();
@@ -73,6 +98,7 @@ export async function openPulseCycles(options: {
     // The delayed measurement job normally did this; a cycle still waiting is closed here.
     if (!state.measurement && state.status !== "rejected" && state.status !== "failed") ({ state } = await service.closeWindow(previous));
     deps.cache.delete(previous);
+    learned = state.learn?.models.map((m) => `${m.strategy} (${m.treated}/${m.holdout})`) ?? [];
     return state.status === "done" ? undefined : `previous cycle ${previous} ended ${state.status}`;
   }
 
@@ -87,7 +113,30 @@ export async function openPulseCycles(options: {
       previous = cycleId;
       if (started.waiting?.kind !== "attribution_window")
         notes.push(`cycle ${cycleId} stopped at ${started.state.status}${started.waiting ? ` waiting for ${started.waiting.kind}` : ""}`);
-      return { cycleId, ...(notes.length ? { note: notes.join("; ") } : {}) };
+      const st = started.state;
+      const sizes = new Map(st.refresh?.segments.map((x) => [x.segmentId, x.size]) ?? []);
+      const digest: PulseCycleDigest = {
+        cycleId,
+        status: st.status,
+        considered: st.plan?.considered ?? 0,
+        planned: st.plan?.contacts ?? 0,
+        treated: st.activation?.treated ?? 0,
+        holdout: st.activation?.holdout ?? 0,
+        globalControl: st.activation?.globalControl ?? 0,
+        skipped: st.plan?.skipped ?? {},
+        segments:
+          st.plan?.segments.map((x) => ({
+            name: x.name,
+            size: sizes.get(x.segmentId) ?? 0,
+            strategy: x.strategy,
+            channel: x.channel,
+            offerDepth: x.offerDepth,
+            contacts: x.contacts,
+            upliftSource: x.upliftSource,
+          })) ?? [],
+        learnedBefore: learned,
+      };
+      return { cycleId, digest, ...(notes.length ? { note: notes.join("; ") } : {}) };
     },
     async sendSpan(from) {
       for (let h = 0; h <= SEND_SPAN_HOURS; h++) {

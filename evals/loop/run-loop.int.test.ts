@@ -20,7 +20,7 @@ describe("eval loop (300 customers × 3 weekly cycles, PGlite)", () => {
         },
       },
     );
-  }, 240_000);
+  }, 400_000);
   afterAll(async () => {
     for (const t of opened) await t.drop().catch(() => {});
   });

@@ -16,7 +16,7 @@ import { baselineAudience, messageTerms } from "../../store/loop-repo.js";
 import { nextLocalHour } from "../../workflows/cycle/planning.js";
 import { BASELINE_SEND_HOUR, blastDecisions, rfmRulesDecisions, type BaselineDecision } from "./baselines.js";
 import { cycleFigures, retention, summarizeRuns, type CycleFigures, type PolicyResult, type PolicyRun } from "./metrics.js";
-import { openPulseCycles, type PulseCycles } from "./pulse-policy.js";
+import { openPulseCycles, type PulseCycleDigest, type PulseCycles } from "./pulse-policy.js";
 
 export const LOOP_POLICIES = ["pulse", "blast", "rfm_rules", "none"] as const;
 export type LoopPolicy = (typeof LOOP_POLICIES)[number];
@@ -161,7 +161,7 @@ async function pulseMessages(pulse: PulseCycles, connector: SimulatorConnector, 
       campaignId: m.campaignId,
     };
   });
-  return { messages, note: started.note };
+  return { messages, note: started.note, digest: started.digest };
 }
 
 async function runPolicy(
@@ -188,6 +188,7 @@ async function runPolicy(
     if (policy === "pulse")
       pulse = await openPulseCycles({ db, config: deps.config, clock, connector, cadenceDays: o.cadenceDays, seed: o.seed });
     const cycles: CycleFigures[] = [];
+    const pulseCycles: PulseCycleDigest[] = [];
     for (let k = 0; k < o.cycles; k++) {
       const asOf = world.now;
       const end = new Date(asOf.getTime() + o.cadenceDays * DAY_MS);
@@ -196,6 +197,7 @@ async function runPolicy(
         const r = await pulseMessages(pulse, connector, db, k, asOf);
         messages = r.messages;
         if (r.note) notes.push(`cycle ${k}: ${r.note}`);
+        pulseCycles.push(r.digest);
       } else messages = await baselineMessages(db, policy as Exclude<LoopPolicy, "pulse">, k, asOf, o.cadenceDays);
       const regret = regretOf(truth, sample, messages, nextLocalHour(asOf, "UTC", BASELINE_SEND_HOUR));
       const step = world.step({ to: end, messages });
@@ -218,6 +220,7 @@ async function runPolicy(
       seconds: (performance.now() - t0) / 1000,
       startDigest,
       notes,
+      ...(pulse ? { pulseCycles } : {}),
     };
   } finally {
     await pulse?.close();
