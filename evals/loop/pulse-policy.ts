@@ -2,14 +2,9 @@ import type { SimulatorConnector } from "../../connectors/simulator.js";
 import type { ManualClock } from "../../core/clock.js";
 import type { Config } from "../../core/config.js";
 import type { Db } from "../../store/db.js";
-import { DEMO_SETTINGS } from "../../workflows/demo.js";
-import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "../../workflows/cycle/processors.js";
-import { createCycleService, type CycleService } from "../../workflows/cycle/service.js";
+import { DEMO_SETTINGS, setDemoPolicy } from "../../workflows/demo.js";
+import { createCycleRuntime, type CycleRuntime } from "../../workflows/runtime.js";
 import type { CycleSettingsInput } from "../../workflows/cycle/settings.js";
-import { createCycleDeps } from "../../workflows/cycle/wiring.js";
-import type { CycleDeps } from "../../workflows/cycle/deps.js";
-import { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";
-import type { JobRunner } from "../../workflows/jobs/types.js";
 
 const HOUR_MS = 3_600_000;
 /** Hours after a cycle starts in which its sends go out (each at the customer's local send hour). */
@@ -61,18 +56,19 @@ export interface PulseCycles {
   close(): Promise<void>;
 }
 
-/** The cycle's own wiring (the demo's): one factory, so switching to createCycleRuntime is a one-line change. */
+/** The cycle's own wiring, as the demo builds it: one runtime, jobs in this process on the simulated clock. */
 async function cycleMachinery(db: Db, config: Config, clock: ManualClock, connector: SimulatorConnector) {
-  let inner: InProcessRunner | undefined;
-  const runner: JobRunner = {
-    kind: "in-process",
-    enqueue: (queue, data, opts) => inner!.enqueue(queue, data, opts),
-    close: async () => inner?.close(),
-  };
-  const deps: CycleDeps = createCycleDeps({ db, config, runner, clock, connector, actor: "pulse" });
-  const service: CycleService = await createCycleService(deps);
-  inner = new InProcessRunner({ processors: cycleProcessors(deps, service), clock, sleep: async () => {}, ...IN_PROCESS_RUNNER_OPTIONS });
-  return { deps, service, runner, inner };
+  const runtime: CycleRuntime = await createCycleRuntime(config, {
+    db,
+    runner: "in-process",
+    inProcess: { sleep: async () => {} },
+    clock,
+    connector,
+    actor: "pulse",
+  });
+  // The demo's guardrail policy (approval tiers set by its admin), so plans go out on the policy's authority.
+  await setDemoPolicy(db, clock);
+  return { service: runtime.service, runtime, inner: runtime.inProcess! };
 }
 
 /** Pulse as a policy of the loop: autonomous cycles on the simulated clock, learning between them. */
@@ -85,7 +81,7 @@ export async function openPulseCycles(options: {
   seed: number;
 }): Promise<PulseCycles> {
   const { clock } = options;
-  const { deps, service, runner, inner } = await cycleMachinery(options.db, options.config, clock, options.connector);
+  const { service, runtime, inner } = await cycleMachinery(options.db, options.config, clock, options.connector);
   const settings = loopSettings(options.cadenceDays);
   let previous: string | null = null;
 
@@ -97,7 +93,6 @@ export async function openPulseCycles(options: {
     let { state } = await service.get(previous);
     // The delayed measurement job normally did this; a cycle still waiting is closed here.
     if (!state.measurement && state.status !== "rejected" && state.status !== "failed") ({ state } = await service.closeWindow(previous));
-    deps.cache.delete(previous);
     learned = state.learn?.models.map((m) => `${m.strategy} (${m.treated}/${m.holdout})`) ?? [];
     return state.status === "done" ? undefined : `previous cycle ${previous} ended ${state.status}`;
   }
@@ -150,7 +145,7 @@ export async function openPulseCycles(options: {
       await closePrevious(at);
     },
     async close() {
-      await runner.close();
+      await runtime.close();
     },
   };
 }
