@@ -63,7 +63,7 @@ export function renderLoop(r: LoopReport): string {
     out.push("", "  targets:");
     for (const c of checks)
       out.push(
-        `  ${c.met === null ? "  ?" : c.met ? " ok" : "MISS"}  ${c.target}: ${c.value === null ? "n/a" : Math.abs(c.value) < 1 && c.value !== 0 && c.target.includes("%") ? pct(c.value) : c.target.startsWith("retention") ? pct(c.value) : money(c.value)}`,
+        `  ${c.met === null ? "  ?" : c.met ? " ok" : "MISS"}  ${c.target}: ${c.value === null ? "n/a" : c.target.includes("%") || c.target.startsWith("retention") ? pct(c.value) : money(c.value)}`,
       );
   }
   for (const p of r.policies) for (const n of p.notes ?? []) out.push(`  note (${p.policy}): ${n}`);
