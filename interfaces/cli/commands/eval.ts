@@ -3,6 +3,7 @@ import { registerEvalAll } from "./eval-all.js";
 import { registerEvalChat } from "./eval-chat.js";
 import { registerEvalClv } from "./eval-clv.js";
 import { registerEvalOpe } from "./eval-ope.js";
+import { registerEvalLoop } from "./eval-loop.js";
 import { registerEvalUplift } from "./eval-uplift.js";
 
 export function registerEvalCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerEvalCommands(program: Command): void {
   registerEvalChat(evalCmd);
   registerEvalAll(evalCmd);
   registerEvalOpe(evalCmd);
+  registerEvalLoop(evalCmd);
 }
