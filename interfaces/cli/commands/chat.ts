@@ -4,21 +4,15 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { z } from "zod";
-import { createChatAgent } from "../../../agents/chat/agent.js";
 import { parsedRequestSchema, type ChatAgent, type ChatReply } from "../../../agents/chat/contract.js";
 import { sharedIntentClassifier } from "../../../agents/chat/understanding/classify-intent.js";
 import { understandOffline } from "../../../agents/chat/understanding/understand-offline.js";
-import { createLlmClientFromConfig } from "../../../agents/llm/openai-client.js";
-import { systemClock } from "../../../core/clock.js";
-import type { Config } from "../../../core/config.js";
 import { InputError } from "../../../core/errors.js";
 import type { Actor } from "../../../core/roles.js";
-import { createAuditLog } from "../../../guardrails/audit.js";
-import type { Db } from "../../../store/db.js";
 import { cliActor } from "../cli-actor.js";
 import { withDb } from "../context.js";
-import { openCycleContext } from "../cycle-context.js";
 import { runAction } from "../run-action.js";
+import { openChatAgent } from "../chat-agent.js";
 
 interface ChatOptions {
   parseOnly?: boolean;
@@ -59,17 +53,6 @@ async function parseOnly(json: boolean): Promise<void> {
     const parsed = parsedRequestSchema.parse({ intent, params });
     process.stdout.write(json ? `${JSON.stringify(parsed)}\n` : `${parsed.intent}\t${JSON.stringify(parsed.params)}\n`);
   }
-}
-
-function openAgent(db: Db, config: Config): Promise<ChatAgent> {
-  const llm = createLlmClientFromConfig(config);
-  return createChatAgent({
-    db,
-    audit: createAuditLog(db, systemClock),
-    clock: systemClock,
-    openCycles: () => openCycleContext(db, config),
-    ...(llm ? { llm } : {}),
-  });
 }
 
 function renderReply(r: ChatReply): string {
@@ -132,7 +115,7 @@ Everything Pulse does from chat is in the audit log, with who asked and what the
         await withDb(async (db, config) => {
           const actor = cliActor(config);
           const threadId = thread.data ?? `cli-${randomBytes(4).toString("hex")}`;
-          const agent = await openAgent(db, config);
+          const agent = await openChatAgent(db, config);
           try {
             if (opts.message !== undefined) {
               const reply = await agent.handle({ text: opts.message, actor, threadId, via: "cli" });

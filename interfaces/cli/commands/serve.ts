@@ -5,7 +5,12 @@ import { InputError } from "../../../core/errors.js";
 import { createLogger } from "../../../core/logger.js";
 import { createHttpServer } from "../../http/server.js";
 import { withDb } from "../context.js";
-import { openCycleContext } from "../cycle-context.js";
+import { openCycleContext, type CycleContext } from "../cycle-context.js";
+import { openChatAgent } from "../chat-agent.js";
+import { createSlackApp, SLACK_EVENTS_PATH } from "../../slack/index.js";
+import type { Config } from "../../../core/config.js";
+import type { Logger } from "../../../core/logger.js";
+import type { Db } from "../../../store/db.js";
 import { runAction } from "../run-action.js";
 
 const optionsSchema = z.object({
@@ -29,17 +34,44 @@ export function registerServeCommand(program: Command): void {
         await withDb(async (db, config) => {
           const logger = createLogger(config.PULSE_LOG_LEVEL, { component: "http" });
           const cycles = await openCycleContext(db, config);
-          const http = await createHttpServer({ db, config, cycles, logger });
+          // Slack is served on the same port at /slack/events when it is configured; its text requests go to the chat agent.
+          const slack = config.SLACK_SIGNING_SECRET ? await openSlack(db, config, cycles, logger) : undefined;
+          const http = await createHttpServer({
+            db,
+            config,
+            cycles,
+            logger,
+            ...(slack ? { mounts: [{ prefix: "/slack/", listener: slack.app.requestListener }] } : {}),
+          });
           try {
             const url = await http.listen(parsed.data.port ?? config.PULSE_HTTP_PORT, parsed.data.host ?? config.PULSE_HTTP_HOST);
             process.stdout.write(`pulse serve: listening on ${url} (dashboard ${url}/, API ${url}/api/openapi.json)\n`);
+            if (slack) process.stdout.write(`pulse serve: Slack events at ${url}${SLACK_EVENTS_PATH}\n`);
             await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
             process.stdout.write("pulse serve: closing\n");
           } finally {
             await http.close();
+            await slack?.close();
             await cycles.close();
           }
         });
       }),
     );
+}
+
+/** The Slack app over the chat agent, sharing the server's cycle runtime (the agent does not close it). */
+async function openSlack(db: Db, config: Config, cycles: CycleContext, logger: Logger) {
+  const agent = await openChatAgent(db, config, async () => ({
+    service: cycles.service,
+    drain: () => cycles.drain(),
+    close: async () => {},
+  }));
+  const app = await createSlackApp({ config, agent, service: cycles.service, db, audit: cycles.deps.audit, logger });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await agent.close();
+    },
+  };
 }
