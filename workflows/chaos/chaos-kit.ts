@@ -4,13 +4,12 @@ import type { Redis } from "ioredis";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
 import type { Db } from "../../store/db.js";
-import { DEMO_SETTINGS } from "../demo.js";
+import { DEMO_SETTINGS, setDemoPolicy } from "../demo.js";
 import { BullmqRunner } from "../jobs/bullmq-runner.js";
 import { exitOf, watchOutput } from "../jobs/test-process.js";
 import { SEND_QUEUES, type QueueName } from "../jobs/types.js";
-import { createCycleService } from "../cycle/service.js";
 import { readOutbox, testConfig } from "../cycle/testing/cycle-test-kit.js";
-import { createCycleDeps } from "../cycle/wiring.js";
+import { createCycleRuntime } from "../runtime.js";
 
 /** Shared by the chaos suite's scenarios: a cycle waiting in Redis, worker processes, and the counts that prove exactly-once. */
 
@@ -37,15 +36,14 @@ export async function prepareCycle(
   shardSize = 40,
 ): Promise<PreparedCycle> {
   const runner = new BullmqRunner({ connection: queue.connection, prefix: queue.prefix });
-  const deps = createCycleDeps({
+  const { service } = await createCycleRuntime(testConfig(), {
     db,
-    config: testConfig(),
     runner,
     clock: new ManualClock(asOf),
     connector: new FileOutboxConnector({ path: "/dev/null" }),
   });
   try {
-    const service = await createCycleService(deps);
+    await setDemoPolicy(db);
     const started = await service.start({ requestedBy: "chaos", asOf, settings: { ...DEMO_SETTINGS, shardSize } });
     if (started.waiting?.kind !== "attribution_window") throw new Error(`the cycle stopped at ${started.state.status}, expected activated`);
     const a = started.state.activation!;

@@ -12,6 +12,7 @@ import { ManualClock } from "../../core/clock.js";
 import { openDb } from "../../store/db.js";
 import { createApprovals } from "../../guardrails/approval-decisions.js";
 import { createAuditLog } from "../../guardrails/audit.js";
+import { CycleMemo } from "../cycle/cycle-memo.js";
 import type { CycleDeps } from "../cycle/deps.js";
 import { activateShard, sendMessage } from "../cycle/processors.js";
 import { startPeriodicSweep } from "../cycle/sweeper.js";
@@ -78,8 +79,7 @@ async function run(): Promise<void> {
     runner,
     connector,
     copyCache: new Map(),
-    accounting: new Map(),
-    cache: new Map(),
+    memo: new CycleMemo(),
     actor: "pulse",
   };
   const send = (data: { messageId: string }) => sendMessage(deps, data);
