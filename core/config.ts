@@ -142,6 +142,12 @@ export const configSchema = z.object({
   PULSE_HTTP_HOST: z.preprocess(emptyAsUndefined, z.string().default("127.0.0.1")),
   /** Set when the dashboard is served over HTTPS, so its session cookie is marked Secure. */
   PULSE_HTTP_SECURE_COOKIES: z.preprocess(emptyAsUndefined, z.stringbool().default(false)),
+  /**
+   * The sweeper (workflows/cycle/sweeper.ts): pulse worker re-drives messages still queued this long
+   * after their planned time, every interval (0 turns the periodic sweep off).
+   */
+  PULSE_SWEEP_INTERVAL_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().nonnegative().default(60_000)),
+  PULSE_SWEEP_GRACE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().nonnegative().default(300_000)),
   /** Used by integration tests and benchmarks only; defaults match the CI machine. */
   PULSE_TEST_DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().default("postgres://postgres@127.0.0.1:5432/test")),
   PULSE_TEST_REDIS_URL: z.preprocess(emptyAsUndefined, z.string().default("redis://127.0.0.1:6379")),

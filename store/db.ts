@@ -83,6 +83,9 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
   const pool = new pg.Pool({ connectionString, max: poolSize, idleTimeoutMillis: 10_000, options: `-c search_path=${schema}` });
   // A pool must never crash the process on an idle client's error (e.g. the server restarting).
   pool.on("error", () => {});
+  // Nor on a checked-out client's: when the server goes away mid-query the query rejects anyway, and
+  // an unheard 'error' event would kill the process (found by the chaos suite's PostgreSQL restart).
+  pool.on("connect", (client) => client.on("error", () => {}));
 
   const db: Db = {
     pool,

@@ -3,6 +3,7 @@ import { loadConfig, type Config } from "../../../core/config.js";
 import { ConfigError, InputError } from "../../../core/errors.js";
 import { createLogger } from "../../../core/logger.js";
 import { openDb, type Db } from "../../../store/db.js";
+import { startPeriodicSweep, summarize, type PeriodicSweeper } from "../../../workflows/cycle/sweeper.js";
 import { BullmqRunner } from "../../../workflows/jobs/bullmq-runner.js";
 import { startWorkers, type WorkerPool } from "../../../workflows/jobs/bullmq-workers.js";
 import { closeRedisConnection, createRedisConnection } from "../../../workflows/jobs/redis-connection.js";
@@ -24,6 +25,8 @@ interface WorkerOptions {
   unschedule?: boolean;
   rate: string[];
   shutdownTimeout: string;
+  sweepInterval?: string;
+  sweepGrace?: string;
 }
 
 export interface WorkerCommandDeps {
@@ -32,6 +35,12 @@ export interface WorkerCommandDeps {
 }
 
 export const WORKER_NEEDS_REDIS = "pulse worker needs REDIS_URL; without it jobs run in-process inside the command that starts them";
+
+function nonNegativeInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`${flag} must be a non-negative integer, got "${value}"`);
+  return n;
+}
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
@@ -74,6 +83,14 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps 
       "on SIGTERM, wait this long for active jobs before abandoning them (they are retried later)",
       "30000",
     )
+    .option(
+      "--sweep-interval <ms>",
+      "re-drive messages still queued past their send time (and activation shards that never finished) this often; 0 = off (default PULSE_SWEEP_INTERVAL_MS, 60000)",
+    )
+    .option(
+      "--sweep-grace <ms>",
+      "how long past its planned time a queued message is left to its job (default PULSE_SWEEP_GRACE_MS, 300000)",
+    )
     .action(runAction(async (opts: WorkerOptions) => runWorker(opts, deps)));
 }
 
@@ -86,6 +103,9 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
   const concurrency = opts.concurrency === undefined ? undefined : positiveInt(opts.concurrency, "--concurrency");
   const limits = parseSendLimits(opts.rate);
   const forceAfterMs = positiveInt(opts.shutdownTimeout, "--shutdown-timeout");
+  const sweepIntervalMs =
+    opts.sweepInterval === undefined ? config.PULSE_SWEEP_INTERVAL_MS : nonNegativeInt(opts.sweepInterval, "--sweep-interval");
+  const sweepGraceMs = opts.sweepGrace === undefined ? config.PULSE_SWEEP_GRACE_MS : nonNegativeInt(opts.sweepGrace, "--sweep-grace");
   if (opts.schedule !== undefined) validateCron({ pattern: opts.schedule, tz: opts.tz });
   if (opts.schedule !== undefined && opts.unschedule) throw new InputError("--schedule and --unschedule exclude each other");
 
@@ -115,7 +135,9 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
   let pool: WorkerPool | undefined;
   let runtime: CycleRuntime | undefined;
   let maintenance: Maintenance | undefined;
+  let sweeper: PeriodicSweeper | undefined;
   const shutdown = async (): Promise<void> => {
+    await sweeper?.stop();
     await maintenance?.stop();
     await pool?.close({ forceAfterMs });
     await runtime?.close();
@@ -131,6 +153,17 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
     pool = startWorkers({ connection, prefix, processors, queues, concurrency, limits, logger });
     await pool.ready();
     // Signed audit checkpoints and pruning by the retention policy, on their own timers.
+    // The sweeper re-drives what the queue dropped, over the runtime's own ports (one connector, one send group).
+    if (runtime && sweepIntervalMs > 0) {
+      sweeper = startPeriodicSweep(runtime.deps, {
+        intervalMs: sweepIntervalMs,
+        graceMs: sweepGraceMs,
+        onSweep: (r) => {
+          if (r.activationShards + r.overdue > 0) logger.warn({ sweep: r }, summarize(r));
+        },
+        onError: (err) => logger.error({ err }, "sweep failed"),
+      });
+    }
     maintenance = startMaintenance({ db, audit: createAuditLog(db), clock: systemClock, config, logger });
     if (opts.schedule !== undefined) {
       const s = await installCycleSchedule({ connection, prefix, pattern: opts.schedule, tz: opts.tz });
