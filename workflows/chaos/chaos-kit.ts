@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
 import type { Db } from "../../store/db.js";
+import { experimentArms, messageProgress, messageStatuses, sendEntryCount } from "../../store/exactly-once-repo.js";
 import { DEMO_SETTINGS, setDemoPolicy } from "../demo.js";
 import { BullmqRunner } from "../jobs/bullmq-runner.js";
 import { exitOf, watchOutput } from "../jobs/test-process.js";
@@ -118,11 +119,7 @@ export interface Progress {
 }
 
 export async function progressOf(db: Db, cycleId: string): Promise<Progress> {
-  const { rows } = await db.pool.query<{ created: number; done: number }>(
-    "SELECT count(*)::int AS created, count(*) FILTER (WHERE status <> 'queued')::int AS done FROM messages WHERE cycle_id = $1",
-    [cycleId],
-  );
-  return rows[0]!;
+  return messageProgress(db, cycleId);
 }
 
 export interface ExactlyOnceCounts {
@@ -146,15 +143,9 @@ export interface ExactlyOnceCounts {
 
 /** Counts from the outbox and the message rows against the experiment's assignments. */
 export async function exactlyOnceCounts(db: Db, c: { cycleId: string; experimentId: string }, outbox: string): Promise<ExactlyOnceCounts> {
-  const { rows: arms } = await db.pool.query<{ customer_id: string; arm: string }>(
-    "SELECT customer_id, arm FROM holdout_assignments WHERE experiment_id = $1",
-    [c.experimentId],
-  );
+  const arms = await experimentArms(db, c.experimentId);
   const armOf = new Map(arms.map((r) => [r.customer_id, r.arm]));
-  const { rows: msgs } = await db.pool.query<{ customer_id: string; status: string }>(
-    "SELECT customer_id, status FROM messages WHERE cycle_id = $1",
-    [c.cycleId],
-  );
+  const msgs = await messageStatuses(db, c.cycleId);
   const lines = (await readOutbox(outbox)).messages.filter((m) => m.cycleId === c.cycleId);
   const perKey = new Map<string, number>();
   for (const l of lines) perKey.set(l.dedupeKey, (perKey.get(l.dedupeKey) ?? 0) + 1);
@@ -163,10 +154,7 @@ export async function exactlyOnceCounts(db: Db, c: { cycleId: string; experiment
   const treated = arms.filter((r) => r.arm === "treatment").map((r) => r.customer_id);
   const contacted = (arm: string) =>
     new Set([...lines.map((l) => l.customerId), ...msgs.map((m) => m.customer_id)].filter((id) => armOf.get(id) === arm)).size;
-  const { rows: sends } = await db.pool.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM audit_log WHERE cycle_id = $1 AND kind = 'send'",
-    [c.cycleId],
-  );
+  const sendEntries = await sendEntryCount(db, c.cycleId);
   return {
     treated: treated.length,
     holdout: arms.filter((r) => r.arm === "holdout").length,
@@ -178,7 +166,7 @@ export async function exactlyOnceCounts(db: Db, c: { cycleId: string; experiment
     suppressed: suppressed.size,
     holdoutContacted: contacted("holdout"),
     globalControlContacted: contacted("global_control"),
-    sendEntries: sends[0]!.n,
+    sendEntries,
     sentRows: msgs.filter((m) => m.status === "sent").length,
   };
 }
