@@ -29,9 +29,9 @@ module.exports = {
       name: "store-imports-only-core",
       severity: "error",
       comment:
-        "store/ (all the SQL) imports only core/ and node/npm modules. Exempt: store's tests, and " +
-        "store/test-db.ts and store/scratch-db.ts (test support; they open databases, which is store's job anyway).",
-      from: { path: "^store/", pathNot: [TESTS, "^store/(test-db|scratch-db)\\.ts$"] },
+        "store/ (all the SQL) imports only core/ and node/npm modules. Exempt: store's own tests, which " +
+        "load data through ingest/ and check workflows' readers against the repos. (store/test-db.ts is not exempt.)",
+      from: { path: "^store/", pathNot: TESTS },
       to: { path: "^(?!core/|store/)[^/]+/", dependencyTypesNot: ["npm", "npm-dev", "npm-optional", "npm-peer", "core"] },
     },
     {
@@ -46,8 +46,9 @@ module.exports = {
       severity: "error",
       comment:
         "Production workflows do not depend on the simulator or the evaluations. Exempt, because driving " +
-        "the simulated world is what they are for: tests, workflows/**/testing/** (the simulated world the " +
-        "tests and the demo run against), workflows/chaos/** (the chaos suite) and workflows/demo.ts.",
+        "the simulated world is what they are for: tests, workflows/**/testing/** (the simulated world and the scripted LLM the tests and the " +
+        "demo run against), workflows/chaos/** (the chaos suite, `npm run chaos`: a test harness; kill-run.ts " +
+        "draws its seeded kill times from sim/rng.ts) and workflows/demo.ts (`pulse demo` runs a cycle on a simulated world).",
       from: { path: "^workflows/", pathNot: [TESTS, "^workflows/.+/testing/", "^workflows/chaos/", "^workflows/demo\\.ts$"] },
       to: { path: "^(sim|evals)/" },
     },
