@@ -61,3 +61,11 @@ export const campaignSchema = z.object({
   ),
 });
 export type Campaign = z.infer<typeof campaignSchema>;
+
+/** What a first-party data file holds (ingest/formats.ts has each kind's columns and row schema). */
+export const INGEST_KINDS = ["customers", "consents", "orders", "events", "responses", "suppressions"] as const;
+export type IngestKind = (typeof INGEST_KINDS)[number];
+
+/** An order line's status, and the kinds of response to a message (ingest/formats.ts's rows carry them). */
+export const ORDER_STATUSES = ["completed", "returned", "cancelled"] as const;
+export const RESPONSE_TYPES = ["delivered", "open", "click", "conversion", "unsubscribe", "bounce"] as const;

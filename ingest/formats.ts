@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CHANNELS, channelSchema, type Channel } from "../core/domain.js";
+import { CHANNELS, INGEST_KINDS, ORDER_STATUSES, RESPONSE_TYPES, channelSchema, type Channel, type IngestKind } from "../core/domain.js";
 
 /**
  * Pulse's ingestion formats: the columns of each kind of first-party file and the schema every row
@@ -7,14 +7,12 @@ import { CHANNELS, channelSchema, type Channel } from "../core/domain.js";
  * JSONL files carry them as keys. The simulator writes exactly these formats.
  */
 
-export { CHANNELS, channelSchema, type Channel };
+export { CHANNELS, INGEST_KINDS, ORDER_STATUSES, RESPONSE_TYPES, channelSchema, type Channel, type IngestKind };
 
 export const PURPOSES = ["marketing", "transactional"] as const;
 export const ORDER_CHANNELS = ["web", "app", "store"] as const;
-export const ORDER_STATUSES = ["completed", "returned", "cancelled"] as const;
 export const LOYALTY_TIERS = ["none", "bronze", "silver", "gold", "platinum"] as const;
 export const EVENT_TYPES = ["product_view", "search", "cart_add", "cart_remove", "app_session"] as const;
-export const RESPONSE_TYPES = ["delivered", "open", "click", "conversion", "unsubscribe", "bounce"] as const;
 export const CATEGORIES = ["apparel", "beauty", "electronics", "grocery", "home", "sports", "toys", "books"] as const;
 
 const blankToUndefined = (v: unknown) => (v === null || (typeof v === "string" && v.trim() === "") ? undefined : v);
@@ -234,9 +232,6 @@ const suppressionFormat = rowFormat({
 });
 export const suppressionRowSchema = suppressionFormat.schema;
 export type SuppressionRow = z.infer<typeof suppressionRowSchema>;
-
-export const INGEST_KINDS = ["customers", "consents", "orders", "events", "responses", "suppressions"] as const;
-export type IngestKind = (typeof INGEST_KINDS)[number];
 
 export interface KindFormat {
   /** Columns the header must name. */

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { CustomerHistory } from "../tools/features.js";
+import type { CustomerHistory } from "../core/history.js";
 import type { Db } from "./db.js";
 
 export interface HistoryCustomer {

@@ -1,4 +1,4 @@
-import type { IngestKind } from "../ingest/formats.js";
+import type { IngestKind } from "../core/domain.js";
 import type { Db } from "./db.js";
 
 /** How one ingestion kind maps onto its table: key columns, data columns and their SQL types. */

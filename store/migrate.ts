@@ -3,7 +3,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { StoreError } from "../core/errors.js";
-import type { Db } from "./db.js";
+import type pg from "pg";
+
+/** What migrating needs of a database: store/db.ts's Db fits. Declared here so that db.ts → migrate.ts is one-way (no import cycle). */
+export interface MigrationTarget {
+  readonly pool: Pick<pg.Pool, "query">;
+  readonly schema: string;
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+}
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
 
@@ -34,7 +41,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * the same time wait for each other instead of racing; an edited, already-applied migration is
  * refused rather than silently diverging.
  */
-export async function migrate(db: Db, migrations = loadMigrations()): Promise<{ applied: string[] }> {
+export async function migrate(db: MigrationTarget, migrations = loadMigrations()): Promise<{ applied: string[] }> {
   return db.transaction(async (client) => {
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`pulse-migrate:${db.schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${db.schema}"`);
@@ -67,7 +74,7 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<{ 
 }
 
 /** The migrations applied to the database, in order. */
-export async function appliedMigrations(db: Db): Promise<{ version: number; name: string }[]> {
+export async function appliedMigrations(db: MigrationTarget): Promise<{ version: number; name: string }[]> {
   const { rows } = await db.pool.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version");
   return rows;
 }

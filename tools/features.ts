@@ -1,6 +1,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
 import type { Clock } from "../core/clock.js";
+import type { CustomerHistory, FeatureCustomer, FeatureEvent, FeatureOrderLine, FeatureResponse, Timestamp } from "../core/history.js";
 import { CATEGORIES, CHANNELS, ORDER_STATUSES, RESPONSE_TYPES, channelSchema } from "../ingest/formats.js";
 import { defineTool, toLangChainTool } from "./define-tool.js";
 
@@ -117,44 +118,11 @@ const F_EVENTS_30D = F_STREAK0 + CHANNELS.length;
 const CATEGORY_INDEX = new Map<string, number>(CATEGORIES.map((c, i) => [c, i]));
 const CHANNEL_INDEX = new Map<string, number>(CHANNELS.map((c, i) => [c, i]));
 
-/** Epoch ms, a Date, or an ISO 8601 string with an explicit offset (a string without one is read as local time by the platform). */
-export type Timestamp = Date | number | string;
+// The history rows features read live in core/history.ts (store/history-repo.ts loads them); re-exported here.
+export type { Timestamp, FeatureCustomer, FeatureOrderLine, FeatureEvent, FeatureResponse, CustomerHistory };
 
 export function toMs(t: Timestamp): number {
   return typeof t === "number" ? t : t instanceof Date ? t.getTime() : Date.parse(t);
-}
-
-/** The columns features read; ingestion's CustomerRow, OrderLineRow, EventRow and ResponseRow fit as they are. */
-export interface FeatureCustomer {
-  customer_id: string;
-  signup_at: Timestamp;
-  timezone?: string;
-}
-export interface FeatureOrderLine {
-  order_id: string;
-  ordered_at: Timestamp;
-  category: string;
-  quantity: number;
-  unit_price: number;
-  discount?: number;
-  margin?: number;
-  status?: (typeof ORDER_STATUSES)[number];
-}
-export interface FeatureEvent {
-  occurred_at: Timestamp;
-}
-export interface FeatureResponse {
-  message_id: string;
-  channel: string;
-  type: (typeof RESPONSE_TYPES)[number];
-  occurred_at: Timestamp;
-}
-/** One customer's history; rows may come in any order. */
-export interface CustomerHistory {
-  customer: FeatureCustomer;
-  orders: readonly FeatureOrderLine[];
-  events?: readonly FeatureEvent[];
-  responses?: readonly FeatureResponse[];
 }
 
 const unit = z.number().min(0).max(1);
