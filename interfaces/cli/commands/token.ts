@@ -1,13 +1,14 @@
-import { userInfo } from "node:os";
 import { Option, type Command } from "commander";
 import { ROLES, type Role } from "../../../core/roles.js";
 import { createAuditLog } from "../../../guardrails/audit.js";
 import { createApiToken, listTokens, revokeApiToken } from "../../http/tokens.js";
+import type { Config } from "../../../core/config.js";
+import { cliActor, requireCan } from "../cli-actor.js";
 import { withDb } from "../context.js";
 import { printResult, runAction } from "../run-action.js";
 
-/** The operator on this machine, as the audit log records who created or revoked a token. */
-const operator = () => `cli:${userInfo().username}`;
+/** Tokens grant access: only an admin (PULSE_CLI_ROLES, or the owner of the data directory) manages them; the audit records who. */
+const admin = (config: Config, what: string) => requireCan(cliActor(config), "admin", `only an admin ${what}`).id;
 
 export function registerTokenCommands(program: Command): void {
   const token = program
@@ -22,8 +23,9 @@ export function registerTokenCommands(program: Command): void {
     .option("--json", "print as JSON")
     .action(
       runAction(async (opts: { role: Role; name: string; json?: boolean }) => {
-        await withDb(async (db) => {
-          const created = await createApiToken(db, createAuditLog(db), { name: opts.name, role: opts.role }, operator());
+        await withDb(async (db, config) => {
+          const by = admin(config, "creates tokens");
+          const created = await createApiToken(db, createAuditLog(db), { name: opts.name, role: opts.role }, by);
           printResult(
             created,
             opts.json,
@@ -41,7 +43,8 @@ export function registerTokenCommands(program: Command): void {
     .option("--json", "print as JSON")
     .action(
       runAction(async (opts: { all?: boolean; json?: boolean }) => {
-        await withDb(async (db) => {
+        await withDb(async (db, config) => {
+          admin(config, "lists tokens");
           const rows = await listTokens(db.pool, { includeRevoked: opts.all });
           printResult(rows, opts.json, (rs) =>
             rs.length
@@ -63,8 +66,8 @@ export function registerTokenCommands(program: Command): void {
     .description("Revoke a live token: its holder gets 401 from then on")
     .action(
       runAction(async (idOrName: string) => {
-        return withDb(async (db) => {
-          const row = await revokeApiToken(db, createAuditLog(db), idOrName, operator());
+        return withDb(async (db, config) => {
+          const row = await revokeApiToken(db, createAuditLog(db), idOrName, admin(config, "revokes tokens"));
           if (!row) {
             process.stderr.write(`pulse: no live token with id or name "${idOrName}"\n`);
             return 1;
