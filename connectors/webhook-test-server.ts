@@ -37,6 +37,8 @@ export interface TestServerOptions {
    * again; it is answered 200 with `{"duplicate":true}` (as receivers that dedupe do) and counted.
    */
   dedupe?: boolean;
+  /** Listen on this port (to bring an endpoint back up where it was); default any free port. */
+  port?: number;
 }
 
 /** Answers request n with script[n], repeating the last entry once the script runs out. */
@@ -74,7 +76,7 @@ export async function startTestServer(script: ScriptedResponse[], options: TestS
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/hooks/pulse`,
