@@ -9,10 +9,9 @@ import { withDb } from "../context.js";
 import { printResult, runAction } from "../run-action.js";
 
 const idSchema = z.string().min(1).max(256);
-const retryOptionsSchema = z.union([
-  z.object({ id: z.array(idSchema).min(1), all: z.undefined(), json: z.boolean().optional() }),
-  z.object({ id: z.undefined(), all: z.literal(true), json: z.boolean().optional() }),
-]);
+const retryOptionsSchema = z
+  .object({ id: z.array(idSchema).min(1).optional(), all: z.literal(true).optional(), json: z.boolean().optional() })
+  .refine((o) => (o.id === undefined) !== (o.all === undefined), "either --id or --all");
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
