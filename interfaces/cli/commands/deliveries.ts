@@ -45,7 +45,9 @@ export function registerDeliveriesCommands(program: Command): void {
 
   deliveries
     .command("retry")
-    .description("Replay dead letters through the configured webhook; the endpoint dedupes on Idempotency-Key, so none is taken twice")
+    .description(
+      "Replay dead letters through the configured webhook with their original Idempotency-Key, so a receiver that honours it takes none twice",
+    )
     .option("--id <messageId>", "a dead letter's message id (repeatable)", collect)
     .option("--all", "every open dead letter")
     .option("--json", "print as JSON")
