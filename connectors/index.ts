@@ -6,4 +6,4 @@ export * from "./webhook.js";
 export * from "./file-outbox.js";
 export * from "./simulator.js";
 export * from "./create-connector.js";
-export { backoffDelayMs, parseRetryAfterMs } from "./retry-backoff.js";
+export { backoffDelayMs, isRetryableHttpStatus, parseRetryAfterMs, retryWait } from "./retry-backoff.js";

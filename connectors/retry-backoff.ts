@@ -29,3 +29,29 @@ export function parseRetryAfterMs(value: string | null | undefined, now: Date): 
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now.getTime());
 }
+
+/** Whether an HTTP answer is worth another attempt: 408, 429 and 5xx are; other 4xx (and redirects) are not. */
+export function isRetryableHttpStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599);
+}
+
+export interface RetryWaitOptions extends BackoffOptions {
+  /** The longest Retry-After a caller sleeps through; beyond it the job queue should wait instead. */
+  maxRetryAfterMs: number;
+}
+
+/**
+ * How long to wait before the next attempt after failed attempt number `attempt`: the receiver's
+ * Retry-After when it sent one (up to `maxRetryAfterMs`, else "hand_back" so a queue waits, not a
+ * worker), otherwise exponential backoff with jitter.
+ */
+export function retryWait(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  options: RetryWaitOptions,
+  random: () => number = Math.random,
+): { kind: "wait"; ms: number } | { kind: "hand_back"; ms: number } {
+  if (retryAfterMs !== undefined)
+    return retryAfterMs > options.maxRetryAfterMs ? { kind: "hand_back", ms: retryAfterMs } : { kind: "wait", ms: retryAfterMs };
+  return { kind: "wait", ms: backoffDelayMs(attempt, options, random) };
+}

@@ -137,6 +137,55 @@ describe("webhook connector", () => {
     await expect(readFile(deadPath)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
+  it("honours Retry-After (seconds) on 503, and waits the cap exactly when asked for it", async () => {
+    const srv = await serve(
+      { status: 503, headers: { "retry-after": "3" } },
+      { status: 429, headers: { "retry-after": "60" } },
+      { status: 200 },
+    );
+    const result = await connector(srv.url, { maxRetryAfterMs: 60_000 }).deliver(emailMessage());
+    expect(result).toEqual({ status: "delivered", attempts: 3 });
+    expect(sleeps).toEqual([3000, 60_000]);
+  });
+
+  it("retries 408 like a 5xx", async () => {
+    const srv = await serve({ status: 408 }, { status: 200 });
+    expect(await connector(srv.url).deliver(emailMessage())).toEqual({ status: "delivered", attempts: 2 });
+    expect(sleeps).toEqual([75]);
+  });
+
+  it.each([401, 403, 404, 409, 410, 422])("does not retry HTTP %i", async (status) => {
+    const srv = await serve({ status }, { status: 200 });
+    const result = await connector(srv.url).deliver(emailMessage());
+    expect(result).toMatchObject({ status: "failed", attempts: 1, error: { retryable: false, httpStatus: status } });
+    expect(srv.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("endpoint down then back up: connection refused is retried until the endpoint listens again", async () => {
+    const srv = await serve({ status: 200 });
+    const url = srv.url;
+    await srv.close();
+    server = undefined;
+    let up: TestServer | undefined;
+    const port = Number(new URL(url).port);
+    // On the second backoff, bring a receiver up on the same port.
+    const c = createWebhookConnector(
+      { url, secret, maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 20 },
+      {
+        random: () => 0,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          if (sleeps.length === 2) up = server = await startTestServer([{ status: 200 }], { port });
+        },
+      },
+    );
+    const result = await c.deliver(emailMessage());
+    expect(result).toEqual({ status: "delivered", attempts: 3 });
+    expect(up!.requests).toHaveLength(1);
+    expect(sleeps).toEqual([5, 10]);
+  });
+
   it("does not follow redirects", async () => {
     const srv = await serve({ status: 302, headers: { location: "http://127.0.0.1:1/elsewhere" } });
     const result = await connector(srv.url).deliver(emailMessage());

@@ -14,7 +14,7 @@ import {
   PermanentDeliveryError,
   type DeliveryFailure,
 } from "./delivery-errors.js";
-import { backoffDelayMs, parseRetryAfterMs } from "./retry-backoff.js";
+import { isRetryableHttpStatus, parseRetryAfterMs, retryWait } from "./retry-backoff.js";
 import { SIGNATURE_HEADER, signWebhookPayload } from "./webhook-signature.js";
 
 export { DEFAULT_SIGNATURE_TOLERANCE_SEC, SIGNATURE_HEADER, signWebhookPayload, verifyWebhookSignature } from "./webhook-signature.js";
@@ -134,7 +134,7 @@ export class WebhookConnector implements Connector {
 
   async #deliver(message: OutboundMessage): Promise<DeliveryResult> {
     const body = JSON.stringify(message);
-    const { maxAttempts, maxRetryAfterMs } = this.#options;
+    const { maxAttempts } = this.#options;
     let lastError: DeliveryFailure | undefined;
     let attempts = 0;
 
@@ -148,10 +148,10 @@ export class WebhookConnector implements Connector {
       if (attempts >= maxAttempts) break;
 
       const retryAfterMs = lastError instanceof DeliveryError ? lastError.retryAfterMs : undefined;
-      if (retryAfterMs !== undefined && retryAfterMs > maxRetryAfterMs) return { status: "failed", attempts, error: lastError };
-      const delayMs = retryAfterMs ?? backoffDelayMs(attempts, this.#options, this.#random);
+      const wait = retryWait(attempts, retryAfterMs, this.#options, this.#random);
+      if (wait.kind === "hand_back") return { status: "failed", attempts, error: lastError };
       try {
-        await this.#sleep(delayMs, this.#closing.signal);
+        await this.#sleep(wait.ms, this.#closing.signal);
       } catch {
         return { status: "failed", attempts, error: new DeliveryInterruptedError(this.name) };
       }
@@ -193,7 +193,7 @@ export class WebhookConnector implements Connector {
 
       const retryAfterMs = parseRetryAfterMs(res.headers.get("retry-after"), this.#clock.now());
       if (res.status === 429) return { ok: false, error: new DeliveryRateLimitedError({ retryAfterMs }) };
-      if (res.status === 408 || res.status >= 500) {
+      if (isRetryableHttpStatus(res.status)) {
         return { ok: false, error: new DeliveryError(`receiver answered HTTP ${res.status}`, { httpStatus: res.status, retryAfterMs }) };
       }
       const why = res.status >= 300 && res.status < 400 ? "redirects are not followed; configure the final URL" : "message refused";

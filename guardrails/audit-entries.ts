@@ -222,6 +222,18 @@ export const accessEntrySchema = z.strictObject({
   role: z.string().min(1),
 });
 
+/** A dead-lettered message replayed on someone's behalf (`pulse deliveries retry`), and what came of it. */
+export const deliveryReplayEntrySchema = z.strictObject({
+  messageId: z.string().min(1),
+  dedupeKey: z.string().min(1),
+  connector: z.string().min(1),
+  outcome: z.enum(["delivered", "failed"]),
+  attempts: z.number().int().min(0),
+  /** The dead letter's last failure, and this replay's error when it failed. */
+  deadLetterReason: text(1_000),
+  error: text(1_000).optional(),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -240,6 +252,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   chat: chatEntrySchema,
   suppression_rule: suppressionRuleEntrySchema,
   access: accessEntrySchema,
+  delivery_replay: deliveryReplayEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;

@@ -11,6 +11,7 @@ import { CycleMemo } from "./cycle/cycle-memo.js";
 import type { CycleDeps } from "./cycle/deps.js";
 import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "./cycle/processors.js";
 import { createCycleService, type CycleService } from "./cycle/service.js";
+import { deadLetterPathOf } from "./deliveries.js";
 import type { CycleSettingsInput } from "./cycle/settings.js";
 import { BullmqRunner } from "./jobs/bullmq-runner.js";
 import { InProcessRunner, type InProcessRunnerOptions } from "./jobs/in-process-runner.js";
@@ -63,7 +64,7 @@ export function connectorFromConfig(config: Config): Connector {
       kind: "webhook",
       url: config.PULSE_WEBHOOK_URL!,
       secret: config.PULSE_WEBHOOK_SECRET!,
-      deadLetterPath: path.join(config.PULSE_DATA_DIR, "dead-letter.jsonl"),
+      deadLetterPath: deadLetterPathOf(config),
     });
   }
   return createConnector({ kind: "file", path: path.join(config.PULSE_DATA_DIR, "outbox.jsonl") });

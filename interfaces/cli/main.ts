@@ -4,6 +4,7 @@ import { registerChatCommand } from "./commands/chat.js";
 import { registerCycleCommands } from "./commands/cycle.js";
 import { registerCycleSweepCommand } from "./commands/cycle-sweep.js";
 import { registerDbCommands } from "./commands/db.js";
+import { registerDeliveriesCommands } from "./commands/deliveries.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvalCommands } from "./commands/eval.js";
 import { registerIngestCommand } from "./commands/ingest.js";
@@ -37,5 +38,6 @@ registerPolicyCommands(program);
 registerChatCommand(program);
 registerServeCommand(program);
 registerTokenCommands(program);
+registerDeliveriesCommands(program);
 
 await program.parseAsync(process.argv);
