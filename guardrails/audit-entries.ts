@@ -222,6 +222,26 @@ export const accessEntrySchema = z.strictObject({
   role: z.string().min(1),
 });
 
+/**
+ * Why an agent ran its offline policy although an LLM was configured: the server was down
+ * (connection refused or reset, 5xx), did not answer within PULSE_LLM_TIMEOUT_MS, answered
+ * something unusable (not JSON, the wrong shape, no choice, or refused by the agent's checks),
+ * the prompt was refused before sending (contact data), or another request error.
+ */
+export const LLM_FALLBACK_KINDS = ["down", "timeout", "invalid_answer", "refused", "error"] as const;
+export type LlmFallbackKind = (typeof LLM_FALLBACK_KINDS)[number];
+
+/** Which twin of an agent decided a step (the LLM or the offline policy), and why the offline one ran when an LLM was configured. */
+export const agentDecisionEntrySchema = z.strictObject({
+  agent: z.string().min(1),
+  /** The step decided: segments, plan, a campaign's copy, a readout. */
+  subject: text(500),
+  source: z.enum(["llm", "offline"]),
+  fallback: z.enum(LLM_FALLBACK_KINDS).optional(),
+  fallbackReason: text(500).optional(),
+  prompt: promptRefSchema.optional(),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -240,6 +260,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   chat: chatEntrySchema,
   suppression_rule: suppressionRuleEntrySchema,
   access: accessEntrySchema,
+  agent_decision: agentDecisionEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;
