@@ -1,4 +1,6 @@
 import type { z } from "zod";
+import type { LlmFallbackKind } from "../guardrails/audit-entries.js";
+import { llmFailureKind } from "./llm/errors.js";
 import type { RenderedPrompt } from "../prompts/registry.js";
 import type { LlmClient } from "./llm/types.js";
 
@@ -7,6 +9,8 @@ export interface AgentProvenance {
   source: "llm" | "offline";
   /** Set when the LLM path was configured but its answer could not be used. */
   fallbackReason?: string;
+  /** Why, as a class: down, timeout, invalid_answer (also an answer the agent's checks refused), refused, error. */
+  fallbackKind?: LlmFallbackKind;
   prompt?: { id: string; version: number; hash: string };
 }
 
@@ -26,6 +30,7 @@ export async function runAgent<S extends z.ZodType, T>(options: {
 }): Promise<{ output: T; provenance: AgentProvenance }> {
   if (!options.llm) return { output: options.offline(), provenance: { source: "offline" } };
   let prompt: RenderedPrompt | undefined;
+  let answered = false;
   try {
     prompt = options.prompt();
     const { value } = await options.llm.completeJson({
@@ -35,11 +40,18 @@ export async function runAgent<S extends z.ZodType, T>(options: {
       user: prompt.user,
       schema: options.schema,
     });
+    answered = true;
     return { output: options.accept(value), provenance: { source: "llm", prompt: prompt.ref } };
   } catch (err) {
     return {
       output: options.offline(),
-      provenance: { source: "offline", fallbackReason: (err as Error).message.slice(0, 300), ...(prompt ? { prompt: prompt.ref } : {}) },
+      provenance: {
+        source: "offline",
+        fallbackReason: (err as Error).message.slice(0, 300),
+        // An answer the agent's own checks refused is as unusable as one that is not JSON.
+        fallbackKind: answered ? "invalid_answer" : llmFailureKind(err),
+        ...(prompt ? { prompt: prompt.ref } : {}),
+      },
     };
   }
 }

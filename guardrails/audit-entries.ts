@@ -14,6 +14,15 @@ const text = (max: number) => z.string().max(max);
 const isoInstant = z.iso.datetime({ offset: true });
 const score = z.number().nullable();
 
+/**
+ * Why an agent ran its offline policy although an LLM was configured: the server was down
+ * (connection refused or reset, 5xx), did not answer within PULSE_LLM_TIMEOUT_MS, answered
+ * something unusable (not JSON, the wrong shape, no choice, or refused by the agent's checks),
+ * the prompt was refused before sending (contact data), or another request error.
+ */
+export const LLM_FALLBACK_KINDS = ["down", "timeout", "invalid_answer", "refused", "error"] as const;
+export type LlmFallbackKind = (typeof LLM_FALLBACK_KINDS)[number];
+
 export const promptRefSchema = z.strictObject({
   id: z.string().min(1),
   version: z.number().int().min(0),
@@ -197,6 +206,8 @@ export const chatEntrySchema = z.strictObject({
   intent: z.string().min(1),
   params: z.record(z.string(), z.unknown()).default({}),
   understoodBy: z.enum(["llm", "offline"]),
+  /** Why the offline understanding ran although an LLM was configured (down, timeout, invalid_answer, ...). */
+  fallback: z.enum(LLM_FALLBACK_KINDS).optional(),
   fallbackReason: text(500).optional(),
   /** done | refused | failed, and what came of it (ids and counts, never contact data). */
   outcome: z.enum(["done", "refused", "failed"]),
@@ -234,6 +245,17 @@ export const deliveryReplayEntrySchema = z.strictObject({
   error: text(1_000).optional(),
 });
 
+/** Which twin of an agent decided a step (the LLM or the offline policy), and why the offline one ran when an LLM was configured. */
+export const agentDecisionEntrySchema = z.strictObject({
+  agent: z.string().min(1),
+  /** The step decided: segments, plan, a campaign's copy, a readout. */
+  subject: text(500),
+  source: z.enum(["llm", "offline"]),
+  fallback: z.enum(LLM_FALLBACK_KINDS).optional(),
+  fallbackReason: text(500).optional(),
+  prompt: promptRefSchema.optional(),
+});
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -253,6 +275,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   suppression_rule: suppressionRuleEntrySchema,
   access: accessEntrySchema,
   delivery_replay: deliveryReplayEntrySchema,
+  agent_decision: agentDecisionEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;

@@ -1,3 +1,4 @@
+import type { LlmFallbackKind } from "../../guardrails/audit-entries.js";
 import { Annotation } from "@langchain/langgraph";
 import type { ChatReply, Intent } from "./contract.js";
 
@@ -24,6 +25,8 @@ export interface Understood {
   params: Record<string, unknown>;
   understoodBy: "llm" | "offline";
   fallbackReason?: string;
+  /** Why the offline understanding ran although an LLM was configured. */
+  fallbackKind?: LlmFallbackKind;
   costUsd?: number;
 }
 

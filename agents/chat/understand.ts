@@ -4,6 +4,8 @@ import { renderMessages } from "../../prompts/registry.js";
 import { defineTool, toLangChainTool } from "../../tools/define-tool.js";
 import { ARCHETYPE_NAMES } from "../../tools/segment-naming.js";
 import { redactPii } from "../llm/redact.js";
+import type { LlmFallbackKind } from "../../guardrails/audit-entries.js";
+import { llmFailureKind } from "../llm/errors.js";
 import type { LlmToolClient } from "../llm/types.js";
 import { intentSchema } from "./contract.js";
 import { PARAMS_SCHEMAS } from "./params.js";
@@ -30,6 +32,9 @@ export function createResolveDatesTool(now: Date) {
   return toLangChainTool(def);
 }
 
+/** Model turns one request may take (tool calls and re-asks after invalid answers included). */
+export const UNDERSTAND_MAX_STEPS = 4;
+
 const answerSchema = z.object({ intent: intentSchema, params: z.record(z.string(), z.unknown()).default({}) });
 
 /**
@@ -38,12 +43,18 @@ const answerSchema = z.object({ intent: intentSchema, params: z.record(z.string(
  * understanding when there is no LLM or its answer cannot be used.
  */
 export async function understandRequest(text: string, options: { now: Date; llm?: LlmToolClient }): Promise<Understood> {
-  const offline = async (fallbackReason?: string): Promise<Understood> => {
+  const offline = async (fallback?: { reason: string; kind: LlmFallbackKind }): Promise<Understood> => {
     const r = await understandOffline(text, { now: options.now });
-    return { intent: r.intent, params: r.params, understoodBy: "offline", ...(fallbackReason ? { fallbackReason } : {}) };
+    return {
+      intent: r.intent,
+      params: r.params,
+      understoodBy: "offline",
+      ...(fallback ? { fallbackReason: fallback.reason, fallbackKind: fallback.kind } : {}),
+    };
   };
   if (!options.llm) return offline();
   let costUsd = 0;
+  let answered = false;
   try {
     const prompt = renderMessages("chat", {
       today: options.now.toISOString().slice(0, 10),
@@ -58,10 +69,11 @@ export async function understandRequest(text: string, options: { now: Date; llm?
       user: prompt.user,
       tools: [createResolveDatesTool(options.now)],
       finalSchema: answerSchema,
-      maxSteps: 4,
+      maxSteps: UNDERSTAND_MAX_STEPS,
       temperature: 0,
     });
     costUsd = result.record.usage.costUsd;
+    answered = true;
     const params = PARAMS_SCHEMAS[result.value.intent].safeParse(result.value.params);
     if (!params.success)
       throw new Error(
@@ -69,6 +81,8 @@ export async function understandRequest(text: string, options: { now: Date; llm?
       );
     return { intent: result.value.intent, params: params.data, understoodBy: "llm", costUsd };
   } catch (err) {
-    return { ...(await offline((err as Error).message.slice(0, 300))), ...(costUsd ? { costUsd } : {}) };
+    // Parameters the intent's schema refuses make the answer as unusable as one that is not JSON.
+    const kind = answered ? "invalid_answer" : llmFailureKind(err);
+    return { ...(await offline({ reason: (err as Error).message.slice(0, 300), kind })), ...(costUsd ? { costUsd } : {}) };
   }
 }

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import type { LlmFallbackKind } from "../../guardrails/audit-entries.js";
+import { llmFailureKind } from "../llm/errors.js";
 import { fieldNames } from "../../guardrails/content-qa-channels.js";
 import { toGsm7Friendly } from "../../guardrails/content-qa-gsm7.js";
 import { type ContentQaIssue, type ContentQaVerdict, checkContent } from "../../guardrails/content-qa.js";
@@ -85,6 +87,8 @@ export interface SegmentCopy {
   libraryExcluded: { variantId: string; issues: ContentQaIssue[] }[];
   /** Set when the model call failed and the segment fell back to the library. */
   llmError?: string;
+  /** Why the model call failed, as a class (agents/llm/errors.ts llmFailureKind). */
+  llmFailure?: LlmFallbackKind;
   /** Profile words (or name parts) replaced because they looked like PII. */
   redactions: number;
 }
@@ -371,6 +375,7 @@ async function ask(
     });
   } catch (err) {
     out.llmError = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    out.llmFailure = llmFailureKind(err);
     return null;
   }
   const { value, record } = reply;

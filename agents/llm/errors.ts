@@ -1,4 +1,5 @@
 import { PulseError } from "../../core/errors.js";
+import type { LlmFallbackKind } from "../../guardrails/audit-entries.js";
 
 /**
  * The model answered, but never with JSON the request's schema accepts (after the bounded re-asks),
@@ -45,4 +46,17 @@ export class LlmPiiError extends PulseError {
     super("LLM_PROMPT_PII", `${where} contains ${kinds.join(" and ")}; refusing to send it to the LLM`);
     this.kinds = kinds;
   }
+}
+
+/**
+ * Why an LLM call failed, for the audit of the offline fallback: down (connection refused or
+ * reset, 5xx after retries), timeout, invalid_answer (never valid JSON under the schema), refused
+ * (contact data in the prompt, nothing sent) or error (another request error, e.g. a 4xx).
+ */
+export function llmFailureKind(err: unknown): LlmFallbackKind {
+  if (err instanceof LlmTimeoutError) return "timeout";
+  if (err instanceof LlmOutputError) return "invalid_answer";
+  if (err instanceof LlmPiiError) return "refused";
+  if (err instanceof LlmRequestError) return err.status === undefined || err.status >= 500 ? "down" : "error";
+  return "error";
 }

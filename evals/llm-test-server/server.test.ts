@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { reply, startTestLlmServer, type TestLlmServer } from "./server.js";
+import { jsonResponder, reply, startTestLlmServer, type TestLlmServer } from "./server.js";
 
 let server: TestLlmServer | undefined;
 afterEach(async () => {
@@ -64,5 +64,57 @@ describe("test LLM server", () => {
     server = undefined;
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(await pending).toBeInstanceOf(OpenAI.APIConnectionError);
+  });
+
+  describe("faults", () => {
+    const ok = jsonResponder(() => ({ fine: true }));
+
+    it("goes down from the Nth request on: that request's connection drops, later ones are refused, recover() listens again", async () => {
+      server = await startTestLlmServer({ responder: ok, faults: [{ from: 1, fault: { kind: "down" } }] });
+      const openai = clientFor(server);
+      expect((await openai.chat.completions.create(chat)).choices[0]!.message.content).toBe('{"fine":true}');
+      expect(await openai.chat.completions.create(chat).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.APIConnectionError);
+      expect(server.isDown()).toBe(true);
+      const refused = await openai.chat.completions.create(chat).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.APIConnectionError);
+      expect(String((refused as Error).cause ?? "")).toMatch(/ECONNREFUSED|fetch failed/);
+      // The refused request never reached the server.
+      expect(server.requests.map((r) => r.fault ?? r.reply)).toEqual(["json", "down"]);
+      await server.recover();
+      expect(server.isDown()).toBe(false);
+      expect((await openai.chat.completions.create(chat)).choices[0]!.message.content).toBe('{"fine":true}');
+    });
+
+    it("answers slowly, nonsense or with no choice on the listed requests only", async () => {
+      server = await startTestLlmServer({
+        responder: ok,
+        faults: [
+          { at: [0], fault: { kind: "slow", delayMs: 1_000 } },
+          { at: [1], fault: { kind: "non-json" } },
+          { at: [2], fault: { kind: "wrong-shape" } },
+          { at: [3], fault: { kind: "empty-choice" } },
+          { at: [4], fault: { kind: "reset" } },
+        ],
+      });
+      const openai = new OpenAI({ apiKey: "k", baseURL: server.url, maxRetries: 0, timeout: 200 });
+      expect(await openai.chat.completions.create(chat).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+      const prose = (await openai.chat.completions.create(chat)).choices[0]!.message.content!;
+      expect(() => JSON.parse(prose)).toThrow();
+      expect(JSON.parse((await openai.chat.completions.create(chat)).choices[0]!.message.content!)).not.toHaveProperty("fine");
+      expect((await openai.chat.completions.create(chat)).choices).toEqual([]);
+      expect(await openai.chat.completions.create(chat).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.APIConnectionError);
+      expect(server.isDown()).toBe(false);
+      expect((await openai.chat.completions.create(chat)).choices[0]!.message.content).toBe('{"fine":true}');
+      expect(server.requests.map((r) => r.fault ?? null)).toEqual(["slow", "non-json", "wrong-shape", "empty-choice", "reset", null]);
+    });
+
+    it("takes a fault injected while it runs, from the next request on", async () => {
+      server = await startTestLlmServer({ responder: ok });
+      const openai = clientFor(server);
+      await openai.chat.completions.create(chat);
+      server.inject({ from: server.chatRequests(), fault: { kind: "wrong-shape" } });
+      for (let i = 0; i < 2; i++) expect((await openai.chat.completions.create(chat)).choices[0]!.message.content).toContain("answer");
+      expect(server.requests.map((r) => r.fault ?? null)).toEqual([null, "wrong-shape", "wrong-shape"]);
+    });
   });
 });

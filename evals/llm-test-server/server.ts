@@ -33,7 +33,27 @@ export type ScriptedReply =
   /** Never responds (the connection stays open until the client gives up or the server closes). */
   | { kind: "hang" }
   /** Sends status and headers and the start of the body, then stalls. */
-  | { kind: "hang-body" };
+  | { kind: "hang-body" }
+  /** A 200 completion with an empty `choices` array. */
+  | { kind: "empty-choice"; usage?: ScriptedUsage };
+
+/**
+ * A server fault: `down` drops the request's connection and stops listening, so later requests are
+ * refused (ECONNREFUSED) until `recover()`; `reset` only drops this request's connection; `slow`
+ * answers normally after `delayMs` (longer than the client's timeout, it never arrives in time);
+ * `non-json`, `wrong-shape` and `empty-choice` answer 200 with nonsense: prose, JSON no agent asked
+ * for, or no choice at all.
+ */
+export type ServerFault =
+  | { kind: "down" }
+  | { kind: "reset" }
+  | { kind: "slow"; delayMs: number }
+  | { kind: "non-json" }
+  | { kind: "wrong-shape" }
+  | { kind: "empty-choice" };
+
+/** When a fault applies, by the 0-based index of chat requests: these requests only, or from one on (mid-cycle). */
+export type FaultRule = { fault: ServerFault } & ({ at: readonly number[] } | { from: number });
 
 const messageSchema = z.looseObject({
   role: z.string(),
@@ -72,6 +92,8 @@ export interface TestLlmServerScript {
   model?: string;
   /** Port on 127.0.0.1 (default: any free one). */
   port?: number;
+  /** Faults to inject; the first rule matching a request's index applies. */
+  faults?: FaultRule[];
 }
 
 export interface RecordedRequest {
@@ -81,7 +103,9 @@ export interface RecordedRequest {
   /** The parsed chat request (undefined for other routes or unparseable bodies). */
   body: ChatRequest | undefined;
   /** Which reply it got: a scripted kind, or "rejected" for protocol errors. */
-  reply: ScriptedReply["kind"] | "rejected" | "models";
+  reply: ScriptedReply["kind"] | "rejected" | "models" | "dropped";
+  /** The fault injected into this request, if any. */
+  fault?: ServerFault["kind"];
   status: number | undefined;
   /** Token counts sent back in the response, when there was one with usage. */
   usage: ScriptedUsage | undefined;
@@ -93,6 +117,14 @@ export interface TestLlmServer {
   requests: RecordedRequest[];
   /** Append replies to the queue while the server runs. */
   enqueue(...replies: ScriptedReply[]): void;
+  /** Adds a fault rule while the server runs (e.g. from the next request on: `{ from: chatRequests(), fault }`). */
+  inject(rule: FaultRule): void;
+  /** Chat requests received so far (the index the next one gets). */
+  chatRequests(): number;
+  /** Whether the server is down (stopped listening after a `down` fault). */
+  isDown(): boolean;
+  /** Listens again on the same port after a `down` fault, and clears the fault rules. */
+  recover(): Promise<void>;
   /** Sum of usage sent in all responses. */
   usageTotals(): ScriptedUsage;
   close(): Promise<void>;
@@ -121,7 +153,13 @@ export const reply = {
   serverError: (status = 500): ScriptedReply => ({ kind: "error", status, type: "server_error", message: "Internal error" }),
   hang: (): ScriptedReply => ({ kind: "hang" }),
   hangBody: (): ScriptedReply => ({ kind: "hang-body" }),
+  emptyChoice: (): ScriptedReply => ({ kind: "empty-choice" }),
 };
+
+/** The rule that applies to the chat request with this index, if any. */
+export function faultFor(rules: readonly FaultRule[], index: number): ServerFault | undefined {
+  return rules.find((r) => ("at" in r ? r.at.includes(index) : index >= r.from))?.fault;
+}
 
 /** A responder that answers every request with JSON computed from it. */
 export function jsonResponder(fn: (request: ChatRequest) => unknown): Responder {
@@ -158,6 +196,10 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
   const model = options.model ?? "pulse-test-model";
   const requests: RecordedRequest[] = [];
   let chatCount = 0;
+  const faults: FaultRule[] = [...(options.faults ?? [])];
+  const timers = new Set<NodeJS.Timeout>();
+  let down = false;
+  let port = options.port ?? 0;
 
   async function handleChat(req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest): Promise<void> {
     let raw: unknown;
@@ -188,7 +230,33 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
     }
 
     const index = chatCount++;
-    const next = queue.shift() ?? (options.responder ? await options.responder(body, index) : undefined);
+    const fault = faultFor(faults, index);
+    if (fault) recorded.fault = fault.kind;
+    if (fault?.kind === "down" || fault?.kind === "reset") {
+      recorded.reply = "dropped";
+      req.socket.destroy();
+      if (fault.kind === "down") stopListening();
+      return;
+    }
+    if (fault?.kind === "slow") {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          resolve();
+        }, fault.delayMs);
+        timers.add(t);
+      });
+      if (res.destroyed || req.socket.destroyed) return;
+    }
+    const nonsense: ScriptedReply | undefined =
+      fault?.kind === "non-json"
+        ? { kind: "content", content: "I am sorry, I cannot help with that today." }
+        : fault?.kind === "wrong-shape"
+          ? { kind: "json", value: { answer: "yes", items: [1, 2, 3] } }
+          : fault?.kind === "empty-choice"
+            ? { kind: "empty-choice" }
+            : undefined;
+    const next = nonsense ?? queue.shift() ?? (options.responder ? await options.responder(body, index) : undefined);
     if (!next) {
       recorded.status = 400;
       return sendJson(res, 400, errorBody("test server: script exhausted (no reply left)", "invalid_request_error"));
@@ -203,6 +271,19 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
         res.writeHead(200, { "content-type": "application/json" });
         res.write('{"id":"chatcmpl-stalled",');
         return;
+      case "empty-choice": {
+        const usage = next.usage ?? { prompt_tokens: estimateTokens(JSON.stringify(body.messages)), completion_tokens: 0 };
+        recorded.status = 200;
+        recorded.usage = usage;
+        return sendJson(res, 200, {
+          id: `chatcmpl-${randomUUID()}`,
+          object: "chat.completion",
+          created: Math.floor(Date.now() / 1000),
+          model: body.model,
+          choices: [],
+          usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+        });
+      }
       case "error":
         recorded.status = next.status;
         return sendJson(res, next.status, errorBody(next.message ?? `error ${next.status}`, next.type ?? "server_error"), next.headers);
@@ -272,17 +353,41 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
     sendJson(res, 404, errorBody(`no route ${req.method} ${path}`, "invalid_request_error"));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  let closing: Promise<void> = Promise.resolve();
+  function stopListening(): void {
+    if (down) return;
+    down = true;
+    closing = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+  }
+  await listen();
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     enqueue: (...replies) => {
       queue.push(...replies);
+    },
+    inject: (rule) => {
+      faults.push(rule);
+    },
+    chatRequests: () => chatCount,
+    isDown: () => down,
+    recover: async () => {
+      faults.length = 0;
+      if (!down) return;
+      await closing;
+      down = false;
+      await listen();
     },
     usageTotals: () =>
       requests.reduce(
@@ -292,11 +397,15 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
         }),
         { prompt_tokens: 0, completion_tokens: 0 },
       ),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      if (down) return closing;
+      await new Promise<void>((resolve, reject) => {
         // Hanging requests keep their sockets open; drop them so close() returns at once.
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
-      }),
+      });
+    },
   };
 }

@@ -17,6 +17,7 @@ export async function recordNode(state: ChatStateType, deps: ChatAgentDeps): Pro
       intent: u.intent,
       params: u.params,
       understoodBy: u.understoodBy,
+      ...(u.fallbackKind ? { fallback: u.fallbackKind } : {}),
       ...(u.fallbackReason ? { fallbackReason: u.fallbackReason.slice(0, 500) } : {}),
       outcome: o.outcome,
       summary: redactPii(o.reply.text).slice(0, 1000),

@@ -2,7 +2,7 @@ import { composeCopy, type CopyIssue, type SegmentCopy } from "../../../agents/c
 import { isSendingStrategy } from "../../../core/domain.js";
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
-import { auditToolCall } from "../audit-helpers.js";
+import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
 import { campaignIdOf } from "./plan.js";
@@ -94,6 +94,13 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
       })),
     };
     campaigns.push(campaign);
+    await auditAgentDecision(deps, cycleId, "copywriter", `copy of ${campaign.campaignId}`, {
+      source: campaign.source,
+      ...(segOut?.llmError
+        ? { fallbackKind: segOut.llmFailure ?? "error", fallbackReason: segOut.llmError }
+        : { fallbackKind: "invalid_answer", fallbackReason: "every model draft failed content QA; the library filled the slots" }),
+      ...(campaign.variants[0]?.prompt ? { prompt: campaign.variants[0].prompt } : {}),
+    });
     // Every model draft that failed content QA, and every slot the library had to fill, is a verdict of its own.
     if (segOut && (segOut.rejected.length > 0 || segOut.replaced.length > 0))
       await deps.audit.appendMany(copyQaVerdicts(deps.actor, cycleId, campaign.campaignId, segOut));

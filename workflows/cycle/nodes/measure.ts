@@ -7,7 +7,7 @@ import { hasCycleEntry } from "../../../store/audit-repo.js";
 import { setCycleStatus } from "../../../store/cycles-repo.js";
 import { measureOutcomes, outcomeRecords } from "../../../store/experiments-repo.js";
 import { measureLift } from "../../../tools/lift.js";
-import { toolCallEntry } from "../audit-helpers.js";
+import { agentDecisionEntry, toolCallEntry } from "../audit-helpers.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
@@ -100,6 +100,7 @@ export async function measureNode(state: CycleState, deps: CycleDeps): Promise<P
         cycleId,
         entry: { experimentId, readoutDigest: digest, summary: [readout.headline, ...readout.lines].join("\n").slice(0, 2000) },
       },
+      ...(deps.makeLlm ? [agentDecisionEntry(deps.actor, cycleId, "measurement-analyst", `readout of ${experimentId}`, provenance)] : []),
     ]);
   }
   await setCycleStatus(deps.db, cycleId, "measured", {

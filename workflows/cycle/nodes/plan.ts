@@ -10,7 +10,7 @@ import { FEATURE_COUNT } from "../../../tools/features.js";
 import { isInGlobalControl } from "../../../tools/holdout.js";
 import { planTargets, type Strategy } from "../../../tools/targeting.js";
 import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
-import { auditToolCall } from "../audit-helpers.js";
+import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
 import { applyBrief, pauseSuppressions } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import {
@@ -98,6 +98,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   );
   const planned0 = await planSegments(situations, { llm: llm.client, maxDiscount: settings.maxDiscount });
   const { provenance } = planned0;
+  await auditAgentDecision(deps, state.cycleId, "strategist", `plan for ${situations.length} segments`, provenance);
   const plans = applyBrief(planned0.plans, settings.brief, segments);
   const pauses = await activeSuppressionRules(deps.db, deps.clock.now());
 

@@ -6,7 +6,7 @@ import { startClvThread } from "../../../tools/clv-thread.js";
 import { FEATURE_COUNT, type FeatureMatrix } from "../../../tools/features.js";
 import { segmentMatrix } from "../../../tools/segment.js";
 import { ARCHETYPE_NAMES, type ArchetypeName } from "../../../tools/segment-naming.js";
-import { auditToolCall } from "../audit-helpers.js";
+import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
 import { assembleCycleData, churnOf, clvInputOf, computeCycleData, featureIndex, loadCycleInputs, type CycleData } from "../cycle-data.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
@@ -232,6 +232,13 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
       topFeatures: s.topFeatures,
     })),
     { llm: llm.client },
+  );
+  await auditAgentDecision(
+    deps,
+    cycleId,
+    "segmentation-analyst",
+    `descriptions of ${summary.segments.length} segments`,
+    explained.provenance,
   );
   const description = new Map(explained.segments.map((s) => [s.segmentId, s.description]));
 
