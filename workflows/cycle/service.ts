@@ -5,7 +5,7 @@ import { NotFoundError, PulseError } from "../../core/errors.js";
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
 import { resolveCycleSettings } from "../../guardrails/guardrail-policy-store.js";
 import { cyclesWithSettledApprovals } from "../../store/approvals-repo.js";
-import { createCycle, setCycleStatus } from "../../store/cycles-repo.js";
+import { createCycle, cycleRowStatusOf, setCycleStatus } from "../../store/cycles-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
 import { APPROVAL_EXPIRY_ACTOR, approvalAnswerSchema, checkDecider, type ApprovalAnswer, type ResumeAnswer } from "./nodes/approve.js";
@@ -79,10 +79,15 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     return { state: snap.values as CycleState, waiting, next: [...snap.next] };
   }
 
+  /**
+   * The cycle as callers see it. A cycle whose step failed keeps its last checkpoint (resume starts
+   * from it) while run() marks the row failed; it is shown as failed here too, so every view agrees.
+   */
   async function snapshot(cycleId: string) {
     const found = await inspect(cycleId);
     if (!found) throw new NotFoundError(`cycle ${cycleId}`);
-    return { state: found.state, waiting: found.waiting };
+    const stopped = !found.waiting && found.next.length > 0 && (await cycleRowStatusOf(deps.db, cycleId)) === "failed";
+    return { state: stopped ? { ...found.state, status: "failed" as const } : found.state, waiting: found.waiting };
   }
 
   async function run(cycleId: string, input: Parameters<CycleGraph["invoke"]>[0]) {
@@ -145,7 +150,8 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       return run(cycleId, new Command({ resume: recorded }));
     }
     if (current.waiting || next.length === 0) return current;
-    await setCycleStatus(deps.db, cycleId, "running");
+    // Moving again: the column leaves "failed" for what the graph says (list and status agree).
+    await setCycleStatus(deps.db, cycleId, current.state.status);
     await deps.audit.append({
       kind: "cycle",
       actor: deps.actor,
