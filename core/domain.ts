@@ -69,3 +69,51 @@ export type IngestKind = (typeof INGEST_KINDS)[number];
 /** An order line's status, and the kinds of response to a message (ingest/formats.ts's rows carry them). */
 export const ORDER_STATUSES = ["completed", "returned", "cancelled"] as const;
 export const RESPONSE_TYPES = ["delivered", "open", "click", "conversion", "unsubscribe", "bounce"] as const;
+
+/**
+ * Where a cycle is: the graph state's `status`, set by each step as it finishes. `failed` is set by
+ * the cycle service when a step throws (the graph itself never reaches it).
+ */
+export const CYCLE_STATUSES = [
+  "running",
+  "refreshed",
+  "planned",
+  "composed",
+  "awaiting_approval",
+  "approved",
+  "rejected",
+  "activated",
+  "measured",
+  "done",
+  "failed",
+] as const;
+export const cycleStatusSchema = z.enum(CYCLE_STATUSES);
+export type CycleStatus = z.infer<typeof cycleStatusSchema>;
+
+/**
+ * The statuses the `cycles.status` column holds (what `pulse cycle list` shows): the steps before the
+ * review (refreshed, planned, composed) all read "running" there.
+ */
+export const CYCLE_ROW_STATUSES = [
+  "running",
+  "awaiting_approval",
+  "approved",
+  "rejected",
+  "activated",
+  "measured",
+  "done",
+  "failed",
+] as const satisfies readonly CycleStatus[];
+export type CycleRowStatus = (typeof CYCLE_ROW_STATUSES)[number];
+
+/** The `cycles.status` value of a cycle whose graph status is `status`: the one place the two meet. */
+export function cycleRowStatus(status: CycleStatus): CycleRowStatus {
+  switch (status) {
+    case "refreshed":
+    case "planned":
+    case "composed":
+      return "running";
+    default:
+      return status;
+  }
+}

@@ -13,21 +13,16 @@ import {
 } from "../store/approvals-repo.js";
 import type { AuditLog } from "./audit.js";
 import type { ApprovalEntry, NewAuditEntry } from "./audit-entries.js";
-import {
-  ApprovalAlreadyDecidedError,
-  ApprovalExpiredError,
-  ApprovalNotFoundError,
-  ApprovalRequestError,
-  SelfApprovalError,
-} from "./approval-errors.js";
+import { ApprovalAlreadyDecidedError, ApprovalExpiredError, ApprovalNotFoundError, ApprovalRequestError } from "./approval-errors.js";
+import { APPROVAL_EXPIRY_ACTOR, checkDecision, isExpired } from "./approval-rules.js";
 import { approvalPolicySchema, policyActor, riskAssessmentSchema, type ApprovalPolicyInput, type RiskAssessment } from "./approval.js";
 
 /**
  * Requests and decisions on a cycle's plan. Each change to an approval and its audit entry commit in
- * one transaction. Rules: a requester never decides on their own plan (the table has a CHECK too);
- * a request expires at expires_at, and deciding after that marks it expired and fails; a decision is
- * final. A plan whose risk tier is "auto" is approved at request time by the policy, recorded as
- * decided by "policy:<version>".
+ * one transaction. The rules are guardrails/approval-rules.ts's (the table has a CHECK against
+ * self-approval too); deciding after expires_at marks the request expired (by APPROVAL_EXPIRY_ACTOR)
+ * and fails; a decision is final. A plan whose risk tier is "auto" is approved at request time by
+ * the policy, recorded as decided by "policy:<version>".
  */
 
 export type ApprovalRef = { approvalId: string } | { cycleId: string };
@@ -55,8 +50,6 @@ export interface ApprovalsDeps {
   newId?: () => string;
 }
 
-const ACTOR = "pulse:approvals";
-
 export function createApprovals(deps: ApprovalsDeps): Approvals {
   const { db, audit } = deps;
   const clock = deps.clock ?? systemClock;
@@ -74,7 +67,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const risk = riskAssessmentSchema.safeParse(row.risk);
     return {
       kind: "approval",
-      actor: byPolicy ? policyActor(policy.version) : event === "expired" ? ACTOR : by,
+      actor: byPolicy ? policyActor(policy.version) : event === "expired" ? APPROVAL_EXPIRY_ACTOR : by,
       cycleId: row.cycleId,
       at,
       entry: {
@@ -137,21 +130,15 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     },
 
     async decide(ref, input) {
-      const by = input.by.trim();
-      if (by.length === 0) throw new ApprovalRequestError("a decision must name who decides");
-      if (by.startsWith("policy:")) throw new ApprovalRequestError(`"${by}" is reserved for automatic approval`);
-      const reason = input.reason?.trim() || null;
-      if (input.decision === "rejected" && reason === null) throw new ApprovalRequestError("a rejection needs a reason");
-
       const now = clock.now();
       const outcome = await db.transaction(async (client) => {
         const row = await locate(client, ref);
         if (row.decision !== null) return { kind: "already" as const, row };
-        if (row.requestedBy === by) throw new SelfApprovalError(row.approvalId, by);
-        if (now.getTime() >= row.expiresAt.getTime()) {
+        const { by, reason } = checkDecision(row, input);
+        if (isExpired(row.expiresAt, now)) {
           const expiredReason = `expired before a decision (${by} tried to record "${input.decision}" at ${now.toISOString()})`;
           await recordDecision(client, row.approvalId, { decision: "expired", decidedBy: null, reason: expiredReason, decidedAt: now });
-          await audit.appendInTransaction(client, [entryFor(row, "expired", "system", false, expiredReason, now)]);
+          await audit.appendInTransaction(client, [entryFor(row, "expired", APPROVAL_EXPIRY_ACTOR, false, expiredReason, now)]);
           return { kind: "expired" as const, row };
         }
         await recordDecision(client, row.approvalId, { decision: input.decision, decidedBy: by, reason, decidedAt: now });
@@ -171,7 +158,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         const expired = await expireOverdueApprovals(client, now);
         await audit.appendInTransaction(
           client,
-          expired.map((row) => entryFor(row, "expired", "system", false, row.reason, now)),
+          expired.map((row) => entryFor(row, "expired", APPROVAL_EXPIRY_ACTOR, false, row.reason, now)),
         );
         return expired;
       });

@@ -115,7 +115,7 @@ export const APPROVAL_EVENTS = ["requested", "approved", "rejected", "expired"] 
 export const approvalEntrySchema = z.strictObject({
   approvalId: z.string().min(1),
   event: z.enum(APPROVAL_EVENTS),
-  /** Who requested (for "requested") or decided; "policy:<version>" for automatic approval, "system" for expiry. */
+  /** Who requested (for "requested") or decided; "policy:<version>" for automatic approval, APPROVAL_EXPIRY_ACTOR (guardrails/approval-rules.ts) for expiry. */
   by: z.string().min(1),
   byPolicy: z.boolean().default(false),
   reason: text(2_000).nullable().default(null),

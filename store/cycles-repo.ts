@@ -1,31 +1,33 @@
 import { z } from "zod";
-import { campaignSchema, type Campaign } from "../core/domain.js";
+import { campaignSchema, cycleRowStatus, type Campaign, type CycleRowStatus, type CycleStatus } from "../core/domain.js";
 import { StoreError } from "../core/errors.js";
 import type { Db } from "./db.js";
 
 /** Cycles (table cycles) and the campaigns each cycle's plan made (table cycle_campaigns). */
 
-export type CycleStatus = "running" | "awaiting_approval" | "approved" | "rejected" | "activated" | "measured" | "done" | "failed";
+/** The column's value set; see core/domain.ts (the graph status and the column meet in cycleRowStatus only). */
+export type { CycleRowStatus, CycleStatus };
 
 export async function createCycle(db: Db, c: { cycleId: string; requestedBy: string; asOf: Date }): Promise<void> {
   await db.pool.query(
-    `INSERT INTO cycles (cycle_id, status, requested_by, as_of) VALUES ($1, 'running', $2, $3) ON CONFLICT (cycle_id) DO NOTHING`,
-    [c.cycleId, c.requestedBy, c.asOf],
+    `INSERT INTO cycles (cycle_id, status, requested_by, as_of) VALUES ($1, $4, $2, $3) ON CONFLICT (cycle_id) DO NOTHING`,
+    [c.cycleId, c.requestedBy, c.asOf, cycleRowStatus("running")],
   );
 }
 
+/** Records a cycle's graph status (as the column's value, through cycleRowStatus) and merges `summary` into its summary. */
 export async function setCycleStatus(db: Db, cycleId: string, status: CycleStatus, patch: { summary?: unknown } = {}): Promise<void> {
   await db.pool.query(
     `UPDATE cycles SET status = $2, updated_at = now(),
        summary = coalesce(summary, '{}'::jsonb) || coalesce($3::jsonb, '{}'::jsonb)
      WHERE cycle_id = $1`,
-    [cycleId, status, patch.summary === undefined ? null : JSON.stringify(patch.summary)],
+    [cycleId, cycleRowStatus(status), patch.summary === undefined ? null : JSON.stringify(patch.summary)],
   );
 }
 
 export interface CycleRow {
   cycleId: string;
-  status: CycleStatus;
+  status: CycleRowStatus;
   requestedBy: string;
   asOf: Date;
   createdAt: Date;
@@ -50,6 +52,12 @@ export async function listCycles(db: Db, limit = 20): Promise<CycleRow[]> {
 }
 
 /** The time a cycle runs as of; undefined for an unknown cycle. */
+/** The cycle's `cycles.status` value; undefined for an unknown cycle. */
+export async function cycleRowStatusOf(db: Db, cycleId: string): Promise<CycleRowStatus | undefined> {
+  const { rows } = await db.pool.query<{ status: CycleRowStatus }>("SELECT status FROM cycles WHERE cycle_id = $1", [cycleId]);
+  return rows[0]?.status;
+}
+
 export async function cycleAsOf(db: Db, cycleId: string): Promise<Date | undefined> {
   const { rows } = await db.pool.query<{ as_of: Date }>("SELECT as_of FROM cycles WHERE cycle_id = $1", [cycleId]);
   return rows[0]?.as_of;

@@ -1,4 +1,4 @@
-import { InvalidApprovalError } from "../../workflows/cycle/nodes/approve.js";
+import { InvalidApprovalError } from "../../guardrails/approval-errors.js";
 import type { CycleService } from "../../workflows/cycle/service.js";
 import type { Actor } from "../../core/roles.js";
 
@@ -13,7 +13,7 @@ export interface CycleAccess {
 
 /**
  * An approver's decision, as the actor the token stands for. The cycle service and its guardrails
- * refuse the requester (InvalidApprovalError); jobs the decision enqueued run before returning.
+ * refuse the requester (SelfApprovalError, an InvalidApprovalError); jobs the decision enqueued run before returning.
  */
 export async function decideAs(
   cycles: CycleAccess,

@@ -9,9 +9,8 @@ import { ZodError } from "zod";
 import type { Config } from "../../core/config.js";
 import { InputError, NotFoundError, PulseError } from "../../core/errors.js";
 import { createAuditLog, type AuditLog } from "../../guardrails/audit.js";
-import { ApprovalAlreadyDecidedError, ApprovalExpiredError, SelfApprovalError } from "../../guardrails/approval-errors.js";
+import { ApprovalAlreadyDecidedError, ApprovalExpiredError, InvalidApprovalError } from "../../guardrails/approval-errors.js";
 import type { Db } from "../../store/db.js";
-import { InvalidApprovalError } from "../../workflows/cycle/nodes/approve.js";
 import { CycleStateError } from "../../workflows/cycle/service.js";
 import { registerApiRoutes } from "./api-routes.js";
 import { identify, requireAction } from "./auth.js";
@@ -65,8 +64,8 @@ function errorReply(err: unknown): { status: number; body: Record<string, unknow
     return { status: 400, body: { error: "bad_request", message: err.message, issues: issuesOf(err.issues) } };
   if (err instanceof ZodError)
     return { status: 400, body: { error: "bad_request", message: "invalid input", issues: issuesOf(err.issues) } };
-  if (err instanceof InvalidApprovalError || err instanceof SelfApprovalError)
-    return { status: 403, body: { error: "forbidden", message: err.message } };
+  // SelfApprovalError is an InvalidApprovalError.
+  if (err instanceof InvalidApprovalError) return { status: 403, body: { error: "forbidden", message: err.message } };
   if (err instanceof CycleStateError || err instanceof ApprovalAlreadyDecidedError || err instanceof ApprovalExpiredError)
     return { status: 409, body: { error: "conflict", message: err.message } };
   if (err instanceof NotFoundError) return { status: 404, body: { error: "not_found", message: err.message } };

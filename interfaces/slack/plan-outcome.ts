@@ -1,5 +1,5 @@
 import type { CycleState } from "../../workflows/cycle/state.js";
-import { APPROVAL_EXPIRY_ACTOR } from "../../workflows/cycle/nodes/approve.js";
+import { APPROVAL_EXPIRY_ACTOR } from "../../guardrails/approval-rules.js";
 
 /** What a plan message shows: the plan's state as far as the people in the channel care. */
 export type PlanOutcome =

@@ -24,7 +24,7 @@ import {
   unpostedOpenApprovals,
   type SlackPlanMessage,
 } from "../../store/slack-messages-repo.js";
-import { checkDecider } from "../../workflows/cycle/nodes/approve.js";
+import { checkDecision } from "../../guardrails/approval-rules.js";
 import type { CycleService } from "../../workflows/cycle/service.js";
 import { pendingPlanOf, planOf } from "./pending-plan.js";
 import { planOutcome, type PlanOutcome } from "./plan-outcome.js";
@@ -436,7 +436,7 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
         if (!actor) return;
         // The requester is told now rather than after typing a reason (the rule is the cycle's own).
         try {
-          checkDecider((await service.get(ref.cycleId)).state, { decision: "rejected", by: actor.id, reason: "(asked in the modal)" });
+          checkDecision((await service.get(ref.cycleId)).state, { decision: "rejected", by: actor.id, reason: "(asked in the modal)" });
         } catch (err) {
           await record(p.user.id, actor, "reject_button", `reject ${ref.cycleId}`, {
             outcome: "refused",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cycleRowStatus } from "../../core/domain.js";
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
@@ -48,6 +49,7 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
       "SELECT cycle_id, requested_by, status FROM cycles",
     );
     expect(cycles).toEqual([{ cycle_id: cycleId, requested_by: "scheduler:schedule", status: "awaiting_approval" }]);
+    expect(cycleRowStatus((await service.get(cycleId)).state.status)).toBe(cycles[0]!.status);
     expect((await auditEntries(db, cycleId, ["cycle"])).map((e) => (e.entry as { event: string }).event)).toEqual(["started"]);
     expect(await db.pool.query("SELECT 1 FROM approvals WHERE cycle_id = $1", [cycleId]).then((r) => r.rowCount)).toBe(1);
 
@@ -58,6 +60,8 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
     expect(runner.failed).toBe(true);
     const { rows: failed } = await db.pool.query<{ status: string }>("SELECT status FROM cycles WHERE cycle_id = $1", [cycleId]);
     expect(failed[0]!.status).toBe("failed");
+    // pulse cycle status (the graph state) says what pulse cycle list (the column) says.
+    expect((await service.get(cycleId)).state.status).toBe("failed");
     const holdoutsBefore = (await auditEntries(db, cycleId, ["holdout"])).length;
     expect(holdoutsBefore).toBeGreaterThan(0);
 
@@ -89,6 +93,7 @@ describe("cycle jobs from the scheduler: retried ticks and resumed cycles (real 
     expect(events[1]!.error).toMatch(/connection to the queue lost/);
     const { rows: after } = await db.pool.query<{ status: string }>("SELECT status FROM cycles WHERE cycle_id = $1", [cycleId]);
     expect(after[0]!.status).toBe("activated");
+    expect(cycleRowStatus(state.state.status)).toBe("activated");
 
     // Resuming a cycle that waits for its window changes nothing.
     expect(await processors.cycle({ kind: "resume", cycleId, trigger: "manual" }, { ...tick, jobId: `resume.${cycleId}.2` })).toBe(

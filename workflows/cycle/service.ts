@@ -3,12 +3,19 @@ import { Command } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { NotFoundError, PulseError } from "../../core/errors.js";
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
+import {
+  approvalAnswerSchema,
+  checkDecision,
+  isExpiry,
+  recordedAnswer as answerOf,
+  type ApprovalAnswer,
+  type ResumeAnswer,
+} from "../../guardrails/approval-rules.js";
 import { resolveCycleSettings } from "../../guardrails/guardrail-policy-store.js";
 import { cyclesWithSettledApprovals } from "../../store/approvals-repo.js";
-import { createCycle, setCycleStatus } from "../../store/cycles-repo.js";
+import { createCycle, cycleRowStatusOf, setCycleStatus } from "../../store/cycles-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
-import { APPROVAL_EXPIRY_ACTOR, approvalAnswerSchema, checkDecider, type ApprovalAnswer, type ResumeAnswer } from "./nodes/approve.js";
 import type { CycleSettingsInput } from "./settings.js";
 import type { CycleState } from "./state.js";
 
@@ -79,10 +86,15 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
     return { state: snap.values as CycleState, waiting, next: [...snap.next] };
   }
 
+  /**
+   * The cycle as callers see it. A cycle whose step failed keeps its last checkpoint (resume starts
+   * from it) while run() marks the row failed; it is shown as failed here too, so every view agrees.
+   */
   async function snapshot(cycleId: string) {
     const found = await inspect(cycleId);
     if (!found) throw new NotFoundError(`cycle ${cycleId}`);
-    return { state: found.state, waiting: found.waiting };
+    const stopped = !found.waiting && found.next.length > 0 && (await cycleRowStatusOf(deps.db, cycleId)) === "failed";
+    return { state: stopped ? { ...found.state, status: "failed" as const } : found.state, waiting: found.waiting };
   }
 
   async function run(cycleId: string, input: Parameters<CycleGraph["invoke"]>[0]) {
@@ -106,21 +118,7 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
    * none. An expired request turns the plan down: nothing is sent, and the cycle ends.
    */
   async function recordedAnswer(approvalId: string): Promise<ResumeAnswer | null> {
-    const row = await deps.approvals.get(approvalId);
-    if (row.decision === "expired") {
-      return {
-        decision: "rejected",
-        by: APPROVAL_EXPIRY_ACTOR,
-        reason: `the approval request expired at ${row.expiresAt.toISOString()} before anyone decided`,
-      };
-    }
-    if ((row.decision !== "approved" && row.decision !== "rejected") || !row.decidedBy) return null;
-    return {
-      decision: row.decision,
-      by: row.decidedBy,
-      ...(row.reason ? { reason: row.reason } : {}),
-      ...(row.decidedAt ? { decidedAt: row.decidedAt.toISOString() } : {}),
-    };
+    return answerOf(await deps.approvals.get(approvalId));
   }
 
   async function resume(cycleId: string) {
@@ -139,13 +137,14 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
         entry: {
           event: "resumed",
           status: current.state.status,
-          summary: { next, recorded: recorded.by === APPROVAL_EXPIRY_ACTOR ? "expired" : recorded.decision },
+          summary: { next, recorded: isExpiry(recorded) ? "expired" : recorded.decision },
         },
       });
       return run(cycleId, new Command({ resume: recorded }));
     }
     if (current.waiting || next.length === 0) return current;
-    await setCycleStatus(deps.db, cycleId, "running");
+    // Moving again: the column leaves "failed" for what the graph says (list and status agree).
+    await setCycleStatus(deps.db, cycleId, current.state.status);
     await deps.audit.append({
       kind: "cycle",
       actor: deps.actor,
@@ -182,14 +181,15 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
       const current = await snapshot(cycleId);
       if (current.waiting?.kind !== "approval")
         throw new CycleStateError(`cycle ${cycleId} is not waiting for approval (status ${current.state.status})`);
-      checkDecider(current.state, answer);
+      // The rules are checked before anything is recorded, and again by the store when it records.
+      const checked = checkDecision({ requestedBy: current.state.requestedBy, approvalId: current.waiting.approvalId }, answer);
       // The decision is the approver's act: recorded (and audited) before the graph moves on. The
       // approvals store decides whether it came in time, and records the expiry when it did not.
       let decidedAt: Date | null;
       try {
         ({ decidedAt } = await deps.approvals.decide(
           { approvalId: current.waiting.approvalId },
-          { decision: answer.decision, by: answer.by, ...(answer.reason ? { reason: answer.reason } : {}) },
+          { decision: checked.decision, by: checked.by, ...(checked.reason ? { reason: checked.reason } : {}) },
         ));
       } catch (err) {
         // Recorded by an earlier attempt that died before the graph moved on, or expired: that
@@ -200,11 +200,16 @@ export async function createCycleService(deps: CycleDeps): Promise<CycleService>
             : null;
         if (!recorded) throw err;
         const done = await run(cycleId, new Command({ resume: recorded }));
-        if (recorded.decision !== answer.decision || recorded.by !== answer.by) throw err;
+        if (recorded.decision !== checked.decision || recorded.by !== checked.by) throw err;
         return done;
       }
       // Checked against the time it was recorded, as a later resume would be.
-      const recorded: ResumeAnswer = { ...answer, ...(decidedAt ? { decidedAt: decidedAt.toISOString() } : {}) };
+      const recorded: ResumeAnswer = {
+        decision: checked.decision,
+        by: checked.by,
+        ...(checked.reason ? { reason: checked.reason } : {}),
+        ...(decidedAt ? { decidedAt: decidedAt.toISOString() } : {}),
+      };
       return run(cycleId, new Command({ resume: recorded }));
     },
     async closeWindow(cycleId) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ARCHETYPE_NAMES } from "../../tools/segment-naming.js";
-import { campaignSchema, channelSchema, strategySchema, type Campaign } from "../../core/domain.js";
+import { campaignSchema, channelSchema, cycleStatusSchema, strategySchema, type Campaign } from "../../core/domain.js";
 import { cycleSettingsSchema } from "./settings.js";
 
 /**
@@ -32,7 +32,7 @@ export const cycleStateSchema = z.object({
   requestedBy: z.string(),
   asOf: z.string(),
   settings: cycleSettingsSchema,
-  status: z.string().default("running"),
+  status: cycleStatusSchema.default("running"),
   agents: z.record(z.string(), provenance).default({}),
   refresh: z
     .object({

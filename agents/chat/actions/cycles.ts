@@ -1,5 +1,5 @@
 import { NotFoundError } from "../../../core/errors.js";
-import { listCycles, messageCounts, type CycleRow, type CycleStatus } from "../../../store/cycle-repo.js";
+import { listCycles, messageCounts, type CycleRow, type CycleRowStatus } from "../../../store/cycle-repo.js";
 import { cycleSettingsSchema } from "../../../workflows/cycle/settings.js";
 import type { CycleWait } from "../../../workflows/cycle/service.js";
 import type { CycleState } from "../../../workflows/cycle/state.js";
@@ -16,7 +16,7 @@ import { pendingPlanOf, renderPlan, renderResults, renderSegments } from "../ren
 import { done, refused, type ActionContext, type ChatAction } from "./context.js";
 
 /** The most recent cycle whose status is one of `statuses` (any status when none are given). */
-async function latestCycle(ctx: ActionContext, statuses?: readonly CycleStatus[]): Promise<CycleRow | undefined> {
+async function latestCycle(ctx: ActionContext, statuses?: readonly CycleRowStatus[]): Promise<CycleRow | undefined> {
   const rows = await listCycles(ctx.deps.db, 50);
   return rows.find((r) => !statuses || statuses.includes(r.status));
 }
@@ -25,7 +25,7 @@ async function latestCycle(ctx: ActionContext, statuses?: readonly CycleStatus[]
  * The cycle a request is about: the one it names, else this conversation's when it fits, else the
  * most recent one in a fitting status.
  */
-async function targetCycle(ctx: ActionContext, statuses?: readonly CycleStatus[]): Promise<string | undefined> {
+async function targetCycle(ctx: ActionContext, statuses?: readonly CycleRowStatus[]): Promise<string | undefined> {
   const named = cycleParam.parse(ctx.params).cycle;
   if (named) return named;
   if (ctx.threadCycleId) {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig } from "../../../core/config.js";
+import { cycleRowStatus } from "../../../core/domain.js";
 import { InputError } from "../../../core/errors.js";
 import { listCycles } from "../../../store/cycles-repo.js";
 import { messageCounts } from "../../../store/messages-repo.js";
@@ -15,7 +16,8 @@ import { printResult, runAction } from "../run-action.js";
 const ROLES_HINT = "roles come from PULSE_CLI_ROLES (README: identity)";
 
 export function renderCycle(s: CycleState, waiting: CycleWait): string {
-  const out = [`cycle ${s.cycleId}: ${s.status} (requested by ${s.requestedBy}, as of ${s.asOf})`];
+  const row = cycleRowStatus(s.status);
+  const out = [`cycle ${s.cycleId}: ${row}${row === s.status ? "" : ` (${s.status})`} (requested by ${s.requestedBy}, as of ${s.asOf})`];
   if (s.refresh) out.push(`  segments (k=${s.refresh.k}): ${s.refresh.segments.map((x) => `${x.name} ${x.size}`).join(", ")}`);
   if (s.plan)
     for (const p of s.plan.segments)

@@ -114,9 +114,10 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
     );
   }
   await saveCampaigns(deps.db, cycleId, campaigns);
-  await setCycleStatus(deps.db, cycleId, "running");
+  const status = "composed";
+  await setCycleStatus(deps.db, cycleId, status);
   return {
-    status: "composed",
+    status,
     agents: { ...state.agents, copywriter: { source, ...(fallbackReason ? { fallbackReason } : {}) } },
     copy: { campaigns },
     llm: calls.usage(),

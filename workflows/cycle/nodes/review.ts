@@ -84,9 +84,10 @@ export async function reviewNode(state: CycleState, deps: CycleDeps): Promise<Pa
     ? existing
     : await deps.approvals.requestApproval(cycleId, state.requestedBy, risk, settings.approvalPolicy.ttlHours * 3_600_000);
   const autoApproved = approval.decision === "approved";
-  await setCycleStatus(deps.db, cycleId, autoApproved ? "approved" : "awaiting_approval");
+  const status = autoApproved ? "approved" : "awaiting_approval";
+  await setCycleStatus(deps.db, cycleId, status);
   return {
-    status: autoApproved ? "approved" : "awaiting_approval",
+    status,
     review: {
       checks,
       risk: { tier: risk.tier, triggers: risk.triggers },
