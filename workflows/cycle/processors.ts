@@ -38,6 +38,8 @@ export async function activateShard(
   const asOf = await cycleAsOf(deps.db, job.cycleId);
   if (!asOf) throw new SendFailedError(`cycle ${job.cycleId} not found`, false);
   const sendHour = campaign.sendHourLocal;
+  // A brief's window start later than the as-of: the first send hour on or after it.
+  const sendFrom = campaign.sendFrom && new Date(campaign.sendFrom) > asOf ? new Date(campaign.sendFrom) : asOf;
   const targets = await treatedTargetsForShard(
     deps.db,
     job.cycleId,
@@ -57,7 +59,7 @@ export async function activateShard(
       { variantId: variant.variantId, channel: campaign.channel, fields: variant.fields as never },
       {
         first_name: t.firstName ?? undefined,
-        category: t.topCategory ?? "our range",
+        category: campaign.category ?? t.topCategory ?? "our range",
         offer_code: offerCode(messageId),
         unsubscribe_url: unsubscribeUrl,
       },
@@ -84,7 +86,7 @@ export async function activateShard(
       content: {
         ...rendered.message.fields,
         unsubscribeUrl,
-        plannedAt: nextLocalHour(asOf, t.timezone, sendHour).toISOString(),
+        plannedAt: nextLocalHour(sendFrom, t.timezone, sendHour).toISOString(),
         prompt: variant.prompt ?? null,
       },
     });
