@@ -7,6 +7,7 @@ import {
   briefStrategies,
   briefWindowError,
   categoryPreference,
+  pauseAtSend,
   pauseSuppressions,
   segmentInAudience,
   windowBound,
@@ -141,5 +142,30 @@ describe("categoryPreference", () => {
     expect(categoryPreference({ category: "grocery" }, [0, 0])).toBeNull();
     expect(categoryPreference({ category: "grocery" }, null)).toBeNull();
     expect(categoryPreference({}, [0.4, 0])).toBeNull();
+  });
+});
+
+describe("pauseAtSend", () => {
+  const at = new Date("2026-12-04T12:00:00Z");
+  const rule = (over: Partial<SuppressionRule>): SuppressionRule => ({
+    ruleId: "r-1",
+    channels: ["sms"],
+    segmentId: "seg-1",
+    reason: "pause",
+    createdBy: "U1",
+    createdAt: new Date("2026-12-04T11:00:00Z"),
+    until: null,
+    liftedBy: null,
+    liftedAt: null,
+    ...over,
+  });
+  it("finds the rule in force on the message's channel and segment", () => {
+    expect(pauseAtSend([rule({})], "seg-1", "sms", at)?.ruleId).toBe("r-1");
+    expect(pauseAtSend([rule({ channels: null, segmentId: null })], "seg-9", "email", at)?.ruleId).toBe("r-1");
+    expect(pauseAtSend([rule({})], "seg-1", "email", at)).toBeNull();
+    expect(pauseAtSend([rule({})], "seg-2", "sms", at)).toBeNull();
+    expect(pauseAtSend([rule({ until: new Date("2026-12-04T11:30:00Z") })], "seg-1", "sms", at)).toBeNull();
+    expect(pauseAtSend([rule({ liftedAt: new Date("2026-12-04T11:30:00Z") })], "seg-1", "sms", at)).toBeNull();
+    expect(pauseAtSend([rule({ createdAt: new Date("2026-12-04T13:00:00Z") })], "seg-1", "sms", at)).toBeNull();
   });
 });

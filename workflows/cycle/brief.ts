@@ -158,3 +158,22 @@ export function categoryPreference(brief: CampaignBrief | undefined, shares: rea
   const keep = shares.map((s) => s > 0);
   return keep.some(Boolean) ? keep : null;
 }
+
+/** The pause rule in force at `at` that stops a queued message on `channel` to a member of `segmentId`, if any. */
+export function pauseAtSend(
+  rules: readonly SuppressionRule[],
+  segmentId: string | undefined,
+  channel: string,
+  at: Date,
+): SuppressionRule | null {
+  return (
+    rules.find(
+      (r) =>
+        r.createdAt <= at &&
+        (r.until === null || r.until > at) &&
+        (r.liftedAt === null || r.liftedAt > at) &&
+        (r.segmentId === null || r.segmentId === segmentId) &&
+        (r.channels === null || r.channels.includes(channel)),
+    ) ?? null
+  );
+}
