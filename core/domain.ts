@@ -51,6 +51,10 @@ export const campaignSchema = z.object({
   offerDepth: z.number(),
   /** Send at this hour in each customer's own time zone. */
   sendHourLocal: z.number().int().min(0).max(23),
+  /** The product category the campaign is about (a brief's category): the copy's {{category}}. */
+  category: z.string().optional(),
+  /** No send before this instant (ISO; a brief's window start later than the cycle's as-of). */
+  sendFrom: z.string().optional(),
   source: z.enum(["llm", "offline"]),
   variants: z.array(
     z.object({

@@ -39,7 +39,7 @@ describe.each(BACKENDS)("campaigns of a cycle (%s)", (backend) => {
     await saveCampaigns(db, "c-1", first);
     expect(await campaignsOf(db, "c-1")).toEqual(first);
 
-    const second = [campaign("c", { offerDepth: 0.2 })];
+    const second = [campaign("c", { offerDepth: 0.2, category: "grocery", sendFrom: "2026-03-09T00:00:00.000Z" }), campaign("d")];
     await saveCampaigns(db, "c-1", second);
     expect(await campaignsOf(db, "c-1")).toEqual(second);
   }, 60_000);

@@ -89,7 +89,8 @@ export async function saveCampaigns(db: Db, cycleId: string, campaigns: readonly
             offer_depth: k.offerDepth,
             send_hour_local: k.sendHourLocal,
             source: k.source,
-            variants: k.variants,
+            // A brief's category and window start ride with the variants (no column of their own yet).
+            variants: k.category || k.sendFrom ? { variants: k.variants, category: k.category, sendFrom: k.sendFrom } : k.variants,
           })),
         ),
       ],
@@ -109,6 +110,8 @@ const campaignRow = z.object({
   variants: z.unknown(),
 });
 
+const withBrief = z.object({ variants: z.unknown(), category: z.string().optional(), sendFrom: z.string().optional() });
+
 /** The campaigns of a cycle's plan, in the plan's order (none before compose has run). */
 export async function campaignsOf(db: Db, cycleId: string): Promise<Campaign[]> {
   const { rows } = await db.pool.query(
@@ -118,6 +121,7 @@ export async function campaignsOf(db: Db, cycleId: string): Promise<Campaign[]> 
   );
   return rows.map((raw) => {
     const r = campaignRow.parse(raw);
+    const extra = withBrief.safeParse(r.variants);
     const parsed = campaignSchema.safeParse({
       campaignId: r.campaign_id,
       segmentId: r.segment_id,
@@ -127,7 +131,9 @@ export async function campaignsOf(db: Db, cycleId: string): Promise<Campaign[]> 
       offerDepth: r.offer_depth,
       sendHourLocal: r.send_hour_local,
       source: r.source,
-      variants: r.variants,
+      variants: extra.success ? extra.data.variants : r.variants,
+      ...(extra.success && extra.data.category ? { category: extra.data.category } : {}),
+      ...(extra.success && extra.data.sendFrom ? { sendFrom: extra.data.sendFrom } : {}),
     });
     if (!parsed.success) throw new StoreError(`campaign ${r.campaign_id} of cycle ${cycleId} is malformed: ${parsed.error.message}`);
     return parsed.data;

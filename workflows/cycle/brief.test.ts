@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { SegmentPlan } from "../../agents/strategist/index.js";
 import type { SuppressionRule } from "../../store/suppression-rules-repo.js";
-import { applyBrief, briefStrategies, pauseSuppressions, segmentInAudience } from "./brief.js";
+import {
+  applyBrief,
+  briefSendFrom,
+  briefStrategies,
+  briefWindowError,
+  categoryPreference,
+  pauseAtSend,
+  pauseSuppressions,
+  segmentInAudience,
+  windowBound,
+} from "./brief.js";
 
 const seg = (segmentId: string, name: string, traits: string[] = []) => ({ segmentId, name, traits });
 const plan = (segmentId: string, over: Partial<SegmentPlan> = {}): SegmentPlan => ({
@@ -100,5 +110,62 @@ describe("pauseSuppressions", () => {
     expect(pauseSuppressions([rule({ segmentId: "seg-2" })], "seg-1", at)).toEqual([]);
     expect(pauseSuppressions([rule({})], "seg-1", new Date("2026-01-12T00:00:00Z"))).toEqual([]);
     expect(pauseSuppressions([rule({ until: null })], "seg-1", new Date("2027-01-01T00:00:00Z"))).toHaveLength(1);
+  });
+});
+
+describe("the brief's window", () => {
+  const now = new Date("2026-12-04T12:00:00Z");
+  it("reads dates as whole UTC days and instants as given", () => {
+    expect(windowBound("2026-12-07", "start").toISOString()).toBe("2026-12-07T00:00:00.000Z");
+    expect(windowBound("2026-12-07", "end").toISOString()).toBe("2026-12-08T00:00:00.000Z");
+    expect(windowBound("2026-12-07T09:30:00Z", "end").toISOString()).toBe("2026-12-07T09:30:00.000Z");
+    expect(() => windowBound("next week", "start")).toThrow(RangeError);
+  });
+  it("refuses a window that has ended or ends before it starts, and accepts one that has not", () => {
+    expect(briefWindowError({ window: { start: "2026-11-01", end: "2026-11-30" } }, now)).toMatch(/ended on 2026-11-30/);
+    expect(briefWindowError({ window: { end: "2026-12-03" } }, now)).toMatch(/ended/);
+    expect(briefWindowError({ window: { start: "2026-12-10", end: "2026-12-08" } }, now)).toMatch(/starts \(2026-12-10\) after it ends/);
+    expect(briefWindowError({ window: { end: "2026-12-04" } }, now)).toBeNull();
+    expect(briefWindowError({ window: { start: "2026-12-01" } }, now)).toBeNull();
+    expect(briefWindowError(undefined, now)).toBeNull();
+  });
+  it("sends from the window's start when it is later than the as-of", () => {
+    expect(briefSendFrom({ window: { start: "2026-12-07" } }, now).toISOString()).toBe("2026-12-07T00:00:00.000Z");
+    expect(briefSendFrom({ window: { start: "2026-12-01" } }, now)).toEqual(now);
+    expect(briefSendFrom({}, now)).toEqual(now);
+  });
+});
+
+describe("categoryPreference", () => {
+  it("prefers members who buy the category, and only when some do", () => {
+    expect(categoryPreference({ category: "grocery" }, [0.4, 0, 0.1])).toEqual([true, false, true]);
+    expect(categoryPreference({ category: "grocery" }, [0, 0])).toBeNull();
+    expect(categoryPreference({ category: "grocery" }, null)).toBeNull();
+    expect(categoryPreference({}, [0.4, 0])).toBeNull();
+  });
+});
+
+describe("pauseAtSend", () => {
+  const at = new Date("2026-12-04T12:00:00Z");
+  const rule = (over: Partial<SuppressionRule>): SuppressionRule => ({
+    ruleId: "r-1",
+    channels: ["sms"],
+    segmentId: "seg-1",
+    reason: "pause",
+    createdBy: "U1",
+    createdAt: new Date("2026-12-04T11:00:00Z"),
+    until: null,
+    liftedBy: null,
+    liftedAt: null,
+    ...over,
+  });
+  it("finds the rule in force on the message's channel and segment", () => {
+    expect(pauseAtSend([rule({})], "seg-1", "sms", at)?.ruleId).toBe("r-1");
+    expect(pauseAtSend([rule({ channels: null, segmentId: null })], "seg-9", "email", at)?.ruleId).toBe("r-1");
+    expect(pauseAtSend([rule({})], "seg-1", "email", at)).toBeNull();
+    expect(pauseAtSend([rule({})], "seg-2", "sms", at)).toBeNull();
+    expect(pauseAtSend([rule({ until: new Date("2026-12-04T11:30:00Z") })], "seg-1", "sms", at)).toBeNull();
+    expect(pauseAtSend([rule({ liftedAt: new Date("2026-12-04T11:30:00Z") })], "seg-1", "sms", at)).toBeNull();
+    expect(pauseAtSend([rule({ createdAt: new Date("2026-12-04T13:00:00Z") })], "seg-1", "sms", at)).toBeNull();
   });
 });

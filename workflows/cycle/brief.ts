@@ -119,3 +119,61 @@ export function pauseSuppressions(
       })),
     );
 }
+
+const DAY_MS = 86_400_000;
+
+/** A window bound (a date, YYYY-MM-DD, or an ISO instant) as an instant: a date's start is 00:00 UTC, its end the next day's 00:00 UTC. */
+export function windowBound(value: string, edge: "start" | "end"): Date {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const t = new Date(day ? `${value}T00:00:00Z` : value).getTime();
+  if (!Number.isFinite(t)) throw new RangeError(`invalid window ${edge}: ${value}`);
+  return new Date(day && edge === "end" ? t + DAY_MS : t);
+}
+
+/** Why a brief's window cannot be planned at `now` (it has ended, or ends before it starts); null when it can. */
+export function briefWindowError(brief: CampaignBrief | undefined, now: Date): string | null {
+  const w = brief?.window;
+  if (!w?.end) return null;
+  const end = windowBound(w.end, "end");
+  if (end <= now) return `the campaign window ended on ${w.end}: nothing can be sent in it; give a window that has not ended`;
+  if (w.start && windowBound(w.start, "start") >= end) return `the campaign window starts (${w.start}) after it ends (${w.end})`;
+  return null;
+}
+
+/** The earliest instant a brief allows sends from: the window's start when it is later than `asOf`, else `asOf`. */
+export function briefSendFrom(brief: CampaignBrief | undefined, asOf: Date): Date {
+  const start = brief?.window?.start;
+  if (!start) return asOf;
+  const s = windowBound(start, "start");
+  return s > asOf ? s : asOf;
+}
+
+/**
+ * Which members of a segment a brief's category prefers: those with a share of spend in the
+ * category (share_<category> from tools/features.ts). Null — no preference — without a category,
+ * when the features have no share for it, or when no member buys it (the segment keeps its plan).
+ */
+export function categoryPreference(brief: CampaignBrief | undefined, shares: readonly number[] | null): boolean[] | null {
+  if (!brief?.category || !shares) return null;
+  const keep = shares.map((s) => s > 0);
+  return keep.some(Boolean) ? keep : null;
+}
+
+/** The pause rule in force at `at` that stops a queued message on `channel` to a member of `segmentId`, if any. */
+export function pauseAtSend(
+  rules: readonly SuppressionRule[],
+  segmentId: string | undefined,
+  channel: string,
+  at: Date,
+): SuppressionRule | null {
+  return (
+    rules.find(
+      (r) =>
+        r.createdAt <= at &&
+        (r.until === null || r.until > at) &&
+        (r.liftedAt === null || r.liftedAt > at) &&
+        (r.segmentId === null || r.segmentId === segmentId) &&
+        (r.channels === null || r.channels.includes(channel)),
+    ) ?? null
+  );
+}

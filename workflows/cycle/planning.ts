@@ -1,5 +1,5 @@
 import type { SegmentSituation, StrategyOption } from "../../agents/strategist/index.js";
-import { DAYPARTS, FEATURE_COUNT } from "../../tools/features.js";
+import { DAYPARTS, FEATURE_COUNT, FEATURE_NAMES } from "../../tools/features.js";
 import type { ArchetypeName } from "../../tools/segment-naming.js";
 import { OFFER_STRATEGIES, SENDING_STRATEGIES, type Channel, type SendingStrategy, type Strategy } from "../../core/domain.js";
 import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked } from "../../tools/targeting.js";
@@ -55,6 +55,14 @@ export function meanAov(data: CycleData, members: readonly number[]): number {
     }
   }
   return n ? sum / n : 50;
+}
+
+/** Each member's share of spend in a category (share_<category>), or null when the features have no share for it. */
+export function categoryShares(data: CycleData, members: readonly number[], category: string | undefined): number[] | null {
+  const name = `share_${(category ?? "").toLowerCase()}`;
+  if (!category || !(FEATURE_NAMES as readonly string[]).includes(name)) return null;
+  const f = featureIndex(name);
+  return members.map((i) => data.features.values[i * FEATURE_COUNT + f]!);
 }
 
 /** The inputs planTargets takes for customer i. */

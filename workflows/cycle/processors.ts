@@ -5,7 +5,9 @@ import { PulseError } from "../../core/errors.js";
 import { campaignsOf, cycleAsOf } from "../../store/cycles-repo.js";
 import { consentsInForce, type ConsentRecord } from "../../store/history-repo.js";
 import { getMessages, insertMessages, markMessages, queuedMessagesFor, type MessageRow } from "../../store/messages-repo.js";
+import { activeSuppressionRules } from "../../store/suppression-rules-repo.js";
 import { treatedTargetsForShard } from "../../store/targets-repo.js";
+import { pauseAtSend } from "./brief.js";
 import type { ProcessorMap } from "../jobs/types.js";
 import { sendQueueFor } from "../jobs/types.js";
 import type { CycleDeps } from "./deps.js";
@@ -38,6 +40,8 @@ export async function activateShard(
   const asOf = await cycleAsOf(deps.db, job.cycleId);
   if (!asOf) throw new SendFailedError(`cycle ${job.cycleId} not found`, false);
   const sendHour = campaign.sendHourLocal;
+  // A brief's window start later than the as-of: the first send hour on or after it.
+  const sendFrom = campaign.sendFrom && new Date(campaign.sendFrom) > asOf ? new Date(campaign.sendFrom) : asOf;
   const targets = await treatedTargetsForShard(
     deps.db,
     job.cycleId,
@@ -57,7 +61,7 @@ export async function activateShard(
       { variantId: variant.variantId, channel: campaign.channel, fields: variant.fields as never },
       {
         first_name: t.firstName ?? undefined,
-        category: t.topCategory ?? "our range",
+        category: campaign.category ?? t.topCategory ?? "our range",
         offer_code: offerCode(messageId),
         unsubscribe_url: unsubscribeUrl,
       },
@@ -84,7 +88,7 @@ export async function activateShard(
       content: {
         ...rendered.message.fields,
         unsubscribeUrl,
-        plannedAt: nextLocalHour(asOf, t.timezone, sendHour).toISOString(),
+        plannedAt: nextLocalHour(sendFrom, t.timezone, sendHour).toISOString(),
         prompt: variant.prompt ?? null,
       },
     });
@@ -196,10 +200,22 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
     now,
   );
   const consentOf = (m: MessageRow) => consents.get(`${m.customer_id}|${m.channel}`);
+  // Pauses created after planning stop the messages already queued: the rule in force now, by segment and channel.
+  const rules = await activeSuppressionRules(deps.db, now);
+  const segmentOf = new Map<string, string>();
+  if (rules.length > 0)
+    for (const cycleId of new Set(queued.map((m) => m.cycle_id)))
+      for (const c of await campaignsOf(deps.db, cycleId)) segmentOf.set(c.campaignId, c.segmentId);
+  const pausedBy = new Map(
+    queued.flatMap((m) => {
+      const r = consentOf(m)?.status === "granted" ? pauseAtSend(rules, segmentOf.get(m.campaign_id), m.channel, now) : null;
+      return r ? [[m.message_id, r] as const] : [];
+    }),
+  );
 
   // Consent withdrawn since planning: suppressed, never delivered. The status change and its audit
   // entry commit together, so no suppression is left unexplained (a retried job sees the status).
-  const withdrawn = queued.filter((m) => consentOf(m)?.status !== "granted");
+  const withdrawn = queued.filter((m) => consentOf(m)?.status !== "granted" || pausedBy.has(m.message_id));
   if (withdrawn.length > 0) {
     await deps.db.transaction(async (client) => {
       const changed = await markMessages(
@@ -216,18 +232,26 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
             actor: deps.actor,
             cycleId: m.cycle_id,
             customerId: m.customer_id,
-            entry: {
-              channel: m.channel,
-              reasonCode: "consent_revoked_before_send",
-              reason: `no granted marketing consent for ${m.channel} at send time`,
-            },
+            entry: pausedBy.has(m.message_id)
+              ? {
+                  channel: m.channel,
+                  reasonCode: "paused_before_send",
+                  reason: `paused at send time by ${pausedBy.get(m.message_id)!.createdBy}${
+                    pausedBy.get(m.message_id)!.until ? ` until ${pausedBy.get(m.message_id)!.until!.toISOString()}` : ""
+                  } (rule ${pausedBy.get(m.message_id)!.ruleId}: ${pausedBy.get(m.message_id)!.reason})`.slice(0, 1000),
+                }
+              : {
+                  channel: m.channel,
+                  reasonCode: "consent_revoked_before_send",
+                  reason: `no granted marketing consent for ${m.channel} at send time`,
+                },
           })),
       );
     });
     for (const m of withdrawn) outcomes.set(m.message_id, { ok: true, result: "suppressed" });
   }
 
-  const granted = queued.filter((m) => consentOf(m)?.status === "granted");
+  const granted = queued.filter((m) => consentOf(m)?.status === "granted" && !pausedBy.has(m.message_id));
   const delivered: { m: MessageRow; status: string }[] = [];
   await Promise.all(
     granted.map(async (m) => {

@@ -6,6 +6,8 @@ import { ManualClock } from "../../core/clock.js";
 import type { NewAuditEntry } from "../../guardrails/audit-entries.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { whyCustomer } from "../../guardrails/audit-why.js";
+import { campaignsOf } from "../../store/cycles-repo.js";
+import { insertSuppressionRule } from "../../store/suppression-rules-repo.js";
 import { BACKENDS, createTestDb, type TestDb } from "../../store/test-db.js";
 import { DEMO_SETTINGS, setDemoPolicy } from "../demo.js";
 import { activateShard, sendMessage, SendFailedError } from "./processors.js";
@@ -79,6 +81,28 @@ for (const backend of BACKENDS) {
         [withdrawn!.customer_id, withdrawn!.channel, new Date(clock.now().getTime() - 3_600_000)],
       );
       connector.failing.add(failing!.message_id);
+      // A pause created after the plan, on the channel of one more queued message's segment (others of that segment stop too).
+      const segmentOf = new Map((await campaignsOf(db, cycleId)).map((c) => [c.campaignId, c.segmentId]));
+      const groupOf = (m: (typeof messages)[number]) => `${segmentOf.get(m.campaign_id)}|${m.channel}`;
+      const paused = messages.slice(2).find((m) => groupOf(m) !== groupOf(failing!))!;
+      const pausedSegment = segmentOf.get(paused.campaign_id)!;
+      await insertSuppressionRule(db, {
+        ruleId: "r-late",
+        channels: [paused.channel],
+        segmentId: pausedSegment,
+        reason: "pause all until Monday",
+        createdBy: "U-ann",
+        createdAt: new Date(clock.now().getTime() - 60_000),
+        until: new Date(clock.now().getTime() + 5 * DAY),
+      });
+      const pausedIds = new Set(
+        messages
+          .filter((m, i) => i !== 0 && m.channel === paused.channel && segmentOf.get(m.campaign_id) === pausedSegment)
+          .map((m) => m.message_id),
+      );
+      expect(pausedIds.has(paused.message_id)).toBe(true);
+      const rest = messages.slice(2).filter((m) => !pausedIds.has(m.message_id));
+      expect(rest.length).toBeGreaterThan(0);
 
       const outcomes = await Promise.allSettled(messages.map((m) => sendMessage(deps, { messageId: m.message_id })));
       const byId = new Map(messages.map((m, i) => [m.message_id, outcomes[i]!]));
@@ -86,7 +110,8 @@ for (const backend of BACKENDS) {
       const failed = byId.get(failing!.message_id)!;
       expect(failed.status).toBe("rejected");
       expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(SendFailedError);
-      const others = messages.slice(2).map((m) => byId.get(m.message_id));
+      const others = rest.map((m) => byId.get(m.message_id));
+      expect([...pausedIds].every((id) => (byId.get(id) as PromiseFulfilledResult<string>).value === "suppressed")).toBe(true);
       expect(others.every((o) => o?.status === "fulfilled" && o.value === "delivered")).toBe(true);
       // Grouped: far fewer send transactions than messages.
       expect(sendTransactions).toBeLessThan(messages.length / 4);
@@ -94,7 +119,9 @@ for (const backend of BACKENDS) {
       const after = new Map((await messagesOf(db, cycleId)).map((m) => [m.message_id, m.status]));
       expect(after.get(withdrawn!.message_id)).toBe("suppressed");
       expect(after.get(failing!.message_id)).toBe("queued");
-      expect(messages.slice(2).every((m) => after.get(m.message_id) === "sent")).toBe(true);
+      expect(rest.every((m) => after.get(m.message_id) === "sent")).toBe(true);
+      expect([...pausedIds].every((id) => after.get(id) === "suppressed")).toBe(true);
+      expect(connector.delivered.some((id) => pausedIds.has(id))).toBe(false);
       expect(connector.delivered).not.toContain(withdrawn!.message_id);
 
       // The retry of every job: nothing sent twice; the failed message goes out now.
@@ -102,14 +129,17 @@ for (const backend of BACKENDS) {
       const retried = await Promise.all(messages.map((m) => sendMessage(deps, { messageId: m.message_id })));
       expect(retried[0]).toBe("already suppressed");
       expect(retried[1]).toBe("delivered");
-      expect(retried.slice(2).every((r) => r === "already sent")).toBe(true);
-      expect(new Set(connector.delivered).size).toBe(messages.length - 1);
+      expect(
+        messages.slice(2).every((m, i) => retried[i + 2] === (pausedIds.has(m.message_id) ? "already suppressed" : "already sent")),
+      ).toBe(true);
+      expect(new Set(connector.delivered).size).toBe(messages.length - 1 - pausedIds.size);
 
       // One send entry per sent message, with its consent basis; the suppression explained.
       const sends = await auditEntries(db, cycleId, ["send"]);
       expect(sends.map((s) => s.entry.messageId).sort()).toEqual(
         messages
           .slice(1)
+          .filter((m) => !pausedIds.has(m.message_id))
           .map((m) => m.message_id)
           .sort(),
       );
@@ -120,9 +150,12 @@ for (const backend of BACKENDS) {
       expect(suppressions.map((s) => s.customerId)).toEqual([withdrawn!.customer_id]);
       expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
 
-      const why = await whyCustomer(db, messages[2]!.customer_id, { cycleId });
+      const why = await whyCustomer(db, rest[0]!.customer_id, { cycleId });
       expect(why.outcome).toBe("sent");
-      expect(why.sends.map((s) => s.messageId)).toEqual([messages[2]!.message_id]);
+      expect(why.sends.map((s) => s.messageId)).toEqual([rest[0]!.message_id]);
+      const whyPaused = await whyCustomer(db, paused.customer_id, { cycleId });
+      expect(whyPaused.sends).toEqual([]);
+      expect(whyPaused.suppressions.find((s) => s.reasonCode === "paused_before_send")?.reason).toMatch(/U-ann.*rule r-late/);
       const whyWithdrawn = await whyCustomer(db, withdrawn!.customer_id, { cycleId });
       expect(whyWithdrawn.suppressions.some((s) => s.reasonCode === "consent_revoked_before_send")).toBe(true);
     }, 180_000);

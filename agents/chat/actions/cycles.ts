@@ -4,6 +4,7 @@ import { cycleSettingsSchema } from "../../../workflows/cycle/settings.js";
 import type { CycleWait } from "../../../workflows/cycle/service.js";
 import type { CycleState } from "../../../workflows/cycle/state.js";
 import { BriefError, briefToSettings } from "../brief-settings.js";
+import { briefWindowError } from "../../../workflows/cycle/brief.js";
 import {
   cycleParamsSchema as cycleParam,
   decideParamsSchema as decideParams,
@@ -91,6 +92,8 @@ export const planCampaign: ChatAction = async (ctx) => {
     if (err instanceof BriefError) return refused(err.message);
     throw err;
   }
+  const windowError = briefWindowError(settings.brief, ctx.now);
+  if (windowError) return refused(`I did not plan that: ${windowError}.`);
   const { service } = await ctx.cycles();
   const started = await service.start({ requestedBy: ctx.input.actorId, settings });
   const b = parsed.data;

@@ -3,6 +3,7 @@ import { isSendingStrategy } from "../../../core/domain.js";
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
+import { briefSendFrom } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
 import { campaignIdOf } from "./plan.js";
@@ -60,6 +61,9 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
   const campaigns: Campaign[] = [];
   let source: "llm" | "offline" = llm ? "llm" : "offline";
   let fallbackReason: string | undefined;
+  const category = settings.brief?.category;
+  const sendFrom = briefSendFrom(settings.brief, new Date(state.asOf));
+  const laterStart = sendFrom.getTime() > new Date(state.asOf).getTime() ? { sendFrom: sendFrom.toISOString() } : {};
   for (const p of state.plan!.segments) {
     const { channel, strategy } = p;
     if (!channel || p.contacts === 0 || !isSendingStrategy(strategy)) continue;
@@ -68,7 +72,7 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
       segments: [{ segmentId: p.segmentId, name: p.name, size: seg.size, profileWords: [seg.description, ...seg.traits].slice(0, 6) }],
       channel,
       strategy,
-      offer: { depth: p.offerDepth, maxDepth: settings.maxDiscount },
+      offer: { depth: p.offerDepth, maxDepth: settings.maxDiscount, ...(category ? { category } : {}) },
       variants: settings.variants,
       brand: settings.brand,
       ...(llm ? { llm } : {}),
@@ -86,6 +90,8 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
       channel,
       offerDepth: p.offerDepth,
       sendHourLocal: p.sendHourLocal,
+      ...(category ? { category } : {}),
+      ...laterStart,
       source: usedLlm ? "llm" : "offline",
       variants: out.variants.map((v) => ({
         variantId: v.variantId,

@@ -11,9 +11,10 @@ import { isInGlobalControl } from "../../../tools/holdout.js";
 import { planTargets, type Strategy } from "../../../tools/targeting.js";
 import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
-import { applyBrief, pauseSuppressions } from "../brief.js";
+import { applyBrief, briefSendFrom, categoryPreference, pauseSuppressions } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import {
+  categoryShares,
   CONTACT_STRATEGIES,
   meanAov,
   nextLocalHour,
@@ -101,6 +102,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   await auditAgentDecision(deps, state.cycleId, "strategist", `plan for ${situations.length} segments`, provenance);
   const plans = applyBrief(planned0.plans, settings.brief, segments);
   const pauses = await activeSuppressionRules(deps.db, deps.clock.now());
+  const sendFrom = briefSendFrom(settings.brief, asOf);
 
   // Per customer: targeting under the chosen plan, then eligibility at the customer's local send time.
   const outOfStock = await outOfStockCategories(deps.db);
@@ -118,8 +120,13 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       customers: idx.map((i) => targetingCustomer(data, i, uplift(i, p.strategy, channel, p.offerDepth), fallbackAov)),
     });
     const campaignId = p.channel ? campaignIdOf(cycleId, p.segmentId, p.strategy, p.channel) : null;
+    const prefer = categoryPreference(settings.brief, categoryShares(data, idx, settings.brief?.category));
     decided.decisions.forEach((d, k) => {
       const i = idx[k]!;
+      if (prefer && !prefer[k] && d.decision === "contact") {
+        d.decision = "skip";
+        d.reasons = [{ code: "outside_brief_category", message: `no ${settings.brief!.category} purchases: the brief prefers its buyers` }];
+      }
       const feature = data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
       targets.push({
         customerId: d.customerId,
@@ -138,7 +145,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       if (d.decision === "contact") {
         contactIdx.push(targets.length - 1);
         planned.set(targets.length - 1, {
-          plannedAt: nextLocalHour(asOf, data.customers[i]!.timezone, p.sendHourLocal),
+          plannedAt: nextLocalHour(sendFrom, data.customers[i]!.timezone, p.sendHourLocal),
           campaignId: campaignId!,
         });
       }
