@@ -1,6 +1,6 @@
 import type { CycleWait } from "../../workflows/cycle/service.js";
 import type { CycleState } from "../../workflows/cycle/state.js";
-import type { PendingPlan } from "./contract.js";
+import { guardrailFlags } from "./pending-plan.js";
 
 /** Plain-language answers from the cycle's own state: every number here is read from a service's result. */
 
@@ -41,7 +41,7 @@ export function renderPlan(state: CycleState, waiting: CycleWait): string {
   });
   lines.push(`Total: budget ${money(total.budget)}, expected incremental margin ${money(total.margin)}.`);
   if (state.review) {
-    const flags = reviewFlags(state);
+    const flags = guardrailFlags(state.review);
     lines.push(`Risk: ${state.review.risk.tier}${flags.length ? ` (${flags.join("; ")})` : ""}.`);
   }
   if (waiting?.kind === "approval")
@@ -51,39 +51,6 @@ export function renderPlan(state: CycleState, waiting: CycleWait): string {
       `${state.approval.decision === "approved" ? "Approved" : "Rejected"} by ${state.approval.by}${state.approval.reason ? `: ${state.approval.reason}` : ""}.`,
     );
   return lines.join("\n");
-}
-
-/** Why a plan needs a person: the policy's triggers and any failed guardrail check. */
-export function reviewFlags(state: CycleState): string[] {
-  const r = state.review;
-  if (!r) return [];
-  return [
-    ...r.risk.triggers.map((t) => t.message),
-    ...r.checks.filter((c) => !c.passed).map((c) => `${c.check} on ${c.subject}: ${c.reasons.join(", ")}`),
-  ];
-}
-
-export function pendingPlanOf(state: CycleState, waiting: CycleWait): PendingPlan | undefined {
-  if (waiting?.kind !== "approval" || !state.plan) return undefined;
-  return {
-    cycleId: state.cycleId,
-    approvalId: waiting.approvalId,
-    requestedBy: state.requestedBy,
-    expiresAt: waiting.expiresAt,
-    segments: state.plan.segments
-      .filter((s) => s.channel !== null)
-      .map((s) => ({
-        segmentId: s.segmentId,
-        name: s.name,
-        strategy: s.strategy,
-        channel: s.channel!,
-        offer: s.offerDepth,
-        contacts: s.contacts,
-        budget: s.budget,
-        expectedIncrementalMargin: s.expectedIncrementalMargin,
-      })),
-    flags: reviewFlags(state),
-  };
 }
 
 export function renderResults(

@@ -3,7 +3,7 @@ import type { PendingPlan } from "../../agents/chat/contract.js";
 import { parseConfig } from "../../core/config.js";
 import { APPROVAL_EXPIRY_ACTOR } from "../../workflows/cycle/nodes/approve.js";
 import { cycleStateSchema, type CycleState } from "../../workflows/cycle/state.js";
-import { pendingPlanOf, planOf } from "./pending-plan.js";
+import { pendingPlanOf, planOf } from "../../agents/chat/pending-plan.js";
 import { escapeMrkdwn, liftBlocks, MAX_SEGMENT_BLOCKS, planBlocks, planText, planTotals, rejectModal, who } from "./plan-blocks.js";
 import { planOutcome } from "./plan-outcome.js";
 import { APPROVE_ACTION, planRefSchema, REJECT_ACTION, REJECT_MODAL, REJECT_REASON, rejectModalMetadataSchema } from "./payloads.js";

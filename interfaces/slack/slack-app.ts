@@ -26,7 +26,7 @@ import {
 } from "../../store/slack-messages-repo.js";
 import { checkDecision } from "../../guardrails/approval-rules.js";
 import type { CycleService } from "../../workflows/cycle/service.js";
-import { pendingPlanOf, planOf } from "./pending-plan.js";
+import { pendingPlanOf, planOf } from "../../agents/chat/pending-plan.js";
 import { planOutcome, type PlanOutcome } from "./plan-outcome.js";
 import { escapeMrkdwn, liftBlocks, liftText, planBlocks, planText, rejectModal } from "./plan-blocks.js";
 import {

@@ -15,7 +15,7 @@ import { DEMO_SETTINGS, setDemoPolicy } from "../../workflows/demo.js";
 import { createCycleRuntime, type CycleRuntime } from "../../workflows/runtime.js";
 import { auditEntries, testConfig } from "../../workflows/cycle/testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "../../workflows/cycle/testing/world-fixture.js";
-import { pendingPlanOf } from "./pending-plan.js";
+import { pendingPlanOf } from "../../agents/chat/pending-plan.js";
 import { APPROVE_ACTION, planRefSchema, REJECT_ACTION, REJECT_MODAL, REJECT_REASON, type PlanRef } from "./payloads.js";
 import { createSlackApp, type SlackApp } from "./slack-app.js";
 import { formBody, payloadBody, postToSlackApp } from "./testing/signed-request.js";

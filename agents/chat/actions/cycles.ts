@@ -13,7 +13,8 @@ import {
   segmentParamsSchema as segmentParams,
   startCycleParamsSchema as startParams,
 } from "../params.js";
-import { pendingPlanOf, renderPlan, renderResults, renderSegments } from "../render.js";
+import { pendingPlanOf } from "../pending-plan.js";
+import { renderPlan, renderResults, renderSegments } from "../render.js";
 import { done, refused, type ActionContext, type ChatAction } from "./context.js";
 
 /** The most recent cycle whose status is one of `statuses` (any status when none are given). */

@@ -1,9 +1,9 @@
-import type { PendingPlan } from "../../agents/chat/contract.js";
+import type { PendingPlan } from "./contract.js";
 import type { CycleWait } from "../../workflows/cycle/service.js";
 import type { CycleState } from "../../workflows/cycle/state.js";
 
 /**
- * The plan a cycle waits on, as the chat contract carries it: the segments that would be contacted
+ * The plan a cycle waits on, as the chat contract carries it (the chat agent's replies and Slack's plan messages): the segments that would be contacted
  * and the guardrail flags that made it wait for a person. Null when the cycle waits for nothing
  * of the kind. Pure.
  */
