@@ -1,35 +1,17 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../core/config.js";
 import { createTestDb, type TestDb } from "../../../store/test-db.js";
+import { runPulse, type PulseRun } from "../testing/run-pulse.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
 let testDb: TestDb;
 let dataDir: string;
 
 const ROLES = "ann:marketer,carol:compliance";
 
-function pulse(args: string[], stdin = "", actor = "ann"): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = {
-      ...process.env,
-      DATABASE_URL: loadConfig().PULSE_TEST_DATABASE_URL,
-      PULSE_DB_SCHEMA: testDb.db.schema,
-      PULSE_DATA_DIR: dataDir,
-      OPENAI_API_KEY: "",
-      REDIS_URL: "",
-      PULSE_ACTOR: actor,
-      PULSE_CLI_ROLES: ROLES,
-    };
-    const child = execFile("node", ["bin/pulse.mjs", ...args], { cwd: root, env }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(stdin);
-  });
+function pulse(args: string[], stdin = "", actor = "ann"): Promise<PulseRun> {
+  return runPulse(args, { schema: testDb.db.schema, dataDir, actor, roles: ROLES, stdin });
 }
 
 beforeAll(async () => {

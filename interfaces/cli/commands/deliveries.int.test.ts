@@ -1,40 +1,27 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailMessage } from "../../../connectors/connector-fixtures.js";
 import { DeadLetterFile } from "../../../connectors/dead-letter-file.js";
 import { createWebhookConnector } from "../../../connectors/webhook.js";
 import { startTestServer, type TestServer } from "../../../connectors/webhook-test-server.js";
-import { loadConfig } from "../../../core/config.js";
 import { readCycleLog } from "../../../store/audit-repo.js";
 import { createTestDb, type TestDb } from "../../../store/test-db.js";
+import { runPulse, type PulseRun } from "../testing/run-pulse.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
 const secret = "whsec_test_0123456789abcdef";
 let testDb: TestDb;
 let dataDir: string;
 let server: TestServer;
 
-function pulse(args: string[], actor = "ann"): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = {
-      ...process.env,
-      DATABASE_URL: loadConfig().PULSE_TEST_DATABASE_URL,
-      PULSE_DB_SCHEMA: testDb.db.schema,
-      PULSE_DATA_DIR: dataDir,
-      OPENAI_API_KEY: "",
-      REDIS_URL: "",
-      PULSE_WEBHOOK_URL: server.url,
-      PULSE_WEBHOOK_SECRET: secret,
-      PULSE_ACTOR: actor,
-      PULSE_CLI_ROLES: "ann:marketer,carol:compliance",
-    };
-    execFile("node", ["bin/pulse.mjs", ...args], { cwd: root, env }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+function pulse(args: string[], actor = "ann"): Promise<PulseRun> {
+  return runPulse(args, {
+    schema: testDb.db.schema,
+    dataDir,
+    actor,
+    roles: "ann:marketer,carol:compliance",
+    env: { PULSE_WEBHOOK_URL: server.url, PULSE_WEBHOOK_SECRET: secret },
   });
 }
 
