@@ -6,7 +6,8 @@ import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } fro
 import { APPROVAL_EXPIRY_ACTOR } from "./nodes/approve.js";
 import { learnNode } from "./nodes/learn.js";
 import { measureNode } from "./nodes/measure.js";
-import { cycleIdForJob, cycleProcessors } from "./processors.js";
+import { cycleIdForJob } from "./ids.js";
+import { cycleProcessors } from "./processors.js";
 import type { CycleWait } from "./service.js";
 import { auditEntries, RecordingRunner } from "./testing/cycle-test-kit.js";
 import { useSimulatedWorld, worldCycleService } from "./testing/world-fixture.js";

@@ -5,8 +5,8 @@ import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
 import { briefSendFrom } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
+import { campaignIdOf } from "../ids.js";
 import type { Campaign, CycleState } from "../state.js";
-import { campaignIdOf } from "./plan.js";
 
 /** Audit entries for the model drafts content QA turned down, and for the library variants that took their place. */
 export function copyQaVerdicts(
