@@ -3,7 +3,7 @@ import { cycleRowStatus } from "../../core/domain.js";
 import { ApprovalAlreadyDecidedError, ApprovalExpiredError } from "../../guardrails/approval-errors.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import type { EnqueuedJob, EnqueueOptions, JobContext, JobInput, QueueName } from "../jobs/types.js";
-import { APPROVAL_EXPIRY_ACTOR } from "./nodes/approve.js";
+import { APPROVAL_EXPIRY_ACTOR } from "../../guardrails/approval-rules.js";
 import { learnNode } from "./nodes/learn.js";
 import { measureNode } from "./nodes/measure.js";
 import { cycleIdForJob } from "./ids.js";
