@@ -7,6 +7,7 @@ import {
   experimentIdOf,
   jobIds,
   messageIdOf,
+  newCycleId,
   offerCodeOf,
   segmentRunId,
   upliftRunIdOf,
@@ -36,6 +37,12 @@ describe("cycle ids", () => {
     expect(a).toMatch(/^P[0-9A-F]{8}$/);
     expect(a).not.toBe(b);
     expect(offerCodeOf(messageIdOf("a"))).toBe(a);
+  });
+
+  it("give each new cycle an id of its start date and a random suffix", () => {
+    const at = new Date("2026-03-02T10:00:00Z");
+    expect(newCycleId(at)).toMatch(/^c-20260302-[0-9a-f]{6}$/);
+    expect(newCycleId(at)).not.toBe(newCycleId(at));
   });
 
   it("map one job id to one cycle id, so a retried tick finds its cycle", () => {

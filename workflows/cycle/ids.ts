@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 /**
  * Every id the cycle derives, in one place. Ids are pure functions of the ids they come from, so a
@@ -7,6 +7,9 @@ import { createHash } from "node:crypto";
  */
 
 const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** A new cycle's id: its start date and a random suffix (the only id here that is not derived). */
+export const newCycleId = (now: Date) => `c-${now.toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
 
 /** One campaign per (segment, strategy, channel) of a cycle's plan. */
 export const campaignIdOf = (cycleId: string, segmentId: string, strategy: string, channel: string) =>
