@@ -21,7 +21,7 @@ import type { IngestKind } from "../ingest/formats.js";
 import { ingestFile } from "../ingest/ingest-file.js";
 import { generateWorld } from "../sim/index.js";
 import { MANIFEST_FILE, readWorldManifest } from "../sim/world-manifest.js";
-import { messageCounts } from "../store/cycle-repo.js";
+import { messageCounts } from "../store/messages-repo.js";
 import { createTestDb } from "../store/test-db.js";
 import { buildCycleGraph } from "../workflows/cycle/graph.js";
 import { DEMO_SETTINGS, setDemoPolicy } from "../workflows/demo.js";

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { systemClock, type Clock } from "../core/clock.js";
+import { createGroupCommit } from "../core/group-commit.js";
 import type { Db } from "../store/db.js";
 import { insertAuditRows, lockAuditChain, readAuditHead, type AuditRow } from "../store/audit-repo.js";
 import { AUDIT_ENTRY_SCHEMAS, CUSTOMER_KINDS, CYCLE_KINDS, isAuditKind, type AuditKind, type NewAuditEntry } from "./audit-entries.js";
@@ -118,30 +119,13 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
 
   // Group commit: appends made while one is being written go out together in the next transaction,
   // in call order, so many concurrent callers cost one lock and one commit per group, not each.
-  type Waiter = { prepared: PreparedAuditEntry; resolve: (row: AuditRow) => void; reject: (err: unknown) => void };
-  const queue: Waiter[] = [];
-  let draining = false;
-  async function drain(): Promise<void> {
-    draining = true;
-    try {
-      while (queue.length > 0) {
-        const group = queue.splice(0, MAX_GROUP);
-        try {
-          const rows = await db.transaction((client) =>
-            appendPrepared(
-              client,
-              group.map((w) => w.prepared),
-            ),
-          );
-          group.forEach((w, i) => w.resolve(rows[i]!));
-        } catch (err) {
-          group.forEach((w) => w.reject(err));
-        }
-      }
-    } finally {
-      draining = false;
-    }
-  }
+  const groups = createGroupCommit<PreparedAuditEntry, AuditRow>({
+    maxGroup: MAX_GROUP,
+    commit: async (group) => {
+      const rows = await db.transaction((client) => appendPrepared(client, group));
+      return rows.map((value) => ({ ok: true as const, value }));
+    },
+  });
 
   return {
     append(entry) {
@@ -151,10 +135,7 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
       } catch (err) {
         return Promise.reject(err);
       }
-      return new Promise<AuditRow>((resolve, reject) => {
-        queue.push({ prepared, resolve, reject });
-        if (!draining) void drain();
-      });
+      return groups.submit(prepared);
     },
     async appendMany(entries) {
       if (entries.length === 0) return { count: 0 };

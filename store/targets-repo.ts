@@ -114,15 +114,6 @@ export async function targetsWithAttributes(
   return rows.map((r) => ({ decision: r.decision, offerDepth: r.offer_depth, ageBand: r.age_band, region: r.region }));
 }
 
-/** Contacts the plan chose for one campaign. */
-export async function campaignContactCount(db: Db, cycleId: string, campaignId: string): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM cycle_targets WHERE cycle_id = $1 AND campaign_id = $2 AND decision = 'contact'",
-    [cycleId, campaignId],
-  );
-  return rows[0]?.n ?? 0;
-}
-
 /** Treated contacts (in the experiment's treatment arm) per campaign. */
 export async function treatedCountsByCampaign(db: Db, cycleId: string, experimentId: string): Promise<Map<string, number>> {
   const { rows } = await db.pool.query<{ campaign_id: string; n: number }>(

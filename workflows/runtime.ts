@@ -4,11 +4,12 @@ import type { Connector } from "../connectors/connector.js";
 import { createConnector } from "../connectors/create-connector.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Config } from "../core/config.js";
+import { LruCache } from "../core/lru-cache.js";
 import { createApprovals } from "../guardrails/approval-decisions.js";
 import { createAuditLog } from "../guardrails/audit.js";
 import { openDb, type Db } from "../store/db.js";
 import { CycleMemo } from "./cycle/cycle-memo.js";
-import type { CycleDeps } from "./cycle/deps.js";
+import { COPY_CACHE_ENTRIES, type CycleDeps } from "./cycle/deps.js";
 import { cycleProcessors, IN_PROCESS_RUNNER_OPTIONS } from "./cycle/processors.js";
 import { createCycleService, type CycleService } from "./cycle/service.js";
 import { deadLetterPathOf } from "./deliveries.js";
@@ -115,7 +116,7 @@ export async function createCycleRuntime(config: Config, overrides: CycleRuntime
       runner,
       connector,
       ...(config.OPENAI_API_KEY ? { makeLlm: (onCall) => createLlmClientFromConfig(config, { onCall })! } : {}),
-      copyCache: new Map(),
+      copyCache: new LruCache(COPY_CACHE_ENTRIES),
       memo: new CycleMemo(),
       actor: overrides.actor ?? "pulse",
     };

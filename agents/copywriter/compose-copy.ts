@@ -30,8 +30,14 @@ export const MAX_VARIANTS = 10;
 /** The model's answer for one (segment, channel, strategy): copy templates, one object per variant. */
 export type LlmCopyAnswer = { variants: Record<string, string>[] };
 
-/** Answers by prompt: sha256 of (model, system, user). Share one across a cycle; identical prompts cost one call. */
-export type CopyCache = Map<string, LlmCopyAnswer>;
+/**
+ * Answers by prompt: sha256 of (model, system, user). Share one across a cycle; identical prompts cost
+ * one call. A Map, or a bounded cache (core/lru-cache.ts) in a long-running process.
+ */
+export interface CopyCache {
+  get(key: string): LlmCopyAnswer | undefined;
+  set(key: string, value: LlmCopyAnswer): unknown;
+}
 
 export const composeCopyInputSchema = z.object({
   segments: z.array(copySegmentSchema).min(1).max(500),

@@ -7,7 +7,7 @@ import type { AuditLog } from "../../guardrails/audit.js";
 import { EXPORT_FORMATS, exportAuditLog } from "../../guardrails/audit-export.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { whyCustomer } from "../../guardrails/audit-why.js";
-import { listCycles } from "../../store/cycle-repo.js";
+import { listCycles } from "../../store/cycles-repo.js";
 import type { Db } from "../../store/db.js";
 import { listTokens } from "../../store/tokens-repo.js";
 import { cycleSettingsSchema } from "../../workflows/cycle/settings.js";

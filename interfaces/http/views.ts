@@ -1,5 +1,7 @@
 import type { Db } from "../../store/db.js";
-import { listCycles, messageCounts, targetSummary } from "../../store/cycle-repo.js";
+import { listCycles } from "../../store/cycles-repo.js";
+import { messageCounts } from "../../store/messages-repo.js";
+import { targetSummary } from "../../store/targets-repo.js";
 import {
   clvDeciles,
   fatigueDistribution,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PendingPlan } from "../../agents/chat/contract.js";
 import { parseConfig } from "../../core/config.js";
-import { APPROVAL_EXPIRY_ACTOR } from "../../workflows/cycle/nodes/approve.js";
+import { APPROVAL_EXPIRY_ACTOR } from "../../guardrails/approval-rules.js";
 import { cycleStateSchema, type CycleState } from "../../workflows/cycle/state.js";
 import { pendingPlanOf, planOf } from "../../agents/chat/pending-plan.js";
 import { escapeMrkdwn, liftBlocks, MAX_SEGMENT_BLOCKS, planBlocks, planText, planTotals, rejectModal, who } from "./plan-blocks.js";

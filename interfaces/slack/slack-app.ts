@@ -9,7 +9,7 @@ import type { Logger } from "../../core/logger.js";
 import { can, type Actor } from "../../core/roles.js";
 import type { AuditLog } from "../../guardrails/audit.js";
 import type { InterfaceRequestEntry } from "../../guardrails/audit-entries.js";
-import { messageCounts } from "../../store/cycle-repo.js";
+import { messageCounts } from "../../store/messages-repo.js";
 import type { Db } from "../../store/db.js";
 import {
   claimSlackLiftPost,

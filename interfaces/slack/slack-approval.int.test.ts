@@ -7,7 +7,7 @@ import { createLogger } from "../../core/logger.js";
 import { can } from "../../core/roles.js";
 import type { InterfaceRequestEntry } from "../../guardrails/audit-entries.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
-import { messageCounts } from "../../store/cycle-repo.js";
+import { messageCounts } from "../../store/messages-repo.js";
 import { getSlackPlanMessage } from "../../store/slack-messages-repo.js";
 import type { CycleService } from "../../workflows/cycle/service.js";
 import type { InProcessRunner } from "../../workflows/jobs/in-process-runner.js";

@@ -9,12 +9,14 @@
 import { z } from "zod";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
+import { LruCache } from "../../core/lru-cache.js";
 import { openDb } from "../../store/db.js";
 import { createApprovals } from "../../guardrails/approval-decisions.js";
 import { createAuditLog } from "../../guardrails/audit.js";
 import { CycleMemo } from "../cycle/cycle-memo.js";
-import type { CycleDeps } from "../cycle/deps.js";
-import { activateShard, sendMessage } from "../cycle/processors.js";
+import { COPY_CACHE_ENTRIES, type CycleDeps } from "../cycle/deps.js";
+import { activateShard } from "../cycle/activation-shard.js";
+import { sendMessage } from "../cycle/delivery.js";
 import { startPeriodicSweep } from "../cycle/sweeper.js";
 import { SlowConnector } from "../cycle/testing/cycle-test-kit.js";
 import { BullmqRunner } from "../jobs/bullmq-runner.js";
@@ -78,7 +80,7 @@ async function run(): Promise<void> {
     approvals: createApprovals({ db, audit, clock }),
     runner,
     connector,
-    copyCache: new Map(),
+    copyCache: new LruCache(COPY_CACHE_ENTRIES),
     memo: new CycleMemo(),
     actor: "pulse",
   };

@@ -11,7 +11,7 @@ import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { openDb, type Db } from "../../store/db.js";
 import { createTestDb } from "../../store/test-db.js";
 import { exitOf, watchOutput } from "../jobs/test-process.js";
-import { InvalidApprovalError } from "./nodes/approve.js";
+import { InvalidApprovalError } from "../../guardrails/approval-errors.js";
 import type { CycleWait } from "./service.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
 import { createCycleRuntime } from "../runtime.js";

@@ -12,7 +12,7 @@ import { BullmqRunner } from "../jobs/bullmq-runner.js";
 import { startWorkers, type WorkerPool } from "../jobs/bullmq-workers.js";
 import { createTestRedis, type TestRedis } from "../jobs/test-redis.js";
 import { SEND_QUEUES, type QueueName } from "../jobs/types.js";
-import { jobIds } from "./nodes/activate.js";
+import { jobIds } from "./ids.js";
 import {
   armsOf,
   auditEntries,

@@ -10,6 +10,9 @@ import type { JobRunner } from "../jobs/types.js";
 import type { CycleMemo } from "./cycle-memo.js";
 import type { CycleState } from "./state.js";
 
+/** Copy answers a process keeps for identical prompts: a few kB each, the least recently used dropped first. */
+export const COPY_CACHE_ENTRIES = 1_000;
+
 /** Everything the cycle's nodes and processors need, passed in (tests and the demo swap parts). */
 export interface CycleDeps {
   db: Db;
@@ -23,7 +26,7 @@ export interface CycleDeps {
    * OPENAI_API_KEY is set: every agent's offline policy runs.
    */
   makeLlm?: (onCall: LlmCallListener) => LlmClient;
-  /** Identical copy prompts are answered from here, across cycles of this process. */
+  /** Identical copy prompts are answered from here, across cycles of this process (bounded: COPY_CACHE_ENTRIES). */
   copyCache: CopyCache;
   /**
    * Per-cycle data computed once per process and released when the cycle stops in this process

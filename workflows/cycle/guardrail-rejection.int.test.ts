@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
 import { whyCustomer } from "../../guardrails/audit-why.js";
 import { setDemoPolicy } from "../demo.js";
-import { InvalidApprovalError } from "./nodes/approve.js";
+import { InvalidApprovalError } from "../../guardrails/approval-errors.js";
 import { CycleStateError } from "./service.js";
 import { auditEntries, messagesOf, readOutbox } from "./testing/cycle-test-kit.js";
 import { useSimulatedWorld, worldCycleService } from "./testing/world-fixture.js";

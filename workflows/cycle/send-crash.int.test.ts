@@ -14,7 +14,8 @@ import { BullmqRunner } from "../jobs/bullmq-runner.js";
 import { exitOf, watchOutput } from "../jobs/test-process.js";
 import { createTestRedis, type TestRedis } from "../jobs/test-redis.js";
 import { SEND_QUEUES, type QueueName } from "../jobs/types.js";
-import { activateShard, sendMessage } from "./processors.js";
+import { activateShard } from "./activation-shard.js";
+import { sendMessage } from "./delivery.js";
 import {
   armsOf,
   auditEntries,

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { Command } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { NotFoundError, PulseError } from "../../core/errors.js";
@@ -16,6 +15,7 @@ import { cyclesWithSettledApprovals } from "../../store/approvals-repo.js";
 import { createCycle, cycleRowStatusOf, setCycleStatus } from "../../store/cycles-repo.js";
 import type { CycleDeps } from "./deps.js";
 import { compileCycleGraph, type CycleGraph } from "./graph.js";
+import { newCycleId } from "./ids.js";
 import type { CycleSettingsInput } from "./settings.js";
 import type { CycleState } from "./state.js";
 
@@ -56,10 +56,6 @@ export interface CycleService {
   closeWindow(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
   get(cycleId: string): Promise<{ state: CycleState; waiting: CycleWait }>;
   close(): Promise<void>;
-}
-
-export function newCycleId(now: Date): string {
-  return `c-${now.toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { digestOf } from "../../guardrails/audit-hash.js";
 import { missingActivations, overdueQueuedMessages } from "../../store/sweep-repo.js";
 import type { CycleDeps } from "./deps.js";
-import { activateShard, sendMessage } from "./processors.js";
+import { activateShard } from "./activation-shard.js";
+import { sendMessage } from "./delivery.js";
 
 /**
  * The sweeper: the safety net under the job queue. A job BullMQ gives up on (a worker killed twice

@@ -1,5 +1,6 @@
 import { NotFoundError } from "../../../core/errors.js";
-import { listCycles, messageCounts, type CycleRow, type CycleRowStatus } from "../../../store/cycle-repo.js";
+import { listCycles, type CycleRow, type CycleRowStatus } from "../../../store/cycles-repo.js";
+import { messageCounts } from "../../../store/messages-repo.js";
 import { cycleSettingsSchema } from "../../../workflows/cycle/settings.js";
 import type { CycleWait } from "../../../workflows/cycle/service.js";
 import type { CycleState } from "../../../workflows/cycle/state.js";

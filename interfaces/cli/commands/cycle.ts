@@ -5,7 +5,9 @@ import { cycleRowStatus } from "../../../core/domain.js";
 import { InputError } from "../../../core/errors.js";
 import { listCycles } from "../../../store/cycles-repo.js";
 import { messageCounts } from "../../../store/messages-repo.js";
-import { campaignContactCount, targetSummary } from "../../../store/targets-repo.js";
+import { targetSummary } from "../../../store/targets-repo.js";
+import { enqueueActivationShards } from "../../../workflows/cycle/activation-shard.js";
+import { jobIds } from "../../../workflows/cycle/ids.js";
 import type { CycleWait } from "../../../workflows/cycle/service.js";
 import type { CycleState } from "../../../workflows/cycle/state.js";
 import { cliActor, requireCan } from "../cli-actor.js";
@@ -152,19 +154,15 @@ export function registerCycleCommands(program: Command): void {
     .description("Without Redis: send the cycle's messages whose local send time has come (messages wait in the database, nothing is lost)")
     .action(
       runAction(async (cycleId: string) => {
-        await withCycle(async (ctx, db) => {
+        await withCycle(async (ctx) => {
           const { state } = await ctx.service.get(cycleId);
           if (!state.activation || !state.copy) throw new InputError(`cycle ${cycleId} is not activated (status ${state.status})`);
-          for (const [index, c] of state.copy.campaigns.entries()) {
-            const contacts = await campaignContactCount(db, cycleId, c.campaignId);
-            const shardCount = Math.max(1, Math.ceil(contacts / state.settings.shardSize));
-            for (let shard = 0; shard < shardCount; shard++)
-              await ctx.runner.enqueue(
-                "activation",
-                { cycleId, campaignId: c.campaignId, shard, shardCount },
-                { jobId: `${cycleId}.due.${index}.${shard}.${Date.now()}` },
-              );
-          }
+          // The activate node's shards, run again under ids of their own (the shard is idempotent):
+          // messages already created are kept, and those still queued get their send jobs.
+          const at = new Date();
+          await enqueueActivationShards(ctx.deps, cycleId, state.copy.campaigns, state.settings.shardSize, (index, shard) =>
+            jobIds.dueActivation(cycleId, index, shard, at),
+          );
           const r = await ctx.drain();
           process.stdout.write(`${r.completed} jobs run, ${r.failed} failed, ${r.pending} still scheduled\n`);
         });

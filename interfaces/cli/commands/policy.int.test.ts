@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../core/config.js";
 import { verifyAuditLog } from "../../../guardrails/audit-verify.js";
 import { PolicyLoosenedError } from "../../../guardrails/policy-errors.js";
-import { listCycles } from "../../../store/cycle-repo.js";
+import { listCycles } from "../../../store/cycles-repo.js";
 import { createTestDb, type TestDb } from "../../../store/test-db.js";
 import { RecordingRunner, testConfig } from "../../../workflows/cycle/testing/cycle-test-kit.js";
 import { loadSimulatedWorld, type SimulatedWorld } from "../../../workflows/cycle/testing/simulated-world.js";

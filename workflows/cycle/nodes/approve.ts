@@ -3,16 +3,6 @@ import { resumeAnswerSchema } from "../../../guardrails/approval-rules.js";
 import type { CycleDeps } from "../deps.js";
 import type { CycleState } from "../state.js";
 
-// The rules and their errors live in guardrails/ (approval-rules.ts, approval-errors.ts); re-exported for older importers.
-export { InvalidApprovalError, SelfApprovalError } from "../../../guardrails/approval-errors.js";
-export {
-  APPROVAL_EXPIRY_ACTOR,
-  approvalAnswerSchema,
-  resumeAnswerSchema,
-  type ApprovalAnswer,
-  type ResumeAnswer,
-} from "../../../guardrails/approval-rules.js";
-
 /**
  * The human gate. It only interrupts and passes on the decision the cycle service resumes it with,
  * which is the one the approvals store recorded under guardrails/approval-rules.ts (or the expiry).

@@ -6,6 +6,7 @@ import { saveScores } from "../../../store/segments-repo.js";
 import { trainUplift } from "../../../tools/uplift.js";
 import { toolCallEntry } from "../audit-helpers.js";
 import type { CycleDeps } from "../deps.js";
+import { upliftRunIdOf } from "../ids.js";
 import type { CycleState } from "../state.js";
 import type { LearnedUplift } from "./plan.js";
 
@@ -38,7 +39,7 @@ export async function learnNode(state: CycleState, deps: CycleDeps): Promise<Par
       l2: 10,
     });
     const plan = state.plan!.segments.filter((s) => s.strategy === strategy && s.channel).sort((a, b) => b.contacts - a.contacts)[0];
-    const runId = `${cycleId}.uplift.${strategy}`;
+    const runId = upliftRunIdOf(cycleId, strategy);
     const params: LearnedUplift = { model, channel: plan?.channel ?? "email", offerDepth: plan?.offerDepth ?? 0, treated, holdout };
     await saveScores(
       deps.db,

@@ -23,6 +23,7 @@ import {
   targetingCustomer,
   type UpliftFn,
 } from "../planning.js";
+import { campaignIdOf } from "../ids.js";
 import type { CycleState } from "../state.js";
 import { cycleData, segmentOf } from "./refresh.js";
 
@@ -33,9 +34,6 @@ export interface LearnedUplift {
   treated: number;
   holdout: number;
 }
-
-export const campaignIdOf = (cycleId: string, segmentId: string, strategy: string, channel: string) =>
-  `${cycleId}.${segmentId}.${strategy}.${channel}`;
 
 /** Uplift from Pulse's own holdouts where a model exists for the strategy (its level, the prior's shape across channels and offers), else the prior. */
 async function upliftFunction(

@@ -9,6 +9,7 @@ import { ARCHETYPE_NAMES, type ArchetypeName } from "../../../tools/segment-nami
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
 import { assembleCycleData, churnOf, clvInputOf, computeCycleData, featureIndex, loadCycleInputs, type CycleData } from "../cycle-data.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
+import { segmentRunId } from "../ids.js";
 import type { CycleState } from "../state.js";
 
 /** Money and count features are clustered on a log scale so a few big spenders don't make their own segments. */
@@ -41,8 +42,6 @@ export async function cycleData(deps: CycleDeps, state: Pick<CycleState, "cycleI
 /** The segment tool's archetype as the naming tool's type (null for a descriptive name). */
 const archetypeOf = (a: string | null): ArchetypeName | null =>
   (ARCHETYPE_NAMES as readonly string[]).includes(a ?? "") ? (a as ArchetypeName) : null;
-
-export const segmentRunId = (cycleId: string) => `${cycleId}.segments`;
 
 /** Segment of every customer of the cycle, by position in CycleData.customers (after refresh). */
 export async function segmentOf(deps: CycleDeps, cycleId: string): Promise<Map<string, string>> {

@@ -1,0 +1,81 @@
+import type { Campaign } from "../../core/domain.js";
+import { campaignsOf, cycleAsOf } from "../../store/cycles-repo.js";
+import { insertMessages, queuedMessagesFor } from "../../store/messages-repo.js";
+import { treatedCountsByCampaign, treatedTargetsForShard } from "../../store/targets-repo.js";
+import { sendQueueFor } from "../jobs/types.js";
+import { SendFailedError } from "./delivery.js";
+import type { CycleDeps } from "./deps.js";
+import { experimentIdOf, jobIds } from "./ids.js";
+import { planShards, shardMessages, shardSendFrom, type ShardJob } from "./steps/shard-messages.js";
+
+/**
+ * Activation shards: the activate node enqueues one job per shard of each campaign's treated
+ * customers (and `pulse cycle run-due` and the sweeper run them again); each job builds its shard's
+ * messages and hands each to its channel's send queue at the customer's local send time.
+ */
+
+/**
+ * Enqueues the activation shards of a cycle's campaigns, sized by the treated customers of each.
+ * `jobIdOf` names each job: the activate node's fixed ids make a re-run enqueue nothing twice.
+ */
+export async function enqueueActivationShards(
+  deps: Pick<CycleDeps, "db" | "runner">,
+  cycleId: string,
+  campaigns: readonly Pick<Campaign, "campaignId">[],
+  shardSize: number,
+  jobIdOf: (campaignIndex: number, shard: number) => string = (index, shard) => jobIds.activation(cycleId, index, shard),
+): Promise<number> {
+  const treated = await treatedCountsByCampaign(deps.db, cycleId, experimentIdOf(cycleId));
+  const shards = planShards(cycleId, campaigns, treated, shardSize);
+  for (const { campaignIndex, ...job } of shards)
+    await deps.runner.enqueue("activation", job, { jobId: jobIdOf(campaignIndex, job.shard) });
+  return shards.length;
+}
+
+/** Builds the per-customer messages of one activation shard and hands each to its channel's send queue. */
+export async function activateShard(deps: CycleDeps, job: ShardJob): Promise<{ created: number; queued: number }> {
+  const campaigns = await campaignsOf(deps.db, job.cycleId);
+  const campaign = campaigns.find((c) => c.campaignId === job.campaignId);
+  if (!campaign) throw new SendFailedError(`campaign ${job.campaignId} not found on cycle ${job.cycleId}`, false);
+  const asOf = await cycleAsOf(deps.db, job.cycleId);
+  if (!asOf) throw new SendFailedError(`cycle ${job.cycleId} not found`, false);
+  const targets = await treatedTargetsForShard(
+    deps.db,
+    job.cycleId,
+    experimentIdOf(job.cycleId),
+    job.campaignId,
+    job.shard,
+    job.shardCount,
+  );
+  const { messages, failures } = shardMessages(job.cycleId, campaign, targets, shardSendFrom(campaign, asOf));
+  if (failures.length) {
+    await deps.audit.appendMany(
+      failures.map((f) => ({
+        kind: "suppression" as const,
+        actor: deps.actor,
+        cycleId: job.cycleId,
+        customerId: f.customerId,
+        entry: { channel: campaign.channel, reasonCode: "render_failed", reason: f.reason.slice(0, 1000) },
+      })),
+    );
+  }
+  const created = await insertMessages(deps.db, messages);
+  // Every still-queued message of the shard gets its send job: a re-run after a crash re-enqueues
+  // what was not sent, and the fixed job id keeps a message from being queued twice.
+  const queued = await queuedMessagesFor(
+    deps.db,
+    job.campaignId,
+    targets.map((t) => t.customerId),
+  );
+  const plannedAt = new Map(messages.map((m) => [m.messageId, m.plannedAt]));
+  for (const q of queued) {
+    const at = plannedAt.get(q.messageId);
+    const delayMs = at ? Math.max(0, new Date(at).getTime() - deps.clock.now().getTime()) : 0;
+    await deps.runner.enqueue(
+      sendQueueFor(campaign.channel),
+      { cycleId: job.cycleId, campaignId: job.campaignId, customerId: q.customerId, variantId: q.variantId, messageId: q.messageId },
+      { jobId: jobIds.send(q.messageId), delayMs },
+    );
+  }
+  return { created: created.size, queued: queued.length };
+}
