@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../../../core/config.js";
 import { ConfigError, InputError } from "../../../core/errors.js";
@@ -5,7 +6,7 @@ import { createLogger } from "../../../core/logger.js";
 import { openDb, type Db } from "../../../store/db.js";
 import { startPeriodicSweep, summarize, type PeriodicSweeper } from "../../../workflows/cycle/sweeper.js";
 import { BullmqRunner } from "../../../workflows/jobs/bullmq-runner.js";
-import { startWorkers, type WorkerPool } from "../../../workflows/jobs/bullmq-workers.js";
+import { startWorkers, workerNameOf, type WorkerPool } from "../../../workflows/jobs/bullmq-workers.js";
 import { closeRedisConnection, createRedisConnection } from "../../../workflows/jobs/redis-connection.js";
 import { installCycleSchedule, removeCycleSchedule, validateCron } from "../../../workflows/jobs/scheduler.js";
 import { parseSendLimits } from "../../../workflows/jobs/send-limits.js";
@@ -150,7 +151,9 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
     const processors = deps.createProcessors
       ? await deps.createProcessors({ db, config, runner })
       : (runtime = await createCycleRuntime(config, { db, runner })).processors;
-    pool = startWorkers({ connection, prefix, processors, queues, concurrency, limits, logger });
+    // Each job records the worker process that ran it (BullMQ's processedBy), so how the work was shared shows in Redis.
+    const name = workerNameOf(hostname(), process.pid);
+    pool = startWorkers({ connection, prefix, processors, queues, concurrency, limits, logger, name });
     await pool.ready();
     // Signed audit checkpoints and pruning by the retention policy, on their own timers.
     // The sweeper re-drives what the queue dropped, over the runtime's own ports (one connector, one send group).
@@ -174,7 +177,7 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
     throw err;
   }
 
-  logger.info({ queues, prefix, concurrency: concurrency ?? "default" }, "worker started");
+  logger.info({ queues, prefix, concurrency: concurrency ?? "default", name: workerNameOf(hostname(), process.pid) }, "worker started");
   installShutdownHandlers(
     async () => {
       await shutdown();
