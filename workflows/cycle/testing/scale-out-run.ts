@@ -4,6 +4,7 @@ import { exactlyOnceCounts, prepareCycle, progressOf, sleep, type ExactlyOnceCou
 import { BullmqRunner } from "../../jobs/bullmq-runner.js";
 import { SEND_QUEUES, type QueueName } from "../../jobs/types.js";
 import { readOutbox } from "./cycle-test-kit.js";
+import { busyShare, machineCpu, processCpuSeconds } from "./proc-cpu.js";
 import { completedJobsByWorker, startWorkerFleet } from "./worker-fleet.js";
 
 /**
@@ -44,6 +45,9 @@ export interface ScaleOutRunResult {
   sendsByWorker: Map<string, number>;
   outboxLinesByWorker: number[];
   workerNames: string[];
+  /** CPU seconds the worker processes used from release to the last send, and the machine's busy share meanwhile (Linux; NaN elsewhere). */
+  workerCpuSeconds: number;
+  machineBusy: number;
   exits: { code: number | null; signal: NodeJS.Signals | null }[];
 }
 
@@ -64,6 +68,8 @@ export async function scaleOutRun(o: ScaleOutRunOptions): Promise<ScaleOutRunRes
   try {
     const [cycle] = await Promise.all([prepareCycle(o.db, o.asOf, o.queue, o.shardSize), fleet.ready]);
     o.log?.(`  cycle ${cycle.cycleId}: ${cycle.treated} treated in ${cycle.shards} shards; ${o.workers} worker(s) polling`);
+    const cpuAtStart = await Promise.all(fleet.workers.map((w) => processCpuSeconds(w.child.pid!)));
+    const machineAtStart = await machineCpu();
     const started = performance.now();
     await activation.resume();
     const deadline = Date.now() + (o.timeoutMs ?? 600_000);
@@ -79,6 +85,9 @@ export async function scaleOutRun(o: ScaleOutRunOptions): Promise<ScaleOutRunRes
       await sleep(50);
     }
     const seconds = (performance.now() - started) / 1000;
+    const machineBusy = busyShare(machineAtStart, await machineCpu());
+    const cpuAtEnd = await Promise.all(fleet.workers.map((w) => processCpuSeconds(w.child.pid!)));
+    const workerCpuSeconds = cpuAtEnd.reduce((sum, c, i) => sum + c - cpuAtStart[i]!, 0);
     const exits = await fleet.stop();
     const outboxes = fleet.workers.map((w) => w.outbox);
     return {
@@ -90,6 +99,8 @@ export async function scaleOutRun(o: ScaleOutRunOptions): Promise<ScaleOutRunRes
       sendsByWorker: await completedJobsByWorker(runner, [...SEND_QUEUES] as QueueName[]),
       outboxLinesByWorker: await Promise.all(outboxes.map(async (f) => (await readOutbox(f)).messages.length)),
       workerNames: fleet.workers.map((w) => w.name),
+      workerCpuSeconds,
+      machineBusy,
       exits,
     };
   } finally {
