@@ -12,6 +12,8 @@ export const workersBenchOptionsSchema = z.object({
   /** Worker counts to run, in order (a count may repeat, e.g. 1,2,3,4,1 to see drift on a shared machine). */
   workers: workerListSchema,
   shardSize: z.coerce.number().int().min(10).max(100_000),
+  /** `pulse worker --send-concurrency` (unset: the worker's default). */
+  sendConcurrency: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 export type WorkersBenchOptions = z.infer<typeof workersBenchOptionsSchema>;
 

@@ -6,7 +6,7 @@
  * times activation and sending until every treated customer's message has left `queued`. Prints
  * activation and activation+send wall time, sends/s and the ratio to 1 worker, the exactly-once
  * counts over all workers' outboxes, how the work was shared, and the CPU used.
- *   npm run bench:workers -- [--customers 20000] [--workers 1,2,3,4] [--shard-size 250] [--seed 1]
+ *   npm run bench:workers -- [--customers 20000] [--workers 1,2,3,4] [--shard-size 250] [--send-concurrency N] [--seed 1]
  * Send rate limits are lifted for the run (BullMQ enforces a queue's limit across all workers).
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -25,9 +25,9 @@ import { benchHistory } from "./bench-history.js";
 import { formatWorkersTable, workersBenchOptionsSchema, type WorkersRun } from "./workers-figures.js";
 
 const KINDS = ["customers", "consents", "orders", "events", "responses"] as const satisfies readonly IngestKind[];
-const USAGE = "usage: npm run bench:workers -- [--customers N] [--workers 1,2,3,4] [--shard-size S] [--seed S]";
+const USAGE = "usage: npm run bench:workers -- [--customers N] [--workers 1,2,3,4] [--shard-size S] [--send-concurrency N] [--seed S]";
 
-async function measure(historyDir: string, workers: number, shardSize: number): Promise<WorkersRun> {
+async function measure(historyDir: string, workers: number, shardSize: number, workerArgs: string[]): Promise<WorkersRun> {
   const manifest = await readWorldManifest(historyDir);
   const config = loadConfig();
   const t = await createTestDb("postgres");
@@ -46,6 +46,7 @@ async function measure(historyDir: string, workers: number, shardSize: number): 
       workers,
       dataRoot,
       shardSize,
+      workerArgs,
       log: (line) => console.error(`[${workers} worker(s)]${line}`),
     });
     const c = r.counts;
@@ -87,9 +88,14 @@ async function main(): Promise<void> {
       seed: { type: "string", default: "1" },
       workers: { type: "string", default: "1,2,3,4" },
       "shard-size": { type: "string", default: "250" },
+      "send-concurrency": { type: "string" },
     },
   });
-  const parsed = workersBenchOptionsSchema.safeParse({ ...values, shardSize: values["shard-size"] });
+  const parsed = workersBenchOptionsSchema.safeParse({
+    ...values,
+    shardSize: values["shard-size"],
+    sendConcurrency: values["send-concurrency"],
+  });
   if (!parsed.success) {
     console.error(`bench:workers: ${z.prettifyError(parsed.error)}\n${USAGE}`);
     process.exit(2);
@@ -98,10 +104,11 @@ async function main(): Promise<void> {
   const { dir, generatedSeconds } = await benchHistory(o.customers, o.seed);
   if (generatedSeconds !== undefined) console.error(`history of ${o.customers} customers generated in ${generatedSeconds.toFixed(1)} s`);
   const runs: WorkersRun[] = [];
-  for (const workers of o.workers) runs.push(await measure(dir, workers, o.shardSize));
+  const workerArgs = o.sendConcurrency === undefined ? [] : ["--send-concurrency", String(o.sendConcurrency)];
+  for (const workers of o.workers) runs.push(await measure(dir, workers, o.shardSize, workerArgs));
   console.log(
     `pulse worker processes on one Redis and one PostgreSQL: ${o.customers.toLocaleString("en")} customers, seed ${o.seed}, ` +
-      `shards of ${o.shardSize}, file outbox per worker, offline policy`,
+      `shards of ${o.shardSize}, send concurrency ${o.sendConcurrency ?? "default"} per worker, file outbox per worker, offline policy`,
   );
   console.log(formatWorkersTable(runs));
 }

@@ -11,7 +11,7 @@ import { closeRedisConnection, createRedisConnection } from "../../../workflows/
 import { installCycleSchedule, removeCycleSchedule, validateCron } from "../../../workflows/jobs/scheduler.js";
 import { parseSendLimits } from "../../../workflows/jobs/send-limits.js";
 import { installShutdownHandlers } from "../../../workflows/jobs/shutdown-handlers.js";
-import { isQueueName, QUEUE_NAMES, type JobRunner, type ProcessorMap, type QueueName } from "../../../workflows/jobs/types.js";
+import { isQueueName, isSendQueue, QUEUE_NAMES, type JobRunner, type ProcessorMap, type QueueName } from "../../../workflows/jobs/types.js";
 import { createCycleRuntime, type CycleRuntime } from "../../../workflows/runtime.js";
 import { runAction } from "../run-action.js";
 import { systemClock } from "../../../core/clock.js";
@@ -20,6 +20,7 @@ import { startMaintenance, type Maintenance } from "../../../workflows/maintenan
 
 interface WorkerOptions {
   concurrency?: string;
+  sendConcurrency?: string;
   queues?: string;
   schedule?: string;
   tz?: string;
@@ -64,11 +65,21 @@ function parseQueues(list: string | undefined): QueueName[] {
   return names as QueueName[];
 }
 
+/** Jobs at once per queue: --concurrency for every queue, --send-concurrency over it for the send queues. */
+export function concurrencyOf(all: number | undefined, send: number | undefined): number | Partial<Record<QueueName, number>> | undefined {
+  if (send === undefined) return all;
+  return Object.fromEntries(QUEUE_NAMES.map((q) => [q, isSendQueue(q) ? send : (all ?? 1)]));
+}
+
 export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps = {}): void {
   program
     .command("worker")
     .description("Process cycle jobs from Redis (BullMQ) until SIGTERM/SIGINT; run more of these to scale out. Needs REDIS_URL.")
     .option("--concurrency <n>", "jobs at once per queue in this process (default: 10 for send queues, 1 for the others)")
+    .option(
+      "--send-concurrency <n>",
+      "send jobs at once per send queue in this process, over --concurrency (the sends running at once are grouped into one transaction)",
+    )
     .option("--queues <list>", `comma-separated subset of queues to work on (default all: ${QUEUE_NAMES.join(",")})`)
     .option("--schedule <cron>", 'install (or update) the autonomous-cycle schedule, e.g. "0 9 * * 1" for Mondays 09:00')
     .option("--tz <zone>", "time zone of --schedule (IANA name, default UTC)")
@@ -101,7 +112,10 @@ async function runWorker(opts: WorkerOptions, deps: WorkerCommandDeps): Promise<
 
   // Check every option before connecting anywhere.
   const queues = parseQueues(opts.queues);
-  const concurrency = opts.concurrency === undefined ? undefined : positiveInt(opts.concurrency, "--concurrency");
+  const concurrency = concurrencyOf(
+    opts.concurrency === undefined ? undefined : positiveInt(opts.concurrency, "--concurrency"),
+    opts.sendConcurrency === undefined ? undefined : positiveInt(opts.sendConcurrency, "--send-concurrency"),
+  );
   const limits = parseSendLimits(opts.rate);
   const forceAfterMs = positiveInt(opts.shutdownTimeout, "--shutdown-timeout");
   const sweepIntervalMs =

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { QUEUE_NAMES } from "../../../workflows/jobs/types.js";
+import { concurrencyOf } from "./worker.js";
+
+describe("pulse worker concurrency", () => {
+  it("--concurrency alone applies to every queue; unset leaves the per-queue defaults", () => {
+    expect(concurrencyOf(4, undefined)).toBe(4);
+    expect(concurrencyOf(undefined, undefined)).toBeUndefined();
+  });
+
+  it("--send-concurrency sets the send queues and leaves the others at --concurrency (or 1)", () => {
+    const expected = (other: number) => Object.fromEntries(QUEUE_NAMES.map((q) => [q, q.startsWith("send-") ? 200 : other]));
+    expect(concurrencyOf(undefined, 200)).toEqual(expected(1));
+    expect(concurrencyOf(3, 200)).toEqual(expected(3));
+  });
+});
