@@ -62,6 +62,7 @@ export function formatWorkersTable(runs: readonly WorkersRun[]): string {
     "sends per worker",
     "shards per worker",
     "worker CPU s",
+    "CPU ms/send",
     "machine busy",
   ];
   const body = runs.map((r, i) => [
@@ -78,6 +79,7 @@ export function formatWorkersTable(runs: readonly WorkersRun[]): string {
     r.sendsPerWorker.join("/"),
     r.shardsPerWorker.join("/"),
     fmt(r.workerCpuSeconds, 1),
+    fmt((r.workerCpuSeconds * 1000) / r.sent, 2),
     `${fmt(r.machineBusy * 100, 0)}%`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
