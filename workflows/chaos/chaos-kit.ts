@@ -141,12 +141,17 @@ export interface ExactlyOnceCounts {
   sentRows: number;
 }
 
-/** Counts from the outbox and the message rows against the experiment's assignments. */
-export async function exactlyOnceCounts(db: Db, c: { cycleId: string; experimentId: string }, outbox: string): Promise<ExactlyOnceCounts> {
+/** Counts from the outbox (or several workers' outboxes, taken together) and the message rows against the experiment's assignments. */
+export async function exactlyOnceCounts(
+  db: Db,
+  c: { cycleId: string; experimentId: string },
+  outbox: string | readonly string[],
+): Promise<ExactlyOnceCounts> {
   const arms = await experimentArms(db, c.experimentId);
   const armOf = new Map(arms.map((r) => [r.customer_id, r.arm]));
   const msgs = await messageStatuses(db, c.cycleId);
-  const lines = (await readOutbox(outbox)).messages.filter((m) => m.cycleId === c.cycleId);
+  const files = typeof outbox === "string" ? [outbox] : outbox;
+  const lines = (await Promise.all(files.map(readOutbox))).flatMap((o) => o.messages).filter((m) => m.cycleId === c.cycleId);
   const perKey = new Map<string, number>();
   for (const l of lines) perKey.set(l.dedupeKey, (perKey.get(l.dedupeKey) ?? 0) + 1);
   const deliveredCustomers = new Set(lines.map((l) => l.customerId));

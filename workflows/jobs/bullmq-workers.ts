@@ -37,6 +37,8 @@ export interface StartWorkersOptions {
   logger?: WorkerLogger;
   /** How long a job may hold its lock without renewal before another worker takes it over. */
   lockDurationMs?: number;
+  /** Recorded by BullMQ on every job this pool takes (`job.processedBy`), so a job shows which worker ran it. */
+  name?: string;
 }
 
 export interface CloseOptions {
@@ -79,6 +81,9 @@ async function closeWorker(worker: Worker, forceAfterMs: number | undefined): Pr
     await worker.close(true);
   }
 }
+
+/** The name a `pulse worker` process gives its BullMQ workers: one per process, stable while it runs. */
+export const workerNameOf = (host: string, pid: number) => `pulse-worker:${host}:${pid}`;
 
 /** Starts one BullMQ Worker per queue, each calling the same processor the in-process runner would. */
 export function startWorkers(options: StartWorkersOptions): WorkerPool {
@@ -123,6 +128,7 @@ function startWorker(queue: QueueName, processor: Processor<QueueName>, options:
       // BullMQ merges options over its defaults, so an explicit undefined would erase a default.
       ...(limit ? { limiter: { max: limit.max, duration: limit.durationMs } } : {}),
       ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.name !== undefined ? { name: options.name } : {}),
     },
   );
 
