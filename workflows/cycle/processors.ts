@@ -7,7 +7,7 @@ import { consentsInForce, type ConsentRecord } from "../../store/history-repo.js
 import { getMessages, insertMessages, markMessages, queuedMessagesFor, type MessageRow } from "../../store/messages-repo.js";
 import { activeSuppressionRules } from "../../store/suppression-rules-repo.js";
 import { treatedTargetsForShard } from "../../store/targets-repo.js";
-import { pauseAtSend } from "./brief.js";
+import { pauseAtSend, WINDOW_ENDED_BEFORE_SEND, windowEndedAtSend } from "./brief.js";
 import type { ProcessorMap } from "../jobs/types.js";
 import { sendQueueFor } from "../jobs/types.js";
 import type { CycleDeps } from "./deps.js";
@@ -201,11 +201,16 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
   );
   const consentOf = (m: MessageRow) => consents.get(`${m.customer_id}|${m.channel}`);
   // Pauses created after planning stop the messages already queued: the rule in force now, by segment and channel.
+  // A brief's window that ended while the message waited (a late approval, a retried job) stops it too.
   const rules = await activeSuppressionRules(deps.db, now);
   const segmentOf = new Map<string, string>();
-  if (rules.length > 0)
-    for (const cycleId of new Set(queued.map((m) => m.cycle_id)))
-      for (const c of await campaignsOf(deps.db, cycleId)) segmentOf.set(c.campaignId, c.segmentId);
+  const windowEnded = new Map<string, string>();
+  for (const cycleId of new Set(queued.map((m) => m.cycle_id)))
+    for (const c of await campaignsOf(deps.db, cycleId)) {
+      segmentOf.set(c.campaignId, c.segmentId);
+      const ended = windowEndedAtSend(c.sendUntil, now);
+      if (ended) windowEnded.set(c.campaignId, ended);
+    }
   const pausedBy = new Map(
     queued.flatMap((m) => {
       const r = consentOf(m)?.status === "granted" ? pauseAtSend(rules, segmentOf.get(m.campaign_id), m.channel, now) : null;
@@ -215,7 +220,9 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
 
   // Consent withdrawn since planning: suppressed, never delivered. The status change and its audit
   // entry commit together, so no suppression is left unexplained (a retried job sees the status).
-  const withdrawn = queued.filter((m) => consentOf(m)?.status !== "granted" || pausedBy.has(m.message_id));
+  const lateFor = (m: MessageRow) =>
+    consentOf(m)?.status === "granted" && !pausedBy.has(m.message_id) ? windowEnded.get(m.campaign_id) : undefined;
+  const withdrawn = queued.filter((m) => consentOf(m)?.status !== "granted" || pausedBy.has(m.message_id) || lateFor(m) !== undefined);
   if (withdrawn.length > 0) {
     await deps.db.transaction(async (client) => {
       const changed = await markMessages(
@@ -232,26 +239,28 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
             actor: deps.actor,
             cycleId: m.cycle_id,
             customerId: m.customer_id,
-            entry: pausedBy.has(m.message_id)
-              ? {
-                  channel: m.channel,
-                  reasonCode: "paused_before_send",
-                  reason: `paused at send time by ${pausedBy.get(m.message_id)!.createdBy}${
-                    pausedBy.get(m.message_id)!.until ? ` until ${pausedBy.get(m.message_id)!.until!.toISOString()}` : ""
-                  } (rule ${pausedBy.get(m.message_id)!.ruleId}: ${pausedBy.get(m.message_id)!.reason})`.slice(0, 1000),
-                }
-              : {
-                  channel: m.channel,
-                  reasonCode: "consent_revoked_before_send",
-                  reason: `no granted marketing consent for ${m.channel} at send time`,
-                },
+            entry: lateFor(m)
+              ? { channel: m.channel, reasonCode: WINDOW_ENDED_BEFORE_SEND, reason: lateFor(m)!.slice(0, 1000) }
+              : pausedBy.has(m.message_id)
+                ? {
+                    channel: m.channel,
+                    reasonCode: "paused_before_send",
+                    reason: `paused at send time by ${pausedBy.get(m.message_id)!.createdBy}${
+                      pausedBy.get(m.message_id)!.until ? ` until ${pausedBy.get(m.message_id)!.until!.toISOString()}` : ""
+                    } (rule ${pausedBy.get(m.message_id)!.ruleId}: ${pausedBy.get(m.message_id)!.reason})`.slice(0, 1000),
+                  }
+                : {
+                    channel: m.channel,
+                    reasonCode: "consent_revoked_before_send",
+                    reason: `no granted marketing consent for ${m.channel} at send time`,
+                  },
           })),
       );
     });
     for (const m of withdrawn) outcomes.set(m.message_id, { ok: true, result: "suppressed" });
   }
 
-  const granted = queued.filter((m) => consentOf(m)?.status === "granted" && !pausedBy.has(m.message_id));
+  const granted = queued.filter((m) => consentOf(m)?.status === "granted" && !pausedBy.has(m.message_id) && lateFor(m) === undefined);
   const delivered: { m: MessageRow; status: string }[] = [];
   await Promise.all(
     granted.map(async (m) => {

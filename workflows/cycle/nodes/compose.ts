@@ -3,7 +3,7 @@ import { isSendingStrategy } from "../../../core/domain.js";
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
-import { briefSendFrom } from "../brief.js";
+import { briefSendFrom, briefSendUntil } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
 import { campaignIdOf } from "./plan.js";
@@ -64,6 +64,7 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
   const category = settings.brief?.category;
   const sendFrom = briefSendFrom(settings.brief, new Date(state.asOf));
   const laterStart = sendFrom.getTime() > new Date(state.asOf).getTime() ? { sendFrom: sendFrom.toISOString() } : {};
+  const sendUntil = briefSendUntil(settings.brief);
   for (const p of state.plan!.segments) {
     const { channel, strategy } = p;
     if (!channel || p.contacts === 0 || !isSendingStrategy(strategy)) continue;
@@ -92,6 +93,7 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
       sendHourLocal: p.sendHourLocal,
       ...(category ? { category } : {}),
       ...laterStart,
+      ...(sendUntil ? { sendUntil: sendUntil.toISOString() } : {}),
       source: usedLlm ? "llm" : "offline",
       variants: out.variants.map((v) => ({
         variantId: v.variantId,
