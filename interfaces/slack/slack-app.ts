@@ -168,15 +168,14 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
     }
     let reply: ChatReply;
     try {
-      reply = await agent.handle({ text, actor, threadId, via: "slack" });
+      // The agent audits the request (its chat entry names the Slack source): that is the request's one record.
+      reply = await agent.handle({ text, actor, threadId, via: "slack", source });
     } catch (err) {
       await record(userId, actor, source, text, { outcome: "failed", reason: (err as Error).message.slice(0, 1000) });
       return `Sorry, that did not work: ${escapeMrkdwn((err as Error).message)}`;
     }
     const decided =
       (reply.intent === "approve" || reply.intent === "reject") && typeof reply.params.cycle === "string" ? reply.params.cycle : null;
-    const cycleId = reply.pendingPlan?.cycleId ?? decided ?? undefined;
-    await record(userId, actor, source, text, { intent: reply.intent, ...(cycleId ? { cycleId } : {}) });
     // Decided in words: the plan's message shows it now rather than at the next sync.
     if (decided) await updatePlanMessage(decided).catch((err: unknown) => log.warn({ err, cycleId: decided }, "plan message not updated"));
     if (reply.pendingPlan) {
