@@ -68,6 +68,24 @@ describe("typed extraction", () => {
     expect(reason("reject c-20250101-0a30ec because the budget is too high.")).toBe("the budget is too high");
     expect(reason("reject")).toBeUndefined();
   });
+
+  it("reads a rejection's reason after its decision words and a comma, colon or dash, not an approval's", () => {
+    expect(reason("reject c-20250101-0a30ec, too deep a discount", "reject")).toBe("too deep a discount");
+    expect(reason("Decline it: the copy is off brand.", "reject")).toBe("the copy is off brand");
+    expect(reason("turn this plan down - legal has not signed off", "reject")).toBe("legal has not signed off");
+    expect(reason("nope, reject", "reject")).toBeUndefined();
+    expect(reason("reject it, please", "reject")).toBeUndefined();
+    // Text before the separator that is more than the decision is not split off as a reason.
+    expect(reason("the audience looks odd, reject", "reject")).toBeUndefined();
+    expect(reason("approved, go ahead", "approve")).toBeUndefined();
+  });
+
+  it("reads win-back and suppression briefs in their ordinary verbs", () => {
+    expect(strategy("entice former customers back with 10% off")).toBe("winback");
+    expect(strategy("bring seg-3 back")).toBe("winback");
+    expect(strategy("do not contact the hibernating segment")).toBe("suppress");
+    expect(strategy("keep new customers out of this campaign")).toBe("suppress");
+  });
 });
 
 describe("dates", () => {
