@@ -89,6 +89,14 @@ describe("typed extraction", () => {
 });
 
 describe("dates", () => {
+  it("a window that ends on a named day or period runs from today to its end, and its words are not typo-corrected", () => {
+    const wed = new Date("2026-01-07T12:00:00Z");
+    expect(campaignWindow("promo ending tomorrow", wed)).toEqual({ start: "2026-01-07", end: "2026-01-08" });
+    expect(campaignWindow("promo until the end of next week", wed)).toEqual({ start: "2026-01-07", end: "2026-01-18" });
+    expect(campaignWindow("promo next week", wed)).toEqual({ start: "2026-01-12", end: "2026-01-18" });
+    expect(normalizeText("15% off, ending tomorrow")).toBe("15% off, ending tomorrow");
+  });
+
   it("resolves campaign windows from the reference day", () => {
     expect(campaignWindow("this week", WED)).toEqual({ start: "2026-01-07", end: "2026-01-11" });
     expect(campaignWindow("next week", WED)).toEqual({ start: "2026-01-12", end: "2026-01-18" });

@@ -129,6 +129,10 @@ export const KEYWORDS = [
     .flatMap((table) => Object.values(table))
     .flatMap((re) => re.source.match(/[a-z]{4,}/g) ?? []),
   ...STRATEGY_WORDS.flatMap(([, re]) => re.source.match(/[a-z]{4,}/g) ?? []),
+  // the date words dates.ts reads, so "ending tomorrow" is not "corrected" into "pending tomorrow"
+  ...["ending", "ends", "starting", "beginning", "through", "till", "after", "before", "since", "from", "tomorrow", "today", "tonight"],
+  ...["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend", "fortnight", "quarter"],
+  ...["january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"],
   "churned",
   "lapsing",
   "proposal",
