@@ -76,4 +76,45 @@ describe("a brief's window end caps the sends (real PostgreSQL)", () => {
       await agent.close();
     }
   }, 300_000);
+
+  it("a later window's start and the brief's category reach the campaigns' columns: every send falls inside the window", async () => {
+    const { db, sim } = world;
+    const clock = new ManualClock(sim.asOf.getTime() + 20 * 3_600_000);
+    const cycles = await openTestCycles(db, clock, world.outDir);
+    const agent = await createChatAgent({ db, audit: createAuditLog(db, clock), clock, openCycles: async () => cycles });
+    try {
+      const day = (offset: number) => new Date(sim.asOf.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+      const [start, end] = [day(3), day(4)];
+      const planned = await agent.handle({
+        text: `grocery promo at most 10% off from ${start} to ${end}`,
+        actor: ann,
+        threadId: "t-ann-2",
+        via: "cli",
+      });
+      expect(planned.params).toMatchObject({ category: "grocery", window: { start, end } });
+      const cycleId = (planned.data as { cycleId: string }).cycleId;
+      if (planned.pendingPlan) await agent.handle({ text: `approve ${cycleId}`, actor: bob, threadId: "t-bob-2", via: "cli" });
+      const campaigns = await campaignsOf(db, cycleId);
+      expect(campaigns.length).toBeGreaterThan(0);
+      for (const c of campaigns)
+        expect(c).toMatchObject({
+          category: "grocery",
+          sendFrom: new Date(`${start}T00:00:00Z`).toISOString(),
+          sendUntil: new Date(new Date(`${end}T00:00:00Z`).getTime() + 86_400_000).toISOString(),
+        });
+      clock.set(new Date(`${end}T23:59:00Z`).getTime());
+      await cycles.drain();
+      const messages = await messagesOf(db, cycleId);
+      expect(messages.length).toBeGreaterThan(0);
+      for (const m of messages) {
+        const at = new Date((m.content as { plannedAt: string }).plannedAt).getTime();
+        expect(at).toBeGreaterThanOrEqual(new Date(`${start}T00:00:00Z`).getTime());
+        expect(at).toBeLessThan(new Date(`${end}T00:00:00Z`).getTime() + 86_400_000);
+        expect(m.status).toBe("sent");
+      }
+      expect(await verifyAuditLog(db)).toMatchObject({ ok: true });
+    } finally {
+      await agent.close();
+    }
+  }, 300_000);
 });
