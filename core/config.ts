@@ -121,6 +121,17 @@ export const configSchema = z.object({
   // --- Slack app (interfaces/slack/) ---
   /** Signs every request Slack sends; without it the Slack app is not served. */
   SLACK_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be at least 8 characters").optional()),
+  /**
+   * App-level token (xapp-..., scope connections:write): set, the Slack app connects over socket mode
+   * (no public Request URL; SLACK_SIGNING_SECRET not needed) instead of serving POST /slack/events.
+   */
+  SLACK_APP_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^xapp-/, "must be an app-level token (xapp-...)")
+      .optional(),
+  ),
   /** Bot token (xoxb-...) for the Web API. */
   SLACK_BOT_TOKEN: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** Channel id where plans waiting for approval are posted. */

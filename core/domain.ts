@@ -55,6 +55,8 @@ export const campaignSchema = z.object({
   category: z.string().optional(),
   /** No send before this instant (ISO; a brief's window start later than the cycle's as-of). */
   sendFrom: z.string().optional(),
+  /** No send from this instant on (ISO; the end of a brief's window, exclusive). */
+  sendUntil: z.string().optional(),
   source: z.enum(["llm", "offline"]),
   variants: z.array(
     z.object({

@@ -200,6 +200,10 @@ export const interfaceRequestEntrySchema = z.strictObject({
 /** A request to the chat agent (pulse chat, Slack, API): who asked, what (redacted), what Pulse understood and did. */
 export const chatEntrySchema = z.strictObject({
   via: z.enum(["cli", "slack", "api"]),
+  /** How it came in through the interface (Slack: slash_command, app_mention, direct_message): the request's one record. */
+  source: z.string().min(1).max(100).optional(),
+  /** The asker's role. */
+  role: roleSchema.optional(),
   threadId: text(256),
   /** The request text, redacted (agents/llm/redact.ts). */
   text: text(2_000),

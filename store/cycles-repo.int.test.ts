@@ -39,9 +39,19 @@ describe.each(BACKENDS)("campaigns of a cycle (%s)", (backend) => {
     await saveCampaigns(db, "c-1", first);
     expect(await campaignsOf(db, "c-1")).toEqual(first);
 
-    const second = [campaign("c", { offerDepth: 0.2, category: "grocery", sendFrom: "2026-03-09T00:00:00.000Z" }), campaign("d")];
+    const second = [
+      campaign("c", { offerDepth: 0.2, category: "grocery", sendFrom: "2026-03-09T00:00:00.000Z", sendUntil: "2026-03-16T00:00:00.000Z" }),
+      campaign("d"),
+    ];
     await saveCampaigns(db, "c-1", second);
     expect(await campaignsOf(db, "c-1")).toEqual(second);
+    // The brief's fields are typed columns; the variants column holds the variants alone.
+    const { rows } = await db.pool.query(
+      "SELECT category, send_from, send_until, jsonb_typeof(variants) AS variants FROM cycle_campaigns WHERE campaign_id = 'c'",
+    );
+    expect(rows).toEqual([
+      { category: "grocery", send_from: new Date("2026-03-09T00:00:00Z"), send_until: new Date("2026-03-16T00:00:00Z"), variants: "array" },
+    ]);
   }, 60_000);
 
   it("migration 004 moves campaigns stored in cycles.plan into cycle_campaigns", async () => {
@@ -55,5 +65,21 @@ describe.each(BACKENDS)("campaigns of a cycle (%s)", (backend) => {
     await migrate(db);
     expect(await campaignsOf(db, "c-old")).toEqual(stored);
     expect(await campaignsOf(db, "c-empty")).toEqual([]);
+  }, 60_000);
+
+  it("migration 009 moves a brief's category and window start out of the variants document into their columns", async () => {
+    testDb = await createTestDb(backend, { migrateTo: 8 });
+    const { db } = testDb;
+    await createCycle(db, { cycleId: "c-old", requestedBy: "ann", asOf: new Date("2026-03-02T09:00:00Z") });
+    const withBrief = campaign("x", { category: "grocery", sendFrom: "2026-03-09T00:00:00.000Z" });
+    const plain = campaign("y");
+    await db.pool.query(
+      `INSERT INTO cycle_campaigns (cycle_id, campaign_id, position, segment_id, segment_name, strategy, channel, offer_depth, send_hour_local, source, variants)
+       VALUES ('c-old', 'x', 0, 'seg-x', 'Segment x', 'winback', 'email', 0.15, 10, 'offline', $1::jsonb),
+              ('c-old', 'y', 1, 'seg-y', 'Segment y', 'winback', 'email', 0.15, 10, 'offline', $2::jsonb)`,
+      [JSON.stringify({ variants: withBrief.variants, category: "grocery", sendFrom: withBrief.sendFrom }), JSON.stringify(plain.variants)],
+    );
+    await migrate(db);
+    expect(await campaignsOf(db, "c-old")).toEqual([withBrief, plain]);
   }, 60_000);
 });

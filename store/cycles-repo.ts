@@ -72,10 +72,12 @@ export async function saveCampaigns(db: Db, cycleId: string, campaigns: readonly
     await c.query("DELETE FROM cycle_campaigns WHERE cycle_id = $1", [cycleId]);
     if (campaigns.length === 0) return;
     await c.query(
-      `INSERT INTO cycle_campaigns (cycle_id, campaign_id, position, segment_id, segment_name, strategy, channel, offer_depth, send_hour_local, source, variants)
-       SELECT $1, r.campaign_id, r.position, r.segment_id, r.segment_name, r.strategy, r.channel, r.offer_depth, r.send_hour_local, r.source, r.variants
+      `INSERT INTO cycle_campaigns (cycle_id, campaign_id, position, segment_id, segment_name, strategy, channel, offer_depth, send_hour_local,
+         source, variants, category, send_from, send_until)
+       SELECT $1, r.campaign_id, r.position, r.segment_id, r.segment_name, r.strategy, r.channel, r.offer_depth, r.send_hour_local,
+         r.source, r.variants, r.category, r.send_from, r.send_until
        FROM jsonb_to_recordset($2::jsonb) AS r(campaign_id text, position int, segment_id text, segment_name text, strategy text, channel text,
-         offer_depth numeric, send_hour_local int, source text, variants jsonb)`,
+         offer_depth numeric, send_hour_local int, source text, variants jsonb, category text, send_from timestamptz, send_until timestamptz)`,
       [
         cycleId,
         JSON.stringify(
@@ -89,8 +91,10 @@ export async function saveCampaigns(db: Db, cycleId: string, campaigns: readonly
             offer_depth: k.offerDepth,
             send_hour_local: k.sendHourLocal,
             source: k.source,
-            // A brief's category and window start ride with the variants (no column of their own yet).
-            variants: k.category || k.sendFrom ? { variants: k.variants, category: k.category, sendFrom: k.sendFrom } : k.variants,
+            variants: k.variants,
+            category: k.category ?? null,
+            send_from: k.sendFrom ?? null,
+            send_until: k.sendUntil ?? null,
           })),
         ),
       ],
@@ -108,20 +112,21 @@ const campaignRow = z.object({
   send_hour_local: z.number(),
   source: z.string(),
   variants: z.unknown(),
+  category: z.string().nullable(),
+  send_from: z.date().nullable(),
+  send_until: z.date().nullable(),
 });
-
-const withBrief = z.object({ variants: z.unknown(), category: z.string().optional(), sendFrom: z.string().optional() });
 
 /** The campaigns of a cycle's plan, in the plan's order (none before compose has run). */
 export async function campaignsOf(db: Db, cycleId: string): Promise<Campaign[]> {
   const { rows } = await db.pool.query(
-    `SELECT campaign_id, segment_id, segment_name, strategy, channel, offer_depth, send_hour_local, source, variants
+    `SELECT campaign_id, segment_id, segment_name, strategy, channel, offer_depth, send_hour_local, source, variants,
+       category, send_from, send_until
      FROM cycle_campaigns WHERE cycle_id = $1 ORDER BY position`,
     [cycleId],
   );
   return rows.map((raw) => {
     const r = campaignRow.parse(raw);
-    const extra = withBrief.safeParse(r.variants);
     const parsed = campaignSchema.safeParse({
       campaignId: r.campaign_id,
       segmentId: r.segment_id,
@@ -131,9 +136,10 @@ export async function campaignsOf(db: Db, cycleId: string): Promise<Campaign[]> 
       offerDepth: r.offer_depth,
       sendHourLocal: r.send_hour_local,
       source: r.source,
-      variants: extra.success ? extra.data.variants : r.variants,
-      ...(extra.success && extra.data.category ? { category: extra.data.category } : {}),
-      ...(extra.success && extra.data.sendFrom ? { sendFrom: extra.data.sendFrom } : {}),
+      variants: r.variants,
+      ...(r.category !== null ? { category: r.category } : {}),
+      ...(r.send_from !== null ? { sendFrom: r.send_from.toISOString() } : {}),
+      ...(r.send_until !== null ? { sendUntil: r.send_until.toISOString() } : {}),
     });
     if (!parsed.success) throw new StoreError(`campaign ${r.campaign_id} of cycle ${cycleId} is malformed: ${parsed.error.message}`);
     return parsed.data;

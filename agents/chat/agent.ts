@@ -27,6 +27,7 @@ export async function createChatAgent(deps: ChatAgentDeps): Promise<ChatAgent> {
             role: actor.role,
             ...(actor.name ? { actorName: actor.name } : {}),
             via: request.via,
+            ...(request.source ? { source: request.source } : {}),
             threadId: request.threadId,
             at: deps.clock.now().toISOString(),
           },

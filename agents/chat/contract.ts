@@ -39,6 +39,11 @@ export interface ChatRequest {
   threadId: string;
   /** Where the request came from, for the audit log. */
   via: "cli" | "slack" | "api";
+  /**
+   * How it came in through that interface (Slack: slash_command, app_mention, direct_message). The
+   * agent's audit entry is the request's one record, so the interface writes none of its own.
+   */
+  source?: string;
 }
 
 /** A plan waiting for a human, as a chat reply carries it (Slack renders it as Block Kit). */

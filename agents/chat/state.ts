@@ -16,6 +16,7 @@ export interface ChatInput {
   role: string;
   actorName?: string;
   via: "cli" | "slack" | "api";
+  source?: string;
   threadId: string;
   at: string;
 }

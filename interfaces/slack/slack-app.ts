@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, type RespondFn, type webApi } from "@slack/bolt";
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger, type RespondFn, type webApi } from "@slack/bolt";
 import type { ChatAgent, ChatReply, PendingPlan } from "../../agents/chat/contract.js";
 import { redactPii } from "../../agents/llm/redact.js";
 import { systemClock, type Clock } from "../../core/clock.js";
@@ -41,6 +41,7 @@ import {
   type PlanRef,
 } from "./payloads.js";
 import { refuse, verifyRequest } from "./request-gate.js";
+import { slackMode, type SlackMode } from "./slack-mode.js";
 import { slackActor, slackActorId, unknownUserText } from "./slack-actor.js";
 
 /** The one path Slack posts to: events, slash commands and interactivity alike. */
@@ -49,6 +50,7 @@ export const SLACK_EVENTS_PATH = "/slack/events";
 export type SlackConfig = Pick<
   Config,
   | "SLACK_SIGNING_SECRET"
+  | "SLACK_APP_TOKEN"
   | "SLACK_BOT_TOKEN"
   | "PULSE_SLACK_APPROVALS_CHANNEL"
   | "PULSE_SLACK_API_URL"
@@ -72,8 +74,17 @@ export interface SlackAppDeps {
 }
 
 export interface SlackApp {
-  /** Node request listener for POST /slack/events; anything else gets 404. Unsigned or stale requests get 401. */
+  /** How Slack's requests arrive: over HTTP (requestListener) or socket mode (start() connects). */
+  readonly mode: SlackMode;
+  /**
+   * Node request listener for POST /slack/events; anything else gets 404. Unsigned or stale requests
+   * get 401. In socket mode nothing is served over HTTP: every request gets 404.
+   */
   requestListener(req: IncomingMessage, res: ServerResponse): void;
+  /** Socket mode: opens the connection to Slack (apps.connections.open, then the WebSocket). HTTP: nothing to do. */
+  start(): Promise<void>;
+  /** Socket mode's client (Slack's events arrive as its `slack_event`s); undefined over HTTP. */
+  readonly socketModeClient: SocketModeReceiver["client"] | undefined;
   /** Posts a plan waiting for approval to the approvals channel, once per approval; null while another process posts it. */
   postPendingPlan(plan: PendingPlan): Promise<SlackPlanMessage | null>;
   /** Brings a cycle's plan messages up to date (decided, expired, sent, measured: then the lift readout). */
@@ -116,27 +127,37 @@ function boltLogger(log: Logger): BoltLogger {
 export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
   const { config, agent, service, db, audit, logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const signingSecret = required(config.SLACK_SIGNING_SECRET, "SLACK_SIGNING_SECRET");
+  const mode = slackMode(config) ?? "http";
+  const signingSecret = mode === "http" ? required(config.SLACK_SIGNING_SECRET, "SLACK_SIGNING_SECRET") : "";
   const token = required(config.SLACK_BOT_TOKEN, "SLACK_BOT_TOKEN");
   const approvalsChannel = required(config.PULSE_SLACK_APPROVALS_CHANNEL, "PULSE_SLACK_APPROVALS_CHANNEL");
   const roles = config.PULSE_SLACK_ROLES;
   const log = logger.child({ interface: "slack" });
 
-  const receiver = new HTTPReceiver({
-    signingSecret,
-    endpoints: [SLACK_EVENTS_PATH],
-    logger: boltLogger(log),
-    processBeforeResponse: false,
-  });
+  const slackApiUrl = config.PULSE_SLACK_API_URL ? { slackApiUrl: config.PULSE_SLACK_API_URL } : {};
+  // Socket mode: Slack authenticates the connection Pulse opens with the app token, so no request signing.
+  const socket =
+    mode === "socket"
+      ? new SocketModeReceiver({
+          appToken: config.SLACK_APP_TOKEN!,
+          logger: boltLogger(log),
+          installerOptions: { clientOptions: { ...deps.clientOptions, ...slackApiUrl } },
+        })
+      : undefined;
+  const receiver =
+    socket ??
+    new HTTPReceiver({
+      signingSecret,
+      endpoints: [SLACK_EVENTS_PATH],
+      logger: boltLogger(log),
+      processBeforeResponse: false,
+    });
   const app = new App({
     receiver,
     token,
     logger: boltLogger(log),
     deferInitialization: true,
-    clientOptions: {
-      ...deps.clientOptions,
-      ...(config.PULSE_SLACK_API_URL ? { slackApiUrl: config.PULSE_SLACK_API_URL } : {}),
-    },
+    clientOptions: { ...deps.clientOptions, ...slackApiUrl },
   });
   await app.init();
   const client = app.client;
@@ -168,15 +189,14 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
     }
     let reply: ChatReply;
     try {
-      reply = await agent.handle({ text, actor, threadId, via: "slack" });
+      // The agent audits the request (its chat entry names the Slack source): that is the request's one record.
+      reply = await agent.handle({ text, actor, threadId, via: "slack", source });
     } catch (err) {
       await record(userId, actor, source, text, { outcome: "failed", reason: (err as Error).message.slice(0, 1000) });
       return `Sorry, that did not work: ${escapeMrkdwn((err as Error).message)}`;
     }
     const decided =
       (reply.intent === "approve" || reply.intent === "reject") && typeof reply.params.cycle === "string" ? reply.params.cycle : null;
-    const cycleId = reply.pendingPlan?.cycleId ?? decided ?? undefined;
-    await record(userId, actor, source, text, { intent: reply.intent, ...(cycleId ? { cycleId } : {}) });
     // Decided in words: the plan's message shows it now rather than at the next sync.
     if (decided) await updatePlanMessage(decided).catch((err: unknown) => log.warn({ err, cycleId: decided }, "plan message not updated"));
     if (reply.pendingPlan) {
@@ -496,9 +516,23 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
       : setInterval(() => void syncOpenPlans().catch((err: unknown) => log.warn({ err }, "plan sync failed")), config.PULSE_SLACK_SYNC_MS);
   timer?.unref();
 
+  let started = false;
   return {
+    mode,
+    socketModeClient: socket?.client,
+    async start() {
+      if (!socket || started) return;
+      await app.start();
+      started = true;
+      log.info({ mode }, "slack connected over socket mode");
+    },
     requestListener(req, res) {
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (mode === "socket") {
+        req.resume();
+        refuse(res, 404);
+        return;
+      }
       if (path !== SLACK_EVENTS_PATH || req.method !== "POST") {
         req.resume();
         refuse(res, path === SLACK_EVENTS_PATH ? 405 : 404);
@@ -513,7 +547,7 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
           refuse(res, verdict.status);
           return;
         }
-        receiver.requestListener(req, res);
+        (receiver as HTTPReceiver).requestListener(req, res);
       })().catch((err: unknown) => {
         log.error({ err }, "slack request failed");
         if (!res.headersSent) refuse(res, 500);
@@ -530,6 +564,7 @@ export async function createSlackApp(deps: SlackAppDeps): Promise<SlackApp> {
       if (timer) clearInterval(timer);
       while (inFlight.size > 0) await Promise.all([...inFlight]);
       await syncing;
+      if (started) await app.stop();
     },
   };
 }

@@ -4,6 +4,10 @@ import type { SuppressionRule } from "../../store/suppression-rules-repo.js";
 import {
   applyBrief,
   briefSendFrom,
+  briefSendUntil,
+  OUTSIDE_BRIEF_WINDOW,
+  windowCap,
+  windowEndedAtSend,
   briefStrategies,
   briefWindowError,
   categoryPreference,
@@ -128,6 +132,22 @@ describe("the brief's window", () => {
     expect(briefWindowError({ window: { end: "2026-12-04" } }, now)).toBeNull();
     expect(briefWindowError({ window: { start: "2026-12-01" } }, now)).toBeNull();
     expect(briefWindowError(undefined, now)).toBeNull();
+  });
+  it("caps sends at the window's end: a send time at or after it is skipped with a reason code; an open window caps nothing", () => {
+    const brief = { window: { end: "2026-12-07" } };
+    expect(briefSendUntil(brief)?.toISOString()).toBe("2026-12-08T00:00:00.000Z");
+    expect(briefSendUntil({ window: { start: "2026-12-07" } })).toBeNull();
+    expect(windowCap(brief, new Date("2026-12-07T23:59:59Z"))).toBeNull();
+    expect(windowCap(brief, new Date("2026-12-08T00:00:00Z"))).toMatchObject({
+      code: OUTSIDE_BRIEF_WINDOW,
+      message: /ends 2026-12-08T00:00:00.000Z/,
+    });
+    expect(windowCap(undefined, new Date("2030-01-01T00:00:00Z"))).toBeNull();
+    expect(windowEndedAtSend("2026-12-08T00:00:00.000Z", new Date("2026-12-07T10:00:00Z"))).toBeNull();
+    expect(windowEndedAtSend("2026-12-08T00:00:00.000Z", new Date("2026-12-08T10:00:00Z"))).toMatch(
+      /window ended 2026-12-08T00:00:00.000Z/,
+    );
+    expect(windowEndedAtSend(undefined, new Date("2030-01-01T00:00:00Z"))).toBeNull();
   });
   it("sends from the window's start when it is later than the as-of", () => {
     expect(briefSendFrom({ window: { start: "2026-12-07" } }, now).toISOString()).toBe("2026-12-07T00:00:00.000Z");

@@ -148,6 +148,35 @@ export function briefSendFrom(brief: CampaignBrief | undefined, asOf: Date): Dat
   return s > asOf ? s : asOf;
 }
 
+/** The instant a brief's window ends (exclusive): no send planned or made from it on. Null for an open window. */
+export function briefSendUntil(brief: CampaignBrief | undefined): Date | null {
+  const end = brief?.window?.end;
+  return end ? windowBound(end, "end") : null;
+}
+
+/** Reason codes of the window cap: at planning (the send time falls after the window) and at send time. */
+export const OUTSIDE_BRIEF_WINDOW = "outside_brief_window";
+export const WINDOW_ENDED_BEFORE_SEND = "brief_window_ended_before_send";
+
+/**
+ * The window cap on a send planned at `plannedAt`: null when it falls before the window's end (or
+ * the window is open), else the reason the customer is not contacted.
+ */
+export function windowCap(brief: CampaignBrief | undefined, plannedAt: Date): { code: string; message: string } | null {
+  const sendUntil = briefSendUntil(brief);
+  if (!sendUntil || plannedAt < sendUntil) return null;
+  return {
+    code: OUTSIDE_BRIEF_WINDOW,
+    message: `the send time ${plannedAt.toISOString()} falls after the brief's window, which ends ${sendUntil.toISOString()}`,
+  };
+}
+
+/** The window cap at send time: why a queued message is not sent at `now` (its campaign's window has ended), or null. */
+export function windowEndedAtSend(sendUntil: string | undefined, now: Date): string | null {
+  if (!sendUntil || now < new Date(sendUntil)) return null;
+  return `the brief's window ended ${sendUntil} before the send time (${now.toISOString()}): not sent`;
+}
+
 /**
  * Which members of a segment a brief's category prefers: those with a share of spend in the
  * category (share_<category> from tools/features.ts). Null — no preference — without a category,

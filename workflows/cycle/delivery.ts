@@ -4,7 +4,7 @@ import { campaignsOf } from "../../store/cycles-repo.js";
 import { consentsInForce } from "../../store/history-repo.js";
 import { getMessages, markMessages, type MessageRow } from "../../store/messages-repo.js";
 import { activeSuppressionRules } from "../../store/suppression-rules-repo.js";
-import { pauseAtSend } from "./brief.js";
+import { pauseAtSend, windowEndedAtSend } from "./brief.js";
 import type { CycleDeps } from "./deps.js";
 import { decideSend, outboundOf, sendEntryOf, suppressionEntryOf, type SendDecision } from "./steps/send-decisions.js";
 
@@ -110,7 +110,7 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
   return outcomes;
 }
 
-/** Loads what the send-time checks need (consent in force, pauses and the campaigns' segments) and decides each message. */
+/** Loads what the send-time checks need (consent in force, pauses, the campaigns' segments and window ends) and decides each message. */
 async function decideSends(deps: CycleDeps, queued: readonly MessageRow[], now: Date): Promise<SendDecision[]> {
   const consents = await consentsInForce(
     deps.db,
@@ -120,14 +120,19 @@ async function decideSends(deps: CycleDeps, queued: readonly MessageRow[], now: 
   );
   const rules = await activeSuppressionRules(deps.db, now);
   const segmentOf = new Map<string, string>();
-  if (rules.length > 0)
-    for (const cycleId of new Set(queued.map((m) => m.cycle_id)))
-      for (const c of await campaignsOf(deps.db, cycleId)) segmentOf.set(c.campaignId, c.segmentId);
+  const windowEnded = new Map<string, string>();
+  for (const cycleId of new Set(queued.map((m) => m.cycle_id)))
+    for (const c of await campaignsOf(deps.db, cycleId)) {
+      segmentOf.set(c.campaignId, c.segmentId);
+      const ended = windowEndedAtSend(c.sendUntil, now);
+      if (ended) windowEnded.set(c.campaignId, ended);
+    }
   return queued.map((m) =>
     decideSend(
       m,
       consents.get(`${m.customer_id}|${m.channel}`),
       rules.length > 0 ? pauseAtSend(rules, segmentOf.get(m.campaign_id), m.channel, now) : null,
+      windowEnded.get(m.campaign_id) ?? null,
     ),
   );
 }

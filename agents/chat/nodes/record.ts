@@ -1,3 +1,4 @@
+import { roleSchema } from "../../../core/roles.js";
 import { redactPii } from "../../llm/redact.js";
 import type { ChatAgentDeps } from "../configuration.js";
 import type { ChatStateType, ChatStateUpdate } from "../state.js";
@@ -12,6 +13,8 @@ export async function recordNode(state: ChatStateType, deps: ChatAgentDeps): Pro
     ...(o.cycleId ? { cycleId: o.cycleId } : {}),
     entry: {
       via: state.input.via,
+      ...(state.input.source ? { source: state.input.source } : {}),
+      role: roleSchema.parse(state.input.role),
       threadId: state.input.threadId,
       text: redactPii(state.input.text).slice(0, 2000),
       intent: u.intent,

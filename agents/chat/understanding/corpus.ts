@@ -27,6 +27,11 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "audience breakdown",
     "how are our audiences doing",
     "segment report",
+    "a rundown of the segments",
+    "recap the customer groups for me",
+    "what groups of customers do we have",
+    "describe our customer groups",
+    "quick run-through of each segment",
   ],
   start_cycle: [
     "refresh now",
@@ -87,6 +92,10 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "re-engage SEGID via sms",
     "win back SEGID with PCT off",
     "promo for SEGID by email next week",
+    "do not contact the hibernating customers this cycle",
+    "exclude premium loyalists from this campaign",
+    "don't message SEGID in this campaign",
+    "keep the new customers out of the campaign",
   ],
   show_plan: [
     "show me the plan",
@@ -147,6 +156,8 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "veto the plan",
     "say no to CYCLEID",
     "cancel the plan, reason: wrong audience",
+    "reject CYCLEID, the copy is off brand",
+    "turn this down: too many contacts",
   ],
   explain_segment: [
     "why is SEGID on cool down",
@@ -245,6 +256,8 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "switch sms back on",
     "unmute push",
     "resume in app messages",
+    "remove the pause",
+    "lift all pauses",
   ],
   audit_export: [
     "export the audit log",

@@ -155,6 +155,12 @@ function range(start?: Date, end?: Date): DayRange {
 export function campaignWindow(text: string, ref: Date): DayRange | undefined {
   const today = startOfDay(ref);
   const named = namedPeriod(text, ref);
+  // "ending tomorrow", "until the end of next week": from now to the period's end.
+  if (
+    named &&
+    /\b(until|till|til|through|thru|ending|ends?)\s+(?:on\s+)?(?:the\s+)?(?:end of\s+)?(?:this|next|coming|tomorrow|today)\b/.test(text)
+  )
+    return range(today, named.end);
   if (named) return range(named.start < today ? today : named.start, named.end);
   const dates = chronoDates(text, ref, true);
   const first = dates[0];

@@ -68,9 +68,35 @@ describe("typed extraction", () => {
     expect(reason("reject c-20250101-0a30ec because the budget is too high.")).toBe("the budget is too high");
     expect(reason("reject")).toBeUndefined();
   });
+
+  it("reads a rejection's reason after its decision words and a comma, colon or dash, not an approval's", () => {
+    expect(reason("reject c-20250101-0a30ec, too deep a discount", "reject")).toBe("too deep a discount");
+    expect(reason("Decline it: the copy is off brand.", "reject")).toBe("the copy is off brand");
+    expect(reason("turn this plan down - legal has not signed off", "reject")).toBe("legal has not signed off");
+    expect(reason("nope, reject", "reject")).toBeUndefined();
+    expect(reason("reject it, please", "reject")).toBeUndefined();
+    // Text before the separator that is more than the decision is not split off as a reason.
+    expect(reason("the audience looks odd, reject", "reject")).toBeUndefined();
+    expect(reason("approved, go ahead", "approve")).toBeUndefined();
+  });
+
+  it("reads win-back and suppression briefs in their ordinary verbs", () => {
+    expect(strategy("entice former customers back with 10% off")).toBe("winback");
+    expect(strategy("bring seg-3 back")).toBe("winback");
+    expect(strategy("do not contact the hibernating segment")).toBe("suppress");
+    expect(strategy("keep new customers out of this campaign")).toBe("suppress");
+  });
 });
 
 describe("dates", () => {
+  it("a window that ends on a named day or period runs from today to its end, and its words are not typo-corrected", () => {
+    const wed = new Date("2026-01-07T12:00:00Z");
+    expect(campaignWindow("promo ending tomorrow", wed)).toEqual({ start: "2026-01-07", end: "2026-01-08" });
+    expect(campaignWindow("promo until the end of next week", wed)).toEqual({ start: "2026-01-07", end: "2026-01-18" });
+    expect(campaignWindow("promo next week", wed)).toEqual({ start: "2026-01-12", end: "2026-01-18" });
+    expect(normalizeText("15% off, ending tomorrow")).toBe("15% off, ending tomorrow");
+  });
+
   it("resolves campaign windows from the reference day", () => {
     expect(campaignWindow("this week", WED)).toEqual({ start: "2026-01-07", end: "2026-01-11" });
     expect(campaignWindow("next week", WED)).toEqual({ start: "2026-01-12", end: "2026-01-18" });

@@ -117,13 +117,29 @@ export function audience(text: string): Audience | undefined {
   };
 }
 
-/** Free-text reason after "because", "reason:", "due to". */
-export function reason(original: string): string | undefined {
+/** A rejection's own words: the verb and what it names (the plan, a cycle id), with polite fillers. */
+const DECISION_HEAD =
+  /^(?:(?:no|nope|sorry|ok|okay|please|i|we|hmm|well)[,\s]+)*(?:reject(?:ed|ing)?|decline[ds]?|deny|denied|refuse[ds]?|veto(?:ed)?|turn(?:ing)? (?:\w+ ){0,2}down|say no to|not approved?|no go)\b(?:\s+(?:it|this|that|the plan|this plan|that plan|the campaign|cycle|c-\d{8}-[0-9a-z]{6}|please))*\s*$/i;
+
+/**
+ * Free-text reason after "because", "reason:", "due to"; for a rejection also what follows its
+ * decision words after a comma, colon, semicolon or dash ("reject c-..., too deep a discount").
+ */
+export function reason(original: string, intent?: "approve" | "reject"): string | undefined {
   const m = /\b(?:because(?: of)?|reason(?: is)?:?|due to|as it|since it|since the)\s+(.+)$/i.exec(original.trim());
-  if (!m) return undefined;
+  if (!m) return intent === "reject" ? reasonAfterDecision(original) : undefined;
   const prefix = /^(since|as) (it|the)\b/i.test(m[0]) ? m[0].split(/\s+/).slice(1, 2).join(" ") + " " : "";
   const r = (prefix + m[1]!).trim().replace(/[.!?]+$/, "");
   return r.length > 0 ? r : undefined;
+}
+
+function reasonAfterDecision(original: string): string | undefined {
+  const m = /^(.*?)\s*(?:[,:;]|\s[-–—]+)\s*(.+)$/.exec(original.trim());
+  if (!m || !DECISION_HEAD.test(m[1]!.trim())) return undefined;
+  const r = m[2]!.trim().replace(/[.!?]+$/, "");
+  // "no, reject" / "reject, please": nothing but decision words or fillers is no reason.
+  if (r.split(/\s+/).length < 2 || DECISION_HEAD.test(r)) return undefined;
+  return r;
 }
 
 export function auditFormat(text: string): "csv" | "jsonl" | undefined {
@@ -166,7 +182,7 @@ export function extractParams(intent: Intent, original: string, text: string, re
       return defined({ cycle: cycleId(original) });
     case "approve":
     case "reject":
-      return defined({ cycle: cycleId(original), reason: reason(original) });
+      return defined({ cycle: cycleId(original), reason: reason(original, intent) });
     case "explain_segment":
       return defined({ segment: segmentIds(text)[0] });
     case "explain_customer":

@@ -31,14 +31,14 @@ export const CATEGORY_WORDS: Record<Category, RegExp> = {
 
 /** Checked in order: the first that matches wins (explicit strategy names before looser promo words). */
 export const STRATEGY_WORDS: Array<[StrategyName, RegExp]> = [
-  [
-    "winback",
-    /\b(win[- ]?ba?c?ks?|winning back|bring (?:them |back |\w+ )*back|win (?:\w+ ){0,5}back|get (?:\w+ ){0,5}back|lure (?:\w+ ){0,5}back)\b/,
-  ],
+  ["winback", /\b(win[- ]?ba?c?ks?|winning back|(?:bring|win|get|lure|tempt|entice|coax|woo|draw) (?:[\w'-]+ ){0,5}back)\b/],
   ["cross_sell", /\b(cross[- ]?sell(?:ing)?|crosssell|upsell(?:ing)?|sell (?:\w+ ){0,3}more)\b/],
   ["reengage", /\b(re-?engage(?:ment)?|reengag\w*|re-?activat\w*|wake (?:\w+ ){0,3}up|warm (?:\w+ ){0,3}up)\b/],
   ["cooldown", /\b(cool[- ]?down|cool (?:\w+ ){0,3}off|rest|ease off|give (?:\w+ ){0,3}a break|breather|back off)\b/],
-  ["suppress", /\b(suppress(?:ion)?|stop (?:contacting|messaging)|leave (?:\w+ ){0,3}alone|do not contact)\b/],
+  [
+    "suppress",
+    /\b(suppress(?:ion)?|stop (?:contacting|messaging)|leave (?:\w+ ){0,3}alone|(?:do not|don'?t|never) (?:contact|message|target)|exclude|keep (?:[\w'-]+ ){0,4}out of)\b/,
+  ],
   ["targeted_promo", /\b(targeted[- ]promos?|promos?|promotions?|promotional|sales?|deals?|coupons?|offers?)\b/],
 ];
 
@@ -129,6 +129,10 @@ export const KEYWORDS = [
     .flatMap((table) => Object.values(table))
     .flatMap((re) => re.source.match(/[a-z]{4,}/g) ?? []),
   ...STRATEGY_WORDS.flatMap(([, re]) => re.source.match(/[a-z]{4,}/g) ?? []),
+  // the date words dates.ts reads, so "ending tomorrow" is not "corrected" into "pending tomorrow"
+  ...["ending", "ends", "starting", "beginning", "through", "till", "after", "before", "since", "from", "tomorrow", "today", "tonight"],
+  ...["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend", "fortnight", "quarter"],
+  ...["january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"],
   "churned",
   "lapsing",
   "proposal",

@@ -7,7 +7,7 @@ import { createHttpServer } from "../../http/server.js";
 import { withDb } from "../context.js";
 import { openCycleContext, type CycleContext } from "../cycle-context.js";
 import { openChatAgent } from "../chat-agent.js";
-import { createSlackApp, SLACK_EVENTS_PATH } from "../../slack/index.js";
+import { createSlackApp, SLACK_EVENTS_PATH, slackMode } from "../../slack/index.js";
 import type { Config } from "../../../core/config.js";
 import type { Logger } from "../../../core/logger.js";
 import type { Db } from "../../../store/db.js";
@@ -34,19 +34,24 @@ export function registerServeCommand(program: Command): void {
         await withDb(async (db, config) => {
           const logger = createLogger(config.PULSE_LOG_LEVEL, { component: "http" });
           const cycles = await openCycleContext(db, config);
-          // Slack is served on the same port at /slack/events when it is configured; its text requests go to the chat agent.
-          const slack = config.SLACK_SIGNING_SECRET ? await openSlack(db, config, cycles, logger) : undefined;
+          // Slack, when configured: over socket mode (SLACK_APP_TOKEN), else on the same port at /slack/events;
+          // its text requests go to the chat agent.
+          const slack = slackMode(config) ? await openSlack(db, config, cycles, logger) : undefined;
           const http = await createHttpServer({
             db,
             config,
             cycles,
             logger,
-            ...(slack ? { mounts: [{ prefix: "/slack/", listener: slack.app.requestListener }] } : {}),
+            ...(slack?.app.mode === "http" ? { mounts: [{ prefix: "/slack/", listener: slack.app.requestListener }] } : {}),
           });
           try {
             const url = await http.listen(parsed.data.port ?? config.PULSE_HTTP_PORT, parsed.data.host ?? config.PULSE_HTTP_HOST);
             process.stdout.write(`pulse serve: listening on ${url} (dashboard ${url}/, API ${url}/api/openapi.json)\n`);
-            if (slack) process.stdout.write(`pulse serve: Slack events at ${url}${SLACK_EVENTS_PATH}\n`);
+            if (slack?.app.mode === "http") process.stdout.write(`pulse serve: Slack events at ${url}${SLACK_EVENTS_PATH}\n`);
+            if (slack?.app.mode === "socket") {
+              await slack.app.start();
+              process.stdout.write("pulse serve: Slack connected over socket mode\n");
+            }
             await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
             process.stdout.write("pulse serve: closing\n");
           } finally {

@@ -11,7 +11,7 @@ import { isInGlobalControl } from "../../../tools/holdout.js";
 import { planTargets, type Strategy } from "../../../tools/targeting.js";
 import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
-import { applyBrief, briefSendFrom, categoryPreference, pauseSuppressions } from "../brief.js";
+import { applyBrief, briefSendFrom, categoryPreference, pauseSuppressions, windowCap } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
 import {
   categoryShares,
@@ -125,6 +125,9 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
         d.decision = "skip";
         d.reasons = [{ code: "outside_brief_category", message: `no ${settings.brief!.category} purchases: the brief prefers its buyers` }];
       }
+      const late =
+        d.decision === "contact" && windowCap(settings.brief, nextLocalHour(sendFrom, data.customers[i]!.timezone, p.sendHourLocal));
+      if (late) Object.assign(d, { decision: "skip", reasons: [late] });
       const feature = data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
       targets.push({
         customerId: d.customerId,

@@ -3,7 +3,7 @@ import type { ComposeCopyInput, ComposeCopyResult, CopyIssue, SegmentCopy } from
 import { isSendingStrategy, type Campaign, type Channel, type SendingStrategy } from "../../../core/domain.js";
 import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import { toolCallEntry } from "../audit-helpers.js";
-import { briefSendFrom } from "../brief.js";
+import { briefSendFrom, briefSendUntil } from "../brief.js";
 import { campaignIdOf } from "../ids.js";
 import type { CycleState } from "../state.js";
 
@@ -54,6 +54,7 @@ export function campaignOf(
   const category = state.settings.brief?.category;
   const asOf = new Date(state.asOf);
   const sendFrom = briefSendFrom(state.settings.brief, asOf);
+  const sendUntil = briefSendUntil(state.settings.brief);
   return {
     campaignId: campaignIdOf(state.cycleId, planned.segmentId, planned.strategy, planned.channel),
     segmentId: planned.segmentId,
@@ -64,6 +65,7 @@ export function campaignOf(
     sendHourLocal: planned.sendHourLocal,
     ...(category ? { category } : {}),
     ...(sendFrom.getTime() > asOf.getTime() ? { sendFrom: sendFrom.toISOString() } : {}),
+    ...(sendUntil ? { sendUntil: sendUntil.toISOString() } : {}),
     source: out.variants.some((v) => v.source === "llm") ? "llm" : "offline",
     variants: out.variants.map((v) => ({
       variantId: v.variantId,

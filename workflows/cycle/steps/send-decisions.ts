@@ -3,6 +3,7 @@ import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import type { ConsentRecord } from "../../../store/history-repo.js";
 import type { MessageRow } from "../../../store/messages-repo.js";
 import type { SuppressionRule } from "../../../store/suppression-rules-repo.js";
+import { WINDOW_ENDED_BEFORE_SEND } from "../brief.js";
 
 /**
  * The pure steps of delivery: what a queued message comes to at send time (send, or suppress and
@@ -11,13 +12,24 @@ import type { SuppressionRule } from "../../../store/suppression-rules-repo.js";
 
 export type SendDecision =
   | { message: MessageRow; action: "send"; consent: ConsentRecord }
-  | { message: MessageRow; action: "suppress"; reasonCode: "consent_revoked_before_send" | "paused_before_send"; reason: string };
+  | {
+      message: MessageRow;
+      action: "suppress";
+      reasonCode: "consent_revoked_before_send" | "paused_before_send" | typeof WINDOW_ENDED_BEFORE_SEND;
+      reason: string;
+    };
 
 /**
  * Consent is checked again at send time (withdrawn since planning: suppressed, never delivered),
- * and a pause created after planning stops the messages already queued.
+ * a pause created after planning stops the messages already queued, and so does a brief's window
+ * that ended while the message waited (a late approval, a retried job): `windowEnded` is its reason.
  */
-export function decideSend(m: MessageRow, consent: ConsentRecord | undefined, pausedBy: SuppressionRule | null): SendDecision {
+export function decideSend(
+  m: MessageRow,
+  consent: ConsentRecord | undefined,
+  pausedBy: SuppressionRule | null,
+  windowEnded: string | null = null,
+): SendDecision {
   if (consent?.status !== "granted")
     return {
       message: m,
@@ -34,6 +46,7 @@ export function decideSend(m: MessageRow, consent: ConsentRecord | undefined, pa
         `paused at send time by ${pausedBy.createdBy}${pausedBy.until ? ` until ${pausedBy.until.toISOString()}` : ""}` +
         ` (rule ${pausedBy.ruleId}: ${pausedBy.reason})`,
     };
+  if (windowEnded) return { message: m, action: "suppress", reasonCode: WINDOW_ENDED_BEFORE_SEND, reason: windowEnded };
   return { message: m, action: "send", consent };
 }
 
