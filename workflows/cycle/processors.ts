@@ -62,6 +62,7 @@ export async function activateShard(
       {
         first_name: t.firstName ?? undefined,
         category: campaign.category ?? t.topCategory ?? "our range",
+        product: t.recommendedSku ?? "our picks",
         offer_code: offerCode(messageId),
         unsubscribe_url: unsubscribeUrl,
       },
@@ -89,6 +90,7 @@ export async function activateShard(
         ...rendered.message.fields,
         unsubscribeUrl,
         plannedAt: nextLocalHour(sendFrom, t.timezone, sendHour).toISOString(),
+        ...(t.recommendedSku ? { productSku: t.recommendedSku } : {}),
         prompt: variant.prompt ?? null,
       },
     });

@@ -23,6 +23,7 @@ import {
   targetingCustomer,
   type UpliftFn,
 } from "../planning.js";
+import { attachRecommendations } from "../recommend-products.js";
 import type { CycleState } from "../state.js";
 import { cycleData, segmentOf } from "./refresh.js";
 
@@ -208,6 +209,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
     { eligible: eligibility.eligibleCount, blockedBy: eligibility.blockedBy },
     `${eligibility.eligibleCount} of ${contactIdx.length} candidates eligible`,
   );
+  await attachRecommendations(deps, cycleId, asOf, targets);
   await saveTargets(deps.db, cycleId, targets);
   // Review, activation and its shards, and measurement read the targets: give the planner their size.
   await analyzeTables(deps.db, [{ table: "cycle_targets", columns: ["cycle_id", "customer_id", "campaign_id", "decision", "segment_id"] }]);
