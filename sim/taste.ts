@@ -1,5 +1,4 @@
 import { SKUS_PER_CATEGORY, STYLES, styleOf } from "./catalog.js";
-import type { CustomerProfile } from "./customer-profile.js";
 import { cumulative, hash32, type Rng } from "./rng.js";
 
 /**
@@ -11,7 +10,16 @@ import { cumulative, hash32, type Rng } from "./rng.js";
 /** Dirichlet concentration of a customer's style preference: low, so most customers favour one or two styles. */
 const TASTE_CONCENTRATION = 0.35;
 
-export type Taste = Pick<CustomerProfile, "taste" | "tasteCum" | "tasteStrength" | "tasteKey">;
+/** A customer's item taste (part of CustomerProfile). */
+export interface Taste {
+  /** Preference over the catalog's styles (sums to 1) and its cumulative sums. */
+  taste: number[];
+  tasteCum: number[];
+  /** Share of picks the taste steers. */
+  tasteStrength: number;
+  /** Key of the taste draws, hashed with a per-pick counter. */
+  tasteKey: number;
+}
 
 /** Drawn from its own stream, so every other draw of a profile (archetype, rates, affinities) stays as it was. */
 export function drawTaste(r: Rng): Taste {

@@ -4,6 +4,7 @@ import { registerEvalChat } from "./eval-chat.js";
 import { registerEvalClv } from "./eval-clv.js";
 import { registerEvalOpe } from "./eval-ope.js";
 import { registerEvalLoop } from "./eval-loop.js";
+import { registerEvalFatigue } from "./eval-fatigue.js";
 import { registerEvalRecommend } from "./eval-recommend.js";
 import { registerEvalUplift } from "./eval-uplift.js";
 
@@ -16,4 +17,5 @@ export function registerEvalCommands(program: Command): void {
   registerEvalOpe(evalCmd);
   registerEvalLoop(evalCmd);
   registerEvalRecommend(evalCmd);
+  registerEvalFatigue(evalCmd);
 }
