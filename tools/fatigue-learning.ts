@@ -64,6 +64,7 @@ export const fatigueLearningConfigSchema = z.object({
   maxCapWithoutPolicy: z.number().int().min(1).default(14),
 });
 export type FatigueLearningConfig = z.infer<typeof fatigueLearningConfigSchema>;
+export type FatigueLearningConfigInput = z.input<typeof fatigueLearningConfigSchema>;
 
 export const fatigueLearningInputSchema = z.object({
   segments: z.array(segmentEvidenceSchema),

@@ -1,7 +1,7 @@
 import type { Channel } from "../../core/domain.js";
 import { currentGuardrailPolicy } from "../../guardrails/guardrail-policy-store.js";
 import { fatigueEvidence, latestLearnedFatigue, saveLearnedFatigue } from "../../store/learned-fatigue-repo.js";
-import { learnFatigue, learnedLimitsFor } from "../../tools/fatigue-learning.js";
+import { learnFatigue, learnedLimitsFor, type FatigueLearningConfigInput } from "../../tools/fatigue-learning.js";
 import { toolCallEntry } from "./audit-helpers.js";
 import type { CycleDeps } from "./deps.js";
 
@@ -11,7 +11,11 @@ import type { CycleDeps } from "./deps.js";
  * in force now, saved for the next cycle's eligibility and audited per segment (old and new values,
  * the evidence, the reason).
  */
-export async function learnSegmentFatigue(deps: Pick<CycleDeps, "db" | "audit" | "actor">, cycleId: string): Promise<number> {
+export async function learnSegmentFatigue(
+  deps: Pick<CycleDeps, "db" | "audit" | "actor">,
+  cycleId: string,
+  config: FatigueLearningConfigInput = {},
+): Promise<number> {
   const evidence = await fatigueEvidence(deps.db, cycleId);
   if (evidence.length === 0) return 0;
   const [{ policy }, current] = await Promise.all([currentGuardrailPolicy(deps.db), latestLearnedFatigue(deps.db)]);
@@ -27,6 +31,7 @@ export async function learnSegmentFatigue(deps: Pick<CycleDeps, "db" | "audit" |
       };
     }),
     policyCaps: policy.eligibility.channelRollingCap,
+    config,
   });
   const inserted = await saveLearnedFatigue(
     deps.db,
