@@ -1,7 +1,7 @@
 import type { Channel } from "../ingest/formats.js";
 
 /** The per-customer fields copy may use, as Handlebars placeholders: {{first_name}} etc. */
-export const PLACEHOLDERS = ["first_name", "category", "offer_code", "unsubscribe_url"] as const;
+export const PLACEHOLDERS = ["first_name", "category", "product", "offer_code", "unsubscribe_url"] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /**
@@ -11,12 +11,14 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 export const PLACEHOLDER_WORST_CASE: Record<Placeholder, number> = {
   first_name: 12,
   category: 12,
+  /** A recommended product (tools/recommend.ts), as its SKU or short name. */
+  product: 12,
   offer_code: 12,
   unsubscribe_url: 80,
 };
 
 /** Which placeholders each field may use. Unsubscribe links belong in the email body only; SMS opts out by STOP. */
-const COMMON: readonly Placeholder[] = ["first_name", "category", "offer_code"];
+const COMMON: readonly Placeholder[] = ["first_name", "category", "product", "offer_code"];
 export const ALLOWED_PLACEHOLDERS: Record<Channel, Record<string, readonly Placeholder[]>> = {
   email: { subject: COMMON, preheader: COMMON, body: [...COMMON, "unsubscribe_url"], cta: COMMON },
   sms: { text: COMMON },
@@ -52,7 +54,7 @@ export function isPlaceholder(name: string): name is Placeholder {
 
 /** Placeholder-like text that is not Handlebars: {first_name}, [First Name], <first_name>, %FIRST_NAME%. */
 export const PSEUDO_PLACEHOLDER =
-  /\{\s*[a-z_ ]+\s*\}|\[\s*(first[ _]?name|name|category|offer[ _]?code|code|unsubscribe[ _]?(url|link)|link)\s*\]|<\s*(first_name|category|offer_code|unsubscribe_url)\s*>|%[A-Z_]+%/i;
+  /\{\s*[a-z_ ]+\s*\}|\[\s*(first[ _]?name|name|category|product|offer[ _]?code|code|unsubscribe[ _]?(url|link)|link)\s*\]|<\s*(first_name|category|product|offer_code|unsubscribe_url)\s*>|%[A-Z_]+%/i;
 
 /** The text with every simple placeholder replaced by `fill(name)`. */
 export function substitutePlaceholders(text: string, fill: (name: string) => string): string {

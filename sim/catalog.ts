@@ -48,3 +48,24 @@ export const CATALOG: readonly (readonly Sku[])[] = CATEGORIES.map((category) =>
   }
   return out;
 });
+
+/**
+ * Item-level taste (why: a recommender needs something true to find, and a cross-sell of a product
+ * needs an effect that depends on whether the product suits the customer). Every SKU carries one of
+ * STYLES latent styles; a customer prefers a few styles across all categories, which gives order lines
+ * a co-purchase structure (buyers of APP-013 also buy HOM-021 when both are their style). Styles are
+ * laid out so that any STYLES consecutive SKUs of a category (nearly the same price) hold each style
+ * once: following taste moves a pick by a few price steps at most, so the category mix and the price
+ * distribution, and with them revenue, stay what they were.
+ */
+export const STYLES = 8;
+
+export function styleOf(categoryIndex: number, skuIndex: number): number {
+  return (skuIndex + 3 * categoryIndex) % STYLES;
+}
+
+/** Index of a SKU id in CATALOG ([category, position]), or undefined for an id not in the catalog. */
+const SKU_INDEX = new Map<string, [number, number]>(CATALOG.flatMap((skus, c) => skus.map((s, i) => [s.sku, [c, i]] as const)));
+export function skuPosition(sku: string): [number, number] | undefined {
+  return SKU_INDEX.get(sku);
+}

@@ -1,8 +1,9 @@
 import { CHANNELS, ORDER_CHANNELS, type EventRow, type ResponseRow } from "../ingest/formats.js";
-import { CATALOG, SKUS_PER_CATEGORY, type Sku } from "./catalog.js";
+import { CATALOG, SKUS_PER_CATEGORY, skuPosition, type Sku } from "./catalog.js";
 import { DAY_MS, MINUTE_MS, SEASONALITY_MAX, SECOND_MS, dayNumber, seasonality, utcOffsetMinutes } from "./calendar.js";
 import type { CustomerProfile } from "./customer-profile.js";
 import type { Rng } from "./rng.js";
+import { followTaste } from "./taste.js";
 import type { SimSink } from "./sink.js";
 import { RESPONSE_WINDOW_DAYS, isSendingStrategy, type Strategy } from "./strategies.js";
 import {
@@ -11,6 +12,7 @@ import {
   fatigueEngagementFactor,
   fatigueRatio,
   messageLift,
+  productFit,
   unsubscribeProbability,
 } from "./treatment-effect.js";
 
@@ -35,6 +37,8 @@ export interface EngineMessage {
   sentAt: number;
   /** Historical audience rule: send only when the last purchase is at least this many days old. */
   onlyIfLapsedDays?: number;
+  /** The product the message recommends (cross-sell); its fit with the customer's taste scales the effect. */
+  productSku?: string;
 }
 
 export type RejectReason = "not_signed_up" | "no_send" | "no_consent" | "not_in_audience";
@@ -77,6 +81,8 @@ export interface CustomerState {
   fatigue: number;
   fatigueAt: number;
   delivered: number;
+  /** SKU picks made so far: the counter that keys taste draws. */
+  tasteDraws: number;
   /** Per channel: when marketing consent ends (preference revocation or unsubscribe), and the unsubscribe itself. */
   revokedAt: number[];
   unsubscribedAt: number[];
@@ -96,6 +102,7 @@ export function initialState(p: CustomerProfile): CustomerState {
     fatigue: 0,
     fatigueAt: 0,
     delivered: 0,
+    tasteDraws: 0,
     revokedAt: [...p.preferenceRevokeAt],
     unsubscribedAt: CHANNELS.map(() => Number.POSITIVE_INFINITY),
     windows: [],
@@ -167,10 +174,11 @@ export function realizedEffect(
   offerDepth: number,
   ratio: number,
   sentAt: number,
+  fit = 1,
 ): RealizedEffect {
   const l0 = integratedHazard(p, s, sentAt, sentAt + WINDOW_MS);
   const p0 = -Math.expm1(-l0);
-  const lift = messageLift(p, isActiveAt(p, s, sentAt), strategy, channel, offerDepth, ratio, p0);
+  const lift = messageLift(p, isActiveAt(p, s, sentAt), strategy, channel, offerDepth, ratio, p0, fit);
   const p1 = Math.min(MAX_WINDOW_PROBABILITY, Math.max(0, p0 + lift));
   const mult = l0 > 0 ? -Math.log1p(-p1) / l0 : 1;
   return { p0, p1, mult };
@@ -291,7 +299,7 @@ class CustomerRun {
     const cat = this.rng.pickCumulative(this.p.categoryCum);
     const pos = this.p.pricePos * shrink + 0.15 * this.rng.normal();
     const idx = Math.min(SKUS_PER_CATEGORY - 1, Math.max(0, Math.round(pos * (SKUS_PER_CATEGORY - 1))));
-    return CATALOG[cat][idx];
+    return CATALOG[cat][followTaste(this.p, cat, idx, this.s.tasteDraws++)];
   }
 
   private event(at: number, type: EventRow["type"], category: string, sku: string): void {
@@ -401,7 +409,7 @@ class CustomerRun {
     s.fatigue = level + EXPOSURE_WEIGHT[c];
     s.fatigueAt = t;
     const active = isActiveAt(p, s, t);
-    const { mult } = realizedEffect(p, s, m.strategy, c, m.offerDepth, ratio, t);
+    const { mult } = realizedEffect(p, s, m.strategy, c, m.offerDepth, ratio, t, productFitOf(p, m.productSku));
 
     const unsubAt = s.unsubscribedAt[c];
     const engagement = fatigueEngagementFactor(ratio) * (active ? 1 : 0.6);
@@ -449,6 +457,13 @@ class CustomerRun {
       converted: false,
     });
   }
+}
+
+/** The fit of a recommended product (1, no change, when the message names none or one not in the catalog). */
+export function productFitOf(p: CustomerProfile, sku: string | undefined): number {
+  if (sku === undefined) return 1;
+  const at = skuPosition(sku);
+  return at ? productFit(p, at[0], at[1]) : 1;
 }
 
 /** orderChannelCum is weighted store, web, app; ORDER_CHANNELS is web, app, store. */

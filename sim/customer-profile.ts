@@ -2,9 +2,10 @@ import { CHANNELS, LOYALTY_TIERS } from "../ingest/formats.js";
 import { ARCHETYPE_SPECS, ARCHETYPES, type Archetype } from "./archetypes.js";
 import { DAY_MS, REGIONS, TIMEZONES } from "./calendar.js";
 import { cumulative, Rng } from "./rng.js";
+import { drawTaste } from "./taste.js";
 
 /** Stream tags keep a customer's independent random streams apart. */
-export const STREAM = { archetype: 1, profile: 2, history: 3, audience: 4, step: 5 } as const;
+export const STREAM = { archetype: 1, profile: 2, history: 3, audience: 4, step: 5, taste: 6 } as const;
 
 export const AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55-64", "65+"] as const;
 const FIRST_NAMES = [
@@ -124,6 +125,12 @@ export interface CustomerProfile {
   /** Category shares in CATEGORIES order and their cumulative sums. */
   categoryAffinity: number[];
   categoryCum: number[];
+  /** Preference over the catalog's latent styles (sums to 1), its cumulative sums, and the share of picks it steers. */
+  taste: number[];
+  tasteCum: number[];
+  tasteStrength: number;
+  /** Key of the customer's taste draws (hashed with a per-pick counter, apart from every other stream). */
+  tasteKey: number;
   /** 0..1: how strongly discounts move this customer. */
   discountSensitivity: number;
   discountHalfDepth: number;
@@ -295,6 +302,7 @@ export function drawProfile(ctx: ProfileContext, index: number): CustomerProfile
     cancelRate: 0.015,
     categoryAffinity,
     categoryCum: cumulative(categoryAffinity),
+    ...drawTaste(new Rng(ctx.seed, index, STREAM.taste)),
     discountSensitivity: clamp(spec.discountSensitivity * r.lognormal(1, NOISE.discountSensitivity), 0, 1),
     discountHalfDepth: spec.discountHalfDepth * r.lognormal(1, 0.2),
     promoUse: clamp(spec.promoUse * r.lognormal(1, NOISE.promoUse), 0, 0.97),

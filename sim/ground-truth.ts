@@ -1,6 +1,6 @@
 import { CHANNELS, type Channel } from "../ingest/formats.js";
 import type { Archetype } from "./archetypes.js";
-import { baseDailyRate, hasConsentAt, integratedHazard, isActiveAt, realizedEffect, WINDOW_MS } from "./customer-engine.js";
+import { baseDailyRate, hasConsentAt, integratedHazard, isActiveAt, productFitOf, realizedEffect, WINDOW_MS } from "./customer-engine.js";
 import type { CustomerProfile } from "./customer-profile.js";
 import { NotFoundError } from "../core/errors.js";
 import { OFFER_DEPTHS, SENDING_STRATEGIES, isSendingStrategy, type Strategy } from "./strategies.js";
@@ -22,6 +22,8 @@ export interface EffectQuery {
   offerDepth: number;
   /** Send time; defaults to world.now. */
   at?: Date;
+  /** The product a cross-sell recommends. */
+  productSku?: string;
 }
 
 export interface EffectTruth {
@@ -109,10 +111,15 @@ export class GroundTruth {
     const c = CHANNELS.indexOf(q.channel);
     const consented = hasConsentAt(p, s, c, t);
     const ratio = fatigueRatio(p, decayFatigue(s.fatigue, s.fatigueAt, t));
-    const { p0, p1 } = realizedEffect(p, s, q.strategy, c, q.offerDepth, ratio, t);
+    const { p0, p1 } = realizedEffect(p, s, q.strategy, c, q.offerDepth, ratio, t, productFitOf(p, q.productSku));
     const sends = consented && isSendingStrategy(q.strategy) && t >= p.signupAt;
     const bounce = p.bounce[c];
     return { baseline: p0, treated: sends ? p1 : p0, bounce, effect: sends ? (1 - bounce) * (p1 - p0) : 0, consented };
+  }
+
+  /** How well a product suits the customer's taste: 0.5 (wrong) to 1.5 (right); 1 for a SKU not in the catalog. */
+  productFit(customerId: string, sku: string): number {
+    return productFitOf(this.#customer(customerId).p, sku);
   }
 
   /** Shorthand for effect(q).effect. */

@@ -27,6 +27,8 @@ export const simMessageSchema = z.object({
   offerDepth: z.number().min(0).max(0.9).default(0),
   sentAt: timestampField,
   campaignId: z.string().min(1).max(128).optional(),
+  /** The product a cross-sell recommends (a catalog SKU); how well it suits the customer scales its effect. */
+  productSku: z.string().min(1).max(64).optional(),
 });
 export type SimMessageInput = z.input<typeof simMessageSchema>;
 export type SimMessage = z.output<typeof simMessageSchema>;

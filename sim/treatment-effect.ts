@@ -1,5 +1,6 @@
 import type { CustomerProfile } from "./customer-profile.js";
 import { DAY_MS } from "./calendar.js";
+import { SKUS_PER_CATEGORY, STYLES, styleOf } from "./catalog.js";
 import type { Strategy } from "./strategies.js";
 
 /**
@@ -56,6 +57,18 @@ export function discountLift(profile: CustomerProfile, depth: number, active: bo
  * window at send time. The engine turns it into a hazard multiplier over the window, clamping the
  * treated probability to [0, 0.995]; ground-truth.ts reports the clamped value.
  */
+/**
+ * How well a recommended product suits a customer, from 0.5 (neither their style nor their price) to
+ * 1.5 (a style they favour at least twice the average, at their usual price). It scales a cross-sell's
+ * fit, so a right recommendation is worth up to three times a wrong one; a message naming no product
+ * keeps the fit it always had (1).
+ */
+export function productFit(profile: CustomerProfile, categoryIndex: number, skuIndex: number): number {
+  const styleShare = Math.min(1, (profile.taste[styleOf(categoryIndex, skuIndex)] * STYLES) / 2);
+  const distance = (skuIndex / (SKUS_PER_CATEGORY - 1) - profile.pricePos) / 0.2;
+  return 0.5 + styleShare * Math.exp(-0.5 * distance * distance);
+}
+
 export function messageLift(
   profile: CustomerProfile,
   active: boolean,
@@ -64,6 +77,8 @@ export function messageLift(
   offerDepth: number,
   ratio: number,
   baseline: number,
+  /** productFit of the product a cross-sell recommends; 1 when it names none. */
+  product = 1,
 ): number {
   if (strategy === "cooldown" || strategy === "suppress") return 0;
   const reach = profile.reach[channel];
@@ -71,20 +86,20 @@ export function messageLift(
     const harm = (profile.harm + profile.harmShare * baseline) * reach * (1 + ratio * ratio);
     return -Math.min(harm, 0.8 * baseline);
   }
-  let fit: number;
+  let strategyFit: number;
   switch (strategy) {
     case "targeted_promo":
-      fit = profile.persuadability * (active ? 1 : 0.3);
+      strategyFit = profile.persuadability * (active ? 1 : 0.3);
       break;
     case "reengage":
-      fit = profile.persuadability * profile.reengageFit * (active ? 1 : 0.7);
+      strategyFit = profile.persuadability * profile.reengageFit * (active ? 1 : 0.7);
       break;
     case "winback":
-      fit = active ? profile.persuadability * 0.3 : profile.winbackLift;
+      strategyFit = active ? profile.persuadability * 0.3 : profile.winbackLift;
       break;
     case "cross_sell":
-      fit = profile.persuadability * profile.crossSellFit * (active ? 1 : 0.2);
+      strategyFit = profile.persuadability * profile.crossSellFit * (active ? 1 : 0.2) * product;
       break;
   }
-  return reach * (fit + discountLift(profile, offerDepth, active)) * fatigueLiftFactor(ratio);
+  return reach * (strategyFit + discountLift(profile, offerDepth, active)) * fatigueLiftFactor(ratio);
 }

@@ -189,6 +189,7 @@ export class World {
         strategy: m.strategy,
         offerDepth: m.offerDepth,
         sentAt,
+        ...(m.productSku !== undefined ? { productSku: m.productSku } : {}),
       });
       byCustomer.set(index, list);
     }

@@ -59,10 +59,18 @@ export async function baselineAudience(db: Db, asOf: Date): Promise<AudienceRow[
 }
 
 /** Strategy and offer depth of messages by id (to hand Pulse's sends to the simulated world). */
-export async function messageTerms(db: Db, cycleId: string): Promise<Map<string, { strategy: string; offerDepth: number }>> {
-  const { rows } = await db.pool.query<{ message_id: string; strategy: string; offer_depth: number }>(
-    "SELECT message_id, strategy, offer_depth FROM messages WHERE cycle_id = $1",
+export async function messageTerms(
+  db: Db,
+  cycleId: string,
+): Promise<Map<string, { strategy: string; offerDepth: number; productSku?: string }>> {
+  const { rows } = await db.pool.query<{ message_id: string; strategy: string; offer_depth: number; product_sku: string | null }>(
+    "SELECT message_id, strategy, offer_depth, content->>'productSku' AS product_sku FROM messages WHERE cycle_id = $1",
     [cycleId],
   );
-  return new Map(rows.map((r) => [r.message_id, { strategy: r.strategy, offerDepth: Number(r.offer_depth) }]));
+  return new Map(
+    rows.map((r) => [
+      r.message_id,
+      { strategy: r.strategy, offerDepth: Number(r.offer_depth), ...(r.product_sku ? { productSku: r.product_sku } : {}) },
+    ]),
+  );
 }

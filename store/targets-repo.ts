@@ -19,6 +19,8 @@ export interface TargetRow {
   features?: ArrayLike<number>;
   /** The category the customer spent most on, for the copy. */
   topCategory?: string | null;
+  /** The product recommended for a cross-sell (tools/recommend.ts), for the copy's {{product}}. */
+  recommendedSku?: string | null;
 }
 
 /**
@@ -40,10 +42,10 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
       const b = targets.slice(i, i + 5000);
       // One JSON document per batch (see insertAuditRows); features as bytea hex text.
       await c.query(
-        `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features, top_category)
-         SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons, u.features, u.top_category
+        `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features, top_category, recommended_sku)
+         SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons, u.features, u.top_category, u.recommended_sku
          FROM jsonb_to_recordset($2::jsonb)
-           AS u(customer_id text, segment_id text, strategy text, channel text, offer_depth numeric, campaign_id text, decision text, predicted_uplift float8, expected_value float8, reasons jsonb, features bytea, top_category text)`,
+           AS u(customer_id text, segment_id text, strategy text, channel text, offer_depth numeric, campaign_id text, decision text, predicted_uplift float8, expected_value float8, reasons jsonb, features bytea, top_category text, recommended_sku text)`,
         [
           cycleId,
           JSON.stringify(
@@ -60,6 +62,7 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
               reasons: t.reasons,
               features: t.features ? `\\x${packFeatures(t.features).toString("hex")}` : null,
               top_category: t.topCategory ?? null,
+              recommended_sku: t.recommendedSku ?? null,
             })),
           ),
         ],
@@ -146,7 +149,7 @@ export async function treatedTargetsForShard(
   shardCount: number,
 ) {
   const { rows } = await db.pool.query(
-    `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, c.first_name, c.timezone
+    `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, t.recommended_sku, c.first_name, c.timezone
      FROM cycle_targets t
      JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
      JOIN customers c ON c.customer_id = t.customer_id
@@ -161,5 +164,6 @@ export async function treatedTargetsForShard(
     firstName: r.first_name as string | null,
     timezone: r.timezone as string,
     topCategory: r.top_category as string | null,
+    recommendedSku: r.recommended_sku as string | null,
   }));
 }

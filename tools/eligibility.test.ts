@@ -279,3 +279,25 @@ describe("time-zone helpers", () => {
     }
   });
 });
+
+describe("checkEligibility: learned fatigue limits (tools/fatigue-learning.ts)", () => {
+  const noon = "2024-03-06T17:00:00Z"; // 12:00 in New York
+  const sends = ["2024-03-01T17:00:00Z", "2024-03-03T17:00:00Z", "2024-03-04T17:00:00Z"].map((at) => ({ channel: "email" as const, at }));
+
+  it("a learned cap tightens the configured one and says so; it never loosens it", () => {
+    const tight = decide(candidate(noon, { learnedRollingCap: 3 }), customer({ sends }));
+    expect(codes(tight)).toEqual(["frequency_cap_channel"]);
+    expect(tight.reasons[0].message).toMatch(/cap 3 \(learned for the segment; policy cap 5\)/);
+    expect(decide(candidate(noon), customer({ sends })).eligible).toBe(true);
+    const loose = decide(candidate(noon, { learnedRollingCap: 9 }), customer({ sends }), { channelRollingCap: { email: 3 } });
+    expect(codes(loose)).toEqual(["frequency_cap_channel"]);
+    expect(loose.reasons[0].message).toMatch(/cap 3\.$/);
+  });
+
+  it("cools down a customer whose fatigue is above the segment's learned threshold", () => {
+    const hot = decide(candidate(noon, { fatigue: 0.65, cooldownThreshold: 0.6 }));
+    expect(codes(hot)).toEqual(["fatigue_cooldown"]);
+    expect(hot.reasons[0].message).toMatch(/0\.65 is above the cool-down threshold 0\.6/);
+    expect(decide(candidate(noon, { fatigue: 0.55, cooldownThreshold: 0.6 })).eligible).toBe(true);
+  });
+});

@@ -29,6 +29,7 @@ export const ELIGIBILITY_CODES = [
   "frequency_cap_total",
   "recent_converter",
   "out_of_stock",
+  "fatigue_cooldown",
 ] as const;
 export type EligibilityCode = (typeof ELIGIBILITY_CODES)[number];
 
@@ -81,6 +82,14 @@ export const candidateContactSchema = z.object({
   strategy: z.string().max(64).optional(),
   /** Category of the offer, checked against out-of-stock categories. */
   category: z.string().max(64).optional(),
+  /**
+   * The rolling cap learned for the candidate's segment and channel (tools/fatigue-learning.ts). It can
+   * only tighten the configured cap: the lower of the two applies.
+   */
+  learnedRollingCap: z.number().int().min(0).optional(),
+  /** The customer's fatigue score, and the cool-down threshold learned for their segment: above it, no send. */
+  fatigue: z.number().min(0).max(1).optional(),
+  cooldownThreshold: z.number().min(0).max(1).optional(),
 });
 export type CandidateContact = z.input<typeof candidateContactSchema>;
 
@@ -230,7 +239,9 @@ function evaluate(
       message: `${channelSameDay} ${channel} send(s) already on ${local.date} (customer-local day, ${tz}); cap ${channelDaily} a day.`,
     });
   }
-  const channelRolling = config.channelRollingCap[channel];
+  const configured = config.channelRollingCap[channel];
+  const learned = candidate.learnedRollingCap;
+  const channelRolling = learned !== undefined && (configured === null || learned < configured) ? learned : configured;
   if (channelRolling !== null) {
     const n = maxSendsInWindowContaining(
       channelSends.map((s) => s.at),
@@ -240,7 +251,7 @@ function evaluate(
     if (n >= channelRolling) {
       reasons.push({
         code: "frequency_cap_channel",
-        message: `${n} ${channel} send(s) in a rolling ${config.rollingWindowDays}-day window around this send; cap ${channelRolling}.`,
+        message: `${n} ${channel} send(s) in a rolling ${config.rollingWindowDays}-day window around this send; cap ${channelRolling}${channelRolling === learned && learned !== configured ? ` (learned for the segment; policy cap ${configured ?? "none"})` : ""}.`,
       });
     }
   }
@@ -272,6 +283,13 @@ function evaluate(
         message: `Converted on ${new Date(converted).toISOString()}, within ${config.recentConverterDays} days of the planned send.`,
       });
     }
+  }
+
+  if (candidate.fatigue !== undefined && candidate.cooldownThreshold !== undefined && candidate.fatigue > candidate.cooldownThreshold) {
+    reasons.push({
+      code: "fatigue_cooldown",
+      message: `Fatigue ${candidate.fatigue.toFixed(2)} is above the cool-down threshold ${candidate.cooldownThreshold} learned for the segment.`,
+    });
   }
 
   if (candidate.category !== undefined && outOfStock.has(candidate.category.toLowerCase())) {

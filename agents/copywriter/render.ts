@@ -11,6 +11,8 @@ export interface CustomerVars {
   first_name?: string | null;
   /** The category recommended for this customer. */
   category?: string | null;
+  /** The product recommended for this customer (cross-sell). */
+  product?: string | null;
   offer_code?: string | null;
   unsubscribe_url?: string | null;
 }
@@ -107,7 +109,7 @@ export function renderMessage<C extends Channel>(
 ): RenderedMessage<C> {
   const firstName = firstNameFor(variant.channel, vars.first_name);
   const values: Record<string, string> = { first_name: firstName ?? options.firstNameFallback ?? FIRST_NAME_FALLBACK };
-  for (const key of ["category", "offer_code", "unsubscribe_url"] as const) {
+  for (const key of ["category", "product", "offer_code", "unsubscribe_url"] as const) {
     const v = clean(vars[key]);
     if (v !== undefined) values[key] = v;
   }

@@ -32,6 +32,8 @@ export interface LoopMessage {
   strategy: Strategy;
   offerDepth: number;
   sentAt: Date;
+  /** The product a cross-sell names (its fit with the customer's taste scales the effect). */
+  productSku?: string;
 }
 
 export const loopOptionsSchema = z.object({
@@ -159,6 +161,7 @@ async function pulseMessages(pulse: PulseCycles, connector: SimulatorConnector, 
       offerDepth: t?.offerDepth ?? 0,
       sentAt: new Date(m.sentAt),
       campaignId: m.campaignId,
+      ...(t?.productSku ? { productSku: t.productSku } : {}),
     };
   });
   return { messages, note: started.note, digest: started.digest };

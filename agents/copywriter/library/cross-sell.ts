@@ -1,6 +1,10 @@
 import { type StrategyLibrary, emailBody } from "./library-types.js";
 
-/** Loyal customers of one category: {{category}} is the recommended category they have not tried yet. */
+/**
+ * Loyal customers of one category: {{category}} is the recommended category they have not tried yet;
+ * the last entry of each channel names the product recommended for the customer ({{product}}, from
+ * tools/recommend.ts).
+ */
 export const crossSellLibrary: StrategyLibrary = {
   email: [
     (o) => ({
@@ -39,6 +43,12 @@ export const crossSellLibrary: StrategyLibrary = {
       body: emailBody(o, ["Based on what you love, we think our {{category}} range is worth a look."]),
       cta: o.pct ? "Explore and save" : "Explore",
     }),
+    (o) => ({
+      subject: o.pct ? `{{first_name}}, {{product}} is ${o.pct}% off for you` : "{{first_name}}, we think you'll like {{product}}",
+      preheader: o.pct ? "Picked from what shoppers like you buy next." : "Picked from what shoppers like you buy next.",
+      body: emailBody(o, ["Shoppers who buy what you buy often pick {{product}} from our {{category}} range next. We think it suits you."]),
+      cta: o.pct ? "Get it for less" : "See {{product}}",
+    }),
   ],
   sms: [
     (o) => ({
@@ -71,6 +81,11 @@ export const crossSellLibrary: StrategyLibrary = {
         ? `Explore {{category}}, {{first_name}}: ${o.pct}% off with {{offer_code}}.`
         : "Explore {{category}}, {{first_name}}: picked for you, based on what you love.",
     }),
+    (o) => ({
+      text: o.pct
+        ? `{{first_name}}, picked for you: {{product}}, ${o.pct}% off with {{offer_code}}.`
+        : "{{first_name}}, picked for you from our {{category}}: {{product}}.",
+    }),
   ],
   push: [
     (o) => ({
@@ -98,6 +113,10 @@ export const crossSellLibrary: StrategyLibrary = {
     (o) => ({
       title: o.pct ? `Explore {{category}}: ${o.pct}% off` : "Explore {{category}}",
       body: o.pct ? "{{first_name}}, picked for you. Code {{offer_code}}." : "{{first_name}}, picked for you, based on what you love.",
+    }),
+    (o) => ({
+      title: o.pct ? `{{product}}: ${o.pct}% off` : "Picked for you: {{product}}",
+      body: o.pct ? "{{first_name}}, it goes with what you buy. Code {{offer_code}}." : "{{first_name}}, it goes with what you buy.",
     }),
   ],
   in_app: [
@@ -142,6 +161,13 @@ export const crossSellLibrary: StrategyLibrary = {
         ? "{{first_name}}, picked for you based on what you love. Code {{offer_code}}."
         : "{{first_name}}, picked for you based on what you love.",
       cta: o.pct ? "Explore" : "Explore",
+    }),
+    (o) => ({
+      title: o.pct ? `{{product}}: ${o.pct}% off` : "Picked for you: {{product}}",
+      body: o.pct
+        ? "{{first_name}}, shoppers like you pick {{product}} next. Code {{offer_code}}."
+        : "{{first_name}}, shoppers like you pick {{product}} from our {{category}} next.",
+      cta: o.pct ? "Get it" : "Take a look",
     }),
   ],
 };

@@ -11,6 +11,7 @@ const BRAND = "Northwind Market";
 const WORST = {
   first_name: "Maximilianus",
   category: "electronicsX",
+  product: "ELE-SKU-0123",
   offer_code: "PULSE-AB12CD",
   unsubscribe_url: "https://shop.example/u/abcdef0123456789",
 };

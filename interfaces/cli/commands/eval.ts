@@ -4,6 +4,8 @@ import { registerEvalChat } from "./eval-chat.js";
 import { registerEvalClv } from "./eval-clv.js";
 import { registerEvalOpe } from "./eval-ope.js";
 import { registerEvalLoop } from "./eval-loop.js";
+import { registerEvalFatigue } from "./eval-fatigue.js";
+import { registerEvalRecommend } from "./eval-recommend.js";
 import { registerEvalUplift } from "./eval-uplift.js";
 
 export function registerEvalCommands(program: Command): void {
@@ -14,4 +16,6 @@ export function registerEvalCommands(program: Command): void {
   registerEvalAll(evalCmd);
   registerEvalOpe(evalCmd);
   registerEvalLoop(evalCmd);
+  registerEvalRecommend(evalCmd);
+  registerEvalFatigue(evalCmd);
 }

@@ -5,6 +5,7 @@ import { outcomeRecords } from "../../../store/experiments-repo.js";
 import { saveScores } from "../../../store/segments-repo.js";
 import { trainUplift } from "../../../tools/uplift.js";
 import { toolCallEntry } from "../audit-helpers.js";
+import { learnSegmentFatigue } from "../learn-fatigue.js";
 import type { CycleDeps } from "../deps.js";
 import { upliftRunIdOf } from "../ids.js";
 import type { CycleState } from "../state.js";
@@ -65,6 +66,7 @@ export async function learnNode(state: CycleState, deps: CycleDeps): Promise<Par
     );
     models.push({ strategy, runId, treated, holdout });
   }
+  await learnSegmentFatigue(deps, cycleId);
   await setCycleStatus(deps.db, cycleId, "done", { summary: { learned: models.map((m) => m.strategy), skipped } });
   // Audited once, in one append: a re-run of this node (its process died before the checkpoint) logs nothing twice.
   if (!(await hasCycleEntry(deps.db, cycleId, "cycle", { event: "finished" }))) {

@@ -2,6 +2,7 @@ import { planSegments } from "../../../agents/strategist/index.js";
 import { CHANNELS } from "../../../ingest/formats.js";
 import { analyzeTables } from "../../../store/analyze.js";
 import { latestModel } from "../../../store/segments-repo.js";
+import { latestLearnedFatigue } from "../../../store/learned-fatigue-repo.js";
 import { saveTargets, type TargetRow } from "../../../store/targets-repo.js";
 import { loadContactData, outOfStockCategories } from "../../../store/history-repo.js";
 import { activeSuppressionRules } from "../../../store/suppression-rules-repo.js";
@@ -24,6 +25,8 @@ import {
   type UpliftFn,
 } from "../planning.js";
 import { campaignIdOf } from "../ids.js";
+import { learnedCandidateLimits } from "../learn-fatigue.js";
+import { attachRecommendations } from "../recommend-products.js";
 import type { CycleState } from "../state.js";
 import { cycleData, segmentOf } from "./refresh.js";
 
@@ -155,6 +158,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
 
   const contactCustomers = contactIdx.map((t) => targets[t]!.customerId);
   const contact = await loadContactData(deps.db, contactCustomers, asOf);
+  const learnedFatigue = await latestLearnedFatigue(deps.db);
   // Unchecked: candidates and contact data are built here from the store's typed rows.
   const eligibility = checkEligibilityUnchecked({
     candidates: contactIdx.map((t) => ({
@@ -165,6 +169,12 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       plannedAt: planned.get(t)!.plannedAt.toISOString(),
       campaignId: planned.get(t)!.campaignId,
       strategy: targets[t]!.strategy,
+      ...learnedCandidateLimits(
+        learnedFatigue,
+        targets[t]!.segmentId,
+        targets[t]!.channel!,
+        data.fatigue[data.index.get(targets[t]!.customerId)!]?.fatigue,
+      ),
     })),
     customers: contactCustomers.map((id, k) => {
       const c = contact.get(id)!;
@@ -209,6 +219,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
     { eligible: eligibility.eligibleCount, blockedBy: eligibility.blockedBy },
     `${eligibility.eligibleCount} of ${contactIdx.length} candidates eligible`,
   );
+  await attachRecommendations(deps, cycleId, asOf, targets);
   await saveTargets(deps.db, cycleId, targets);
   // Review, activation and its shards, and measurement read the targets: give the planner their size.
   await analyzeTables(deps.db, [{ table: "cycle_targets", columns: ["cycle_id", "customer_id", "campaign_id", "decision", "segment_id"] }]);

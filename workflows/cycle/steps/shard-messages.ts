@@ -39,6 +39,8 @@ export interface ShardTarget {
   firstName: string | null;
   timezone: string;
   topCategory: string | null;
+  /** The cross-sell product the plan recommended for the customer (tools/recommend.ts), if any. */
+  recommendedSku?: string | null;
 }
 
 export interface ShardMessages {
@@ -66,6 +68,7 @@ export function shardMessages(cycleId: string, campaign: Campaign, targets: read
       {
         first_name: t.firstName ?? undefined,
         category: campaign.category ?? t.topCategory ?? "our range",
+        product: t.recommendedSku ?? "our picks",
         offer_code: offerCodeOf(messageId),
         unsubscribe_url: unsubscribeUrl,
       },
@@ -90,7 +93,13 @@ export function shardMessages(cycleId: string, campaign: Campaign, targets: read
       offerDepth: campaign.offerDepth,
       templateId: variant.prompt ? `${variant.prompt.id}@v${variant.prompt.version}` : variant.variantId.replace(/\.\d+$/, ""),
       variantId: variant.variantId,
-      content: { ...rendered.message.fields, unsubscribeUrl, plannedAt, prompt: variant.prompt ?? null },
+      content: {
+        ...rendered.message.fields,
+        unsubscribeUrl,
+        plannedAt,
+        ...(t.recommendedSku ? { productSku: t.recommendedSku } : {}),
+        prompt: variant.prompt ?? null,
+      },
       plannedAt,
     });
   }
