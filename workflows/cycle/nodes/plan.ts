@@ -24,7 +24,7 @@ import {
   type UpliftFn,
 } from "../planning.js";
 import type { CycleState } from "../state.js";
-import { cycleData, segmentOf } from "./refresh.js";
+import { cycleData, segmentOf } from "../cycle-data.js";
 
 export interface LearnedUplift {
   model: UpliftModel;
@@ -44,7 +44,7 @@ async function upliftFunction(
 ): Promise<{ fn: UpliftFn; sources: Record<string, string> }> {
   const prior = priorUpliftFn(data);
   const learned = new Map<Strategy, { level: Float64Array; channel: string; offerDepth: number; runId: string }>();
-  const rows = data.customers.map((_, i) => Array.from(data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
+  const rows = data.customerIds.map((_, i) => Array.from(data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
   for (const strategy of CONTACT_STRATEGIES) {
     const m = await latestModel<LearnedUplift>(deps.db, `uplift:${strategy}`);
     if (!m || m.asOf > data.asOf) continue;
@@ -75,7 +75,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   const membership = await segmentOf(deps, cycleId);
   const segments = state.refresh!.segments;
   const members = new Map(segments.map((s) => [s.segmentId, [] as number[]]));
-  data.customers.forEach((c, i) => members.get(membership.get(c.customer_id) ?? "")?.push(i));
+  data.customerIds.forEach((id, i) => members.get(membership.get(id) ?? "")?.push(i));
 
   const { fn: uplift, sources } = await upliftFunction(deps, data);
   const situations = segments.map((s) => segmentSituation(data, s, members.get(s.segmentId) ?? [], settings, uplift));
@@ -145,7 +145,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       if (d.decision === "contact") {
         contactIdx.push(targets.length - 1);
         planned.set(targets.length - 1, {
-          plannedAt: nextLocalHour(sendFrom, data.customers[i]!.timezone, p.sendHourLocal),
+          plannedAt: nextLocalHour(sendFrom, data.timezones[i]!, p.sendHourLocal),
           campaignId: campaignId!,
         });
       }
@@ -167,7 +167,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
     })),
     customers: contactCustomers.map((id, k) => {
       const c = contact.get(id)!;
-      const tz = data.customers[data.index.get(id)!]!.timezone;
+      const tz = data.timezones[data.index.get(id)!]!;
       return {
         customerId: id,
         timezone: tz,
