@@ -258,9 +258,12 @@ export function completeCycleData(inputs: CycleInputs, options: { attributionDay
   return assembleCycleData(inputs, computeClv(clvInputOf(inputs)), churnOf(inputs), options);
 }
 
+/** Customers the CLV model is fitted on at most (an even spread; everyone is scored). */
+export const CLV_FIT_SAMPLE = 50_000;
+
 /** CLV's input: each customer's repeat purchases, in weeks; 52 weeks ahead at a 35% margin. */
 export function clvInputOf(inputs: Pick<CycleInputs, "rfm">): ClvInput {
-  return { customers: inputs.rfm, horizonWeeks: 52, margin: 0.35, annualDiscountRate: 0.1 };
+  return { customers: inputs.rfm, horizonWeeks: 52, margin: 0.35, annualDiscountRate: 0.1, fitSampleSize: CLV_FIT_SAMPLE };
 }
 
 /** Churn: a model trained on the features 90 days ago and whether the customer bought since, scored on today's. */
