@@ -105,6 +105,7 @@ async function measure(customers: number, seed: number): Promise<SizeFigures> {
       for await (const snap of graph.getStateHistory({ configurable: { thread_id: run.cycleId } }))
         if (snap.createdAt) marks.push({ createdAt: snap.createdAt, next: snap.next });
       Object.assign(figures, nodeSeconds(marks));
+      for (const [phase, seconds] of Object.entries(run.state.refresh?.phases ?? {})) figures[`refresh.${phase}`] = seconds;
 
       const counts = await messageCounts(t.db, run.cycleId);
       const queued = counts.filter((m) => m.status === "queued").reduce((s, m) => s + m.n, 0);
@@ -151,7 +152,15 @@ async function main(): Promise<void> {
     row("ingest rows", "rows", (s) => s.ingestRows),
     row("ingest", "s", (s) => fig(s, "ingest")),
     row("ingest", "rows/s", (s) => s.ingestRows / fig(s, "ingest")!),
-    ...CYCLE_NODES.map((n) => row(n, "s", (s) => fig(s, n))),
+    ...CYCLE_NODES.flatMap((n) => [
+      row(n, "s", (s) => fig(s, n)),
+      // The refresh node's own phases (load, segment, save_segments, models, save_scores, audit).
+      ...(n === "refresh_segments"
+        ? Object.keys(large.figures)
+            .filter((k) => k.startsWith("refresh."))
+            .map((k) => row(`  ${k}`, "s", (s) => fig(s, k)))
+        : []),
+    ]),
     row("activation shards (jobs)", "s", (s) => fig(s, "shards")),
     row("sends into the outbox (jobs)", "s", (s) => fig(s, "send")),
     row("cycle, refresh to last send", "s", (s) => fig(s, "cycle")),

@@ -46,6 +46,12 @@ export const clvInputSchema = z.object({
   margin: z.number().min(0).max(1).default(1),
   /** Annual discount rate, applied weekly as (1 + rate)^(1/52) - 1. */
   annualDiscountRate: z.number().min(0).max(1).default(0.1),
+  /**
+   * Fit on at most this many customers, an even spread by position (every customer is still scored):
+   * the likelihood of a million customers is evaluated a thousand times and more by the fit, and a
+   * spread of tens of thousands gives the same parameters to a few digits. Absent: fit on everyone.
+   */
+  fitSampleSize: z.number().int().min(100).optional(),
   /** Fitted parameters to reuse (e.g. from a larger population); fitted on `customers` when absent. */
   bgnbd: bgnbdParamsSchema.optional(),
   gammaGamma: gammaGammaParamsSchema.optional(),
@@ -100,14 +106,23 @@ export function discountedExpectedPurchases(params: BgnbdParams, customer: RfmSu
   return total;
 }
 
+/** At most `size` items spread evenly by position (all of them when there are no more). */
+export function evenSample<T>(items: readonly T[], size: number | undefined): readonly T[] {
+  if (size === undefined || items.length <= size) return items;
+  const step = items.length / size;
+  return Array.from({ length: size }, (_, i) => items[Math.floor(i * step)]!);
+}
+
 /** Fits (unless given) BG/NBD and Gamma-Gamma, then scores every customer. Pure and deterministic. */
 export function computeClv(raw: ClvInput): ClvOutput {
   const input = clvInputSchema.parse(raw);
+  const fitOn = evenSample(input.customers, input.fitSampleSize);
   const bgnbdFit = input.bgnbd
     ? { params: input.bgnbd, logLikelihood: bgnbdLogLikelihood(input.bgnbd, input.customers), fitted: false }
-    : (({ params, logLikelihood }) => ({ params, logLikelihood, fitted: true }))(fitBgnbd(input.customers));
+    : (({ params, logLikelihood }) => ({ params, logLikelihood, fitted: true }))(fitBgnbd(fitOn));
 
-  const spenders = input.customers
+  // Given parameters are scored on everyone; fitted ones on the customers fitted on.
+  const spenders = (input.gammaGamma ? input.customers : fitOn)
     .filter((c) => c.x > 0 && c.averageSpend !== undefined && c.averageSpend > 0)
     .map((c) => ({ x: c.x, averageSpend: c.averageSpend as number }));
   let gammaGamma: ClvOutput["gammaGamma"] = null;
@@ -120,18 +135,32 @@ export function computeClv(raw: ClvInput): ClvOutput {
   }
 
   const weekly = weeklyDiscountRate(input.annualDiscountRate);
+  // Customers with the same (x, t_x, T) have the same purchase figures: computed once per summary.
+  const purchases = new Map<string, { expected: number; pAlive: number; discounted: number | undefined }>();
+  const purchasesOf = (c: RfmSummary) => {
+    const key = `${c.x}|${c.tx}|${c.T}`;
+    let p = purchases.get(key);
+    if (!p) {
+      p = {
+        expected: expectedPurchases(bgnbdFit.params, c, input.horizonWeeks),
+        pAlive: probabilityAlive(bgnbdFit.params, c),
+        discounted: undefined,
+      };
+      purchases.set(key, p);
+    }
+    return p;
+  };
   const customers = input.customers.map((c) => {
     const spend = gammaGamma ? conditionalExpectedSpend(gammaGamma.params, c.x, c.averageSpend) : Number.NaN;
     const expectedSpend = Number.isFinite(spend) ? spend : null;
+    const p = purchasesOf(c);
+    if (expectedSpend !== null) p.discounted ??= discountedExpectedPurchases(bgnbdFit.params, c, input.horizonWeeks, weekly);
     return {
       id: c.id,
-      expectedPurchases: expectedPurchases(bgnbdFit.params, c, input.horizonWeeks),
-      pAlive: probabilityAlive(bgnbdFit.params, c),
+      expectedPurchases: p.expected,
+      pAlive: p.pAlive,
       expectedSpend,
-      clv:
-        expectedSpend === null
-          ? null
-          : input.margin * expectedSpend * discountedExpectedPurchases(bgnbdFit.params, c, input.horizonWeeks, weekly),
+      clv: expectedSpend === null ? null : input.margin * expectedSpend * p.discounted!,
     };
   });
   const clvs = customers.map((c) => c.clv);

@@ -294,3 +294,27 @@ describe("the log-likelihoods' shortcuts (terms shared per x, logs of the data o
     );
   });
 });
+
+describe("computeClv fitted on a spread of customers", () => {
+  // Seeded: each customer buys at a rate of their own over T weeks since the first purchase.
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const customers = Array.from({ length: 3000 }, (_, i) => {
+    const T = 10 + Math.floor(rand() * 40);
+    const rate = rand() * 0.3;
+    const x = Math.floor(rate * T * rand() * 2);
+    const tx = x === 0 ? 0 : T * (0.3 + 0.7 * rand());
+    return { id: `c${i}`, x, tx, T, ...(x > 0 ? { averageSpend: 10 + rand() * 40 } : {}) };
+  });
+
+  it("scores everyone, fits on the sample, and equals the full fit when the sample holds everyone", () => {
+    const full = computeClv({ customers, horizonWeeks: 26 });
+    expect(computeClv({ customers, horizonWeeks: 26, fitSampleSize: 3000 })).toEqual(full);
+    const sampled = computeClv({ customers, horizonWeeks: 26, fitSampleSize: 1000 });
+    expect(sampled.customers).toHaveLength(3000);
+    expect(sampled.gammaGamma?.customers).toBeLessThan(1000);
+    expect(sampled.bgnbd.params).not.toEqual(full.bgnbd.params);
+    // A spread of a third of the customers lands near the full fit's prediction.
+    expect(Math.abs(sampled.totals.expectedPurchases / full.totals.expectedPurchases - 1)).toBeLessThan(0.15);
+  });
+});

@@ -18,6 +18,12 @@ export const campaignIdOf = (cycleId: string, segmentId: string, strategy: strin
 /** The segmentation run a cycle's refresh writes. */
 export const segmentRunId = (cycleId: string) => `${cycleId}.segments`;
 
+/** The score runs a cycle's refresh writes beside its segment run. */
+export const scoreRunId = (cycleId: string, model: "fatigue" | "clv" | "churn") => `${cycleId}.${model}`;
+
+/** The plan a cycle's plan node records. */
+export const planIdOf = (cycleId: string) => `${cycleId}.plan`;
+
 /** The uplift model the learn step trains for one strategy on a cycle's holdout. */
 export const upliftRunIdOf = (cycleId: string, strategy: string) => `${cycleId}.uplift.${strategy}`;
 

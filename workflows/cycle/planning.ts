@@ -4,7 +4,7 @@ import type { ArchetypeName } from "../../tools/segment-naming.js";
 import { OFFER_STRATEGIES, SENDING_STRATEGIES, type Channel, type SendingStrategy, type Strategy } from "../../core/domain.js";
 import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked } from "../../tools/targeting.js";
 import { briefStrategies } from "./brief.js";
-import { featureIndex, type CycleData } from "./cycle-data.js";
+import { channelEngagement, featureIndex, hasConsent, maxEngagement, type CycleData } from "./cycle-data.js";
 import type { CycleSettings } from "./settings.js";
 
 /**
@@ -30,11 +30,11 @@ export function priorUpliftFn(data: CycleData): UpliftFn {
     priorUpliftUnchecked({
       strategy,
       offerDepth,
-      channelEngagement: clamp01(data.fatigue[i]!.engagement[channel] ?? 0),
+      channelEngagement: clamp01(channelEngagement(data.fatigue, i, channel) ?? 0),
       discountShare: clamp01(data.features.values[i * FEATURE_COUNT + F.discount]!),
       overdueRatio: Math.max(0, data.features.values[i * FEATURE_COUNT + F.overdue]!),
       baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
-      fatigue: clamp01(data.fatigue[i]!.fatigue),
+      fatigue: clamp01(data.fatigue.score[i]!),
     });
 }
 
@@ -67,14 +67,13 @@ export function categoryShares(data: CycleData, members: readonly number[], cate
 
 /** The inputs planTargets takes for customer i. */
 export function targetingCustomer(data: CycleData, i: number, upliftValue: number, fallbackAov: number) {
-  const f = data.fatigue[i]!;
   return {
-    customerId: data.customers[i]!.customer_id,
+    customerId: data.customerIds[i]!,
     predictedUplift: upliftValue,
     baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
     ...customerValue(data, i, fallbackAov),
-    fatigueStrategy: f.strategy,
-    allowedChannels: f.allowedChannels,
+    fatigueStrategy: data.fatigue.strategy[i]!,
+    allowedChannels: data.fatigue.allowedChannels[i]!,
   };
 }
 
@@ -91,10 +90,8 @@ export function segmentSituation(
   const dayparts = new Array<number>(DAYPARTS.length).fill(0);
   const dp0 = featureIndex("active_share_night");
   for (const i of members) {
-    const f = data.fatigue[i]!;
-    if (f.strategy === "cooldown") cooldown++;
-    const e = Object.values(f.engagement);
-    engagement += e.length ? Math.max(...e) : 0;
+    if (data.fatigue.strategy[i] === "cooldown") cooldown++;
+    engagement += maxEngagement(data.fatigue, i);
     for (let d = 0; d < DAYPARTS.length; d++) dayparts[d] += data.features.values[i * FEATURE_COUNT + dp0 + d]!;
   }
   // What targeting needs per member that no option changes, computed once per segment rather than
@@ -114,7 +111,7 @@ export function segmentSituation(
           if (
             c.fatigueStrategy === "cooldown" ||
             !c.allowedChannels.includes(channel as (typeof c.allowedChannels)[number]) ||
-            !data.consented[i]!.has(channel)
+            !hasConsent(data, i, channel)
           )
             return;
           const u = uplift(i, strategy, channel, offerDepth);

@@ -51,6 +51,8 @@ export const cycleStateSchema = z.object({
       outliers: z.number(),
       churnAuc: z.number().nullable(),
       seconds: z.number(),
+      /** Wall seconds per refresh phase (load, segment, save, models, audit); absent in older checkpoints. */
+      phases: z.record(z.string(), z.number()).optional(),
     })
     .optional(),
   plan: z

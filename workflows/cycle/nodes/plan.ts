@@ -28,7 +28,7 @@ import { campaignIdOf } from "../ids.js";
 import { learnedCandidateLimits } from "../learn-fatigue.js";
 import { attachRecommendations } from "../recommend-products.js";
 import type { CycleState } from "../state.js";
-import { cycleData, segmentOf } from "./refresh.js";
+import { cycleData, segmentOf } from "../cycle-data.js";
 
 export interface LearnedUplift {
   model: UpliftModel;
@@ -45,7 +45,7 @@ async function upliftFunction(
 ): Promise<{ fn: UpliftFn; sources: Record<string, string> }> {
   const prior = priorUpliftFn(data);
   const learned = new Map<Strategy, { level: Float64Array; channel: string; offerDepth: number; runId: string }>();
-  const rows = data.customers.map((_, i) => Array.from(data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
+  const rows = data.customerIds.map((_, i) => Array.from(data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
   for (const strategy of CONTACT_STRATEGIES) {
     const m = await latestModel<LearnedUplift>(deps.db, `uplift:${strategy}`);
     if (!m || m.asOf > data.asOf) continue;
@@ -76,7 +76,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   const membership = await segmentOf(deps, cycleId);
   const segments = state.refresh!.segments;
   const members = new Map(segments.map((s) => [s.segmentId, [] as number[]]));
-  data.customers.forEach((c, i) => members.get(membership.get(c.customer_id) ?? "")?.push(i));
+  data.customerIds.forEach((id, i) => members.get(membership.get(id) ?? "")?.push(i));
 
   const { fn: uplift, sources } = await upliftFunction(deps, data);
   const situations = segments.map((s) => segmentSituation(data, s, members.get(s.segmentId) ?? [], settings, uplift));
@@ -128,8 +128,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
         d.decision = "skip";
         d.reasons = [{ code: "outside_brief_category", message: `no ${settings.brief!.category} purchases: the brief prefers its buyers` }];
       }
-      const late =
-        d.decision === "contact" && windowCap(settings.brief, nextLocalHour(sendFrom, data.customers[i]!.timezone, p.sendHourLocal));
+      const late = d.decision === "contact" && windowCap(settings.brief, nextLocalHour(sendFrom, data.timezones[i]!, p.sendHourLocal));
       if (late) Object.assign(d, { decision: "skip", reasons: [late] });
       const feature = data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
       targets.push({
@@ -149,7 +148,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       if (d.decision === "contact") {
         contactIdx.push(targets.length - 1);
         planned.set(targets.length - 1, {
-          plannedAt: nextLocalHour(sendFrom, data.customers[i]!.timezone, p.sendHourLocal),
+          plannedAt: nextLocalHour(sendFrom, data.timezones[i]!, p.sendHourLocal),
           campaignId: campaignId!,
         });
       }
@@ -173,12 +172,12 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
         learnedFatigue,
         targets[t]!.segmentId,
         targets[t]!.channel!,
-        data.fatigue[data.index.get(targets[t]!.customerId)!]?.fatigue,
+        data.fatigue.score[data.index.get(targets[t]!.customerId)!],
       ),
     })),
     customers: contactCustomers.map((id, k) => {
       const c = contact.get(id)!;
-      const tz = data.customers[data.index.get(id)!]!.timezone;
+      const tz = data.timezones[data.index.get(id)!]!;
       return {
         customerId: id,
         timezone: tz,
