@@ -19,6 +19,13 @@ export interface TargetRow {
   features?: ArrayLike<number>;
   /** The category the customer spent most on, for the copy. */
   topCategory?: string | null;
+  /** The send time the plan chose for this customer (their own local hour, outside quiet hours). */
+  plannedAt?: Date | null;
+  /** The bandit's arm drawn for the customer and the probability it had of being drawn. */
+  armId?: string | null;
+  propensity?: number | null;
+  /** The documented prior's uplift for the customer under this option, before learned evidence. */
+  priorUplift?: number | null;
 }
 
 /**
@@ -40,10 +47,10 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
       const b = targets.slice(i, i + 5000);
       // One JSON document per batch (see insertAuditRows); features as bytea hex text.
       await c.query(
-        `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features, top_category)
-         SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons, u.features, u.top_category
+        `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features, top_category, planned_at, arm_id, propensity, prior_uplift)
+         SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons, u.features, u.top_category, u.planned_at, u.arm_id, u.propensity, u.prior_uplift
          FROM jsonb_to_recordset($2::jsonb)
-           AS u(customer_id text, segment_id text, strategy text, channel text, offer_depth numeric, campaign_id text, decision text, predicted_uplift float8, expected_value float8, reasons jsonb, features bytea, top_category text)`,
+           AS u(customer_id text, segment_id text, strategy text, channel text, offer_depth numeric, campaign_id text, decision text, predicted_uplift float8, expected_value float8, reasons jsonb, features bytea, top_category text, planned_at timestamptz, arm_id text, propensity float8, prior_uplift float8)`,
         [
           cycleId,
           JSON.stringify(
@@ -60,6 +67,10 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
               reasons: t.reasons,
               features: t.features ? `\\x${packFeatures(t.features).toString("hex")}` : null,
               top_category: t.topCategory ?? null,
+              planned_at: t.plannedAt ? t.plannedAt.toISOString() : null,
+              arm_id: t.armId ?? null,
+              propensity: t.propensity === undefined || t.propensity === null ? null : jsonFloat(t.propensity),
+              prior_uplift: t.priorUplift === undefined || t.priorUplift === null ? null : jsonFloat(t.priorUplift),
             })),
           ),
         ],
@@ -155,7 +166,7 @@ export async function treatedTargetsForShard(
   shardCount: number,
 ) {
   const { rows } = await db.pool.query(
-    `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, c.first_name, c.timezone
+    `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, t.planned_at, t.propensity, c.first_name, c.timezone
      FROM cycle_targets t
      JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
      JOIN customers c ON c.customer_id = t.customer_id
@@ -170,5 +181,7 @@ export async function treatedTargetsForShard(
     firstName: r.first_name as string | null,
     timezone: r.timezone as string,
     topCategory: r.top_category as string | null,
+    plannedAt: (r.planned_at as Date | null) ?? null,
+    propensity: r.propensity === null ? null : Number(r.propensity),
   }));
 }

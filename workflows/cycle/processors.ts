@@ -85,10 +85,12 @@ export async function activateShard(
       offerDepth: campaign.offerDepth,
       templateId: variant.prompt ? `${variant.prompt.id}@v${variant.prompt.version}` : variant.variantId.replace(/\.\d+$/, ""),
       variantId: variant.variantId,
+      propensity: t.propensity,
       content: {
         ...rendered.message.fields,
         unsubscribeUrl,
-        plannedAt: nextLocalHour(sendFrom, t.timezone, sendHour).toISOString(),
+        // The plan's per-customer send time when it chose one (not before a brief's later start), else the campaign's hour.
+        plannedAt: (t.plannedAt && t.plannedAt >= sendFrom ? t.plannedAt : nextLocalHour(sendFrom, t.timezone, sendHour)).toISOString(),
         prompt: variant.prompt ?? null,
       },
     });

@@ -64,7 +64,23 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
   const category = settings.brief?.category;
   const sendFrom = briefSendFrom(settings.brief, new Date(state.asOf));
   const laterStart = sendFrom.getTime() > new Date(state.asOf).getTime() ? { sendFrom: sendFrom.toISOString() } : {};
-  for (const p of state.plan!.segments) {
+  // One campaign per channel × offer depth the plan gave the segment's customers (older plans: the segment's one).
+  const lines = state.plan!.segments.flatMap((p) =>
+    (
+      p.campaigns ??
+      (p.channel
+        ? [
+            {
+              campaignId: campaignIdOf(cycleId, p.segmentId, p.strategy, p.channel),
+              channel: p.channel,
+              offerDepth: p.offerDepth,
+              contacts: p.contacts,
+            },
+          ]
+        : [])
+    ).map((c) => ({ ...p, ...c })),
+  );
+  for (const p of lines) {
     const { channel, strategy } = p;
     if (!channel || p.contacts === 0 || !isSendingStrategy(strategy)) continue;
     const seg = state.refresh!.segments.find((s) => s.segmentId === p.segmentId)!;
@@ -83,7 +99,7 @@ export async function composeNode(state: CycleState, deps: CycleDeps): Promise<P
     const usedLlm = out.variants.some((v) => v.source === "llm");
     if (llm && !usedLlm) source = "offline";
     const campaign: Campaign = {
-      campaignId: campaignIdOf(cycleId, p.segmentId, strategy, channel),
+      campaignId: p.campaignId,
       segmentId: p.segmentId,
       segmentName: p.name,
       strategy,
