@@ -145,6 +145,7 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
         }
       }
       let channel: Channel = planChannel;
+      let unreachable = false;
       if (sending) {
         const value = customerValue(data, i, fallbackAov);
         const choice = chooseChannel({
@@ -161,9 +162,13 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
           })),
           valuePerConversion: value.expectedOrderValue * Math.max(0, value.marginRate - depth),
         });
+        // None pays: the eligible channel closest to paying, so targeting can say by how much it falls short.
+        const fallback = choice.scored.filter((x) => x.eligible).sort((a, b) => b.net - a.net)[0];
         if (choice.channel) channel = choice.channel;
+        else if (fallback) channel = fallback.channel;
+        else unreachable = true;
       }
-      return { i, customerId, depth, armId, propensity, channel };
+      return { i, customerId, depth, armId, propensity, channel, unreachable };
     });
 
     // Targeting per (channel, depth) group: does this contact pay?
@@ -191,7 +196,7 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
         strategy,
         channel,
         offerDepth: depth,
-        customers: group.map((c) => targetingCustomer(data, c.i, input.uplift.fn(c.i, strategy, channel, depth), fallbackAov)),
+        customers: group.map((c) => targetingCustomer(data, c.i, input.uplift.fn(c.i, strategy, channel, depth), fallbackAov, channel)),
       });
       const campaignId = sending
         ? campaignIdOf(cycleId, p.segmentId, strategy, channel, depth === plan.offerDepth ? undefined : depth)
@@ -199,6 +204,17 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
       decided.decisions.forEach((d, k) => {
         const c = group[k]!;
         const i = c.i;
+        if (c.unreachable && d.decision === "contact") {
+          d.decision = "skip";
+          d.reasons = data.consented[i]!.size
+            ? [
+                {
+                  code: "channel_backed_off",
+                  message: "every channel the customer consented to is backed off (unanswered streak, unsubscribe or bounce)",
+                },
+              ]
+            : [{ code: "no_consent", message: "no channel with a marketing consent in force" }];
+        }
         if (prefer && !prefer[position.get(i)!] && d.decision === "contact") {
           d.decision = "skip";
           d.reasons = [
