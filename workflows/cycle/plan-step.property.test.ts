@@ -108,12 +108,7 @@ const quietArb = fc.constantFrom(
   { start: "12:00", end: "14:00" },
 );
 
-function run(
-  customers: CustomerCase[],
-  readouts: Readout[],
-  quietHours: { start: string; end: string },
-  maxExplore: number,
-) {
+function run(customers: CustomerCase[], readouts: Readout[], quietHours: { start: string; end: string }, maxExplore: number) {
   const { data, hours } = worldOf(customers);
   const settings = cycleSettingsSchema.parse({ eligibility: { quietHours }, bandit: { maxExplore, minPropensity: 0.01 } });
   const members = new Map<string, number[]>([
