@@ -17,6 +17,8 @@ export interface NewMessage {
   templateId: string | null;
   variantId: string;
   content: unknown;
+  /** The probability the plan's bandit had of choosing this message's arm (offer depth), for off-policy evaluation. */
+  propensity?: number | null;
 }
 
 /**
@@ -27,9 +29,9 @@ export async function insertMessages(db: Db | Queryable, messages: readonly NewM
   if (messages.length === 0) return new Set();
   const runner = queryable(db);
   const { rows } = await runner.query<{ dedupe_key: string }>(
-    `INSERT INTO messages (message_id, dedupe_key, cycle_id, campaign_id, customer_id, channel, strategy, offer_depth, template_id, variant_id, content)
-     SELECT m.message_id, m.dedupe_key, m.cycle_id, m.campaign_id, m.customer_id, m.channel, m.strategy, m.offer_depth, m.template_id, m.variant_id, m.content
-     FROM jsonb_to_recordset($1::jsonb) AS m(message_id text, dedupe_key text, cycle_id text, campaign_id text, customer_id text, channel text, strategy text, offer_depth numeric, template_id text, variant_id text, content jsonb)
+    `INSERT INTO messages (message_id, dedupe_key, cycle_id, campaign_id, customer_id, channel, strategy, offer_depth, template_id, variant_id, content, propensity)
+     SELECT m.message_id, m.dedupe_key, m.cycle_id, m.campaign_id, m.customer_id, m.channel, m.strategy, m.offer_depth, m.template_id, m.variant_id, m.content, m.propensity
+     FROM jsonb_to_recordset($1::jsonb) AS m(message_id text, dedupe_key text, cycle_id text, campaign_id text, customer_id text, channel text, strategy text, offer_depth numeric, template_id text, variant_id text, content jsonb, propensity float8)
      ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
     [
       JSON.stringify(
@@ -45,6 +47,7 @@ export async function insertMessages(db: Db | Queryable, messages: readonly NewM
           template_id: m.templateId,
           variant_id: m.variantId,
           content: m.content ?? null,
+          propensity: m.propensity === undefined || m.propensity === null ? null : jsonFloat(m.propensity),
         })),
       ),
     ],

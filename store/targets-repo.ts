@@ -21,6 +21,13 @@ export interface TargetRow {
   topCategory?: string | null;
   /** The product recommended for a cross-sell (tools/recommend.ts), for the copy's {{product}}. */
   recommendedSku?: string | null;
+  /** The send time the plan chose for this customer (their own local hour, outside quiet hours). */
+  plannedAt?: Date | null;
+  /** The bandit's arm drawn for the customer and the probability it had of being drawn. */
+  armId?: string | null;
+  propensity?: number | null;
+  /** The documented prior's uplift for the customer under this option, before learned evidence. */
+  priorUplift?: number | null;
 }
 
 /**
@@ -42,10 +49,10 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
       const b = targets.slice(i, i + 5000);
       // One JSON document per batch (see insertAuditRows); features as bytea hex text.
       await c.query(
-        `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features, top_category, recommended_sku)
-         SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons, u.features, u.top_category, u.recommended_sku
+        `INSERT INTO cycle_targets (cycle_id, customer_id, segment_id, strategy, channel, offer_depth, campaign_id, decision, predicted_uplift, expected_value, reasons, features, top_category, recommended_sku, planned_at, arm_id, propensity, prior_uplift)
+         SELECT $1, u.customer_id, u.segment_id, u.strategy, u.channel, u.offer_depth, u.campaign_id, u.decision, u.predicted_uplift, u.expected_value, u.reasons, u.features, u.top_category, u.recommended_sku, u.planned_at, u.arm_id, u.propensity, u.prior_uplift
          FROM jsonb_to_recordset($2::jsonb)
-           AS u(customer_id text, segment_id text, strategy text, channel text, offer_depth numeric, campaign_id text, decision text, predicted_uplift float8, expected_value float8, reasons jsonb, features bytea, top_category text, recommended_sku text)`,
+           AS u(customer_id text, segment_id text, strategy text, channel text, offer_depth numeric, campaign_id text, decision text, predicted_uplift float8, expected_value float8, reasons jsonb, features bytea, top_category text, recommended_sku text, planned_at timestamptz, arm_id text, propensity float8, prior_uplift float8)`,
         [
           cycleId,
           JSON.stringify(
@@ -63,6 +70,10 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
               features: t.features ? `\\x${packFeatures(t.features).toString("hex")}` : null,
               top_category: t.topCategory ?? null,
               recommended_sku: t.recommendedSku ?? null,
+              planned_at: t.plannedAt ? t.plannedAt.toISOString() : null,
+              arm_id: t.armId ?? null,
+              propensity: t.propensity === undefined || t.propensity === null ? null : jsonFloat(t.propensity),
+              prior_uplift: t.priorUplift === undefined || t.priorUplift === null ? null : jsonFloat(t.priorUplift),
             })),
           ),
         ],
@@ -74,13 +85,13 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
 /** A feature vector as stored in cycle_targets.features: float32, 4 bytes each, big-endian. */
 export function packFeatures(values: ArrayLike<number>): Buffer {
   const buf = Buffer.allocUnsafe(values.length * 4);
-  for (let i = 0; i < values.length; i++) buf.writeFloatBE(values[i]!, i * 4);
+  for (let i = 0; i < values.length; i) buf.writeFloatBE(values[i]!, i * 4);
   return buf;
 }
 
 export function unpackFeatures(buf: Buffer): number[] {
   const out = new Array<number>(buf.length >> 2);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatBE(i * 4);
+  for (let i = 0; i < out.length; i) out[i] = buf.readFloatBE(i * 4);
   return out;
 }
 
@@ -149,7 +160,7 @@ export async function treatedTargetsForShard(
   shardCount: number,
 ) {
   const { rows } = await db.pool.query(
-    `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, t.recommended_sku, c.first_name, c.timezone
+    `SELECT t.customer_id, t.channel, t.offer_depth, t.top_category, t.recommended_sku, t.planned_at, t.propensity, c.first_name, c.timezone
      FROM cycle_targets t
      JOIN holdout_assignments a ON a.experiment_id = $2 AND a.customer_id = t.customer_id AND a.arm = 'treatment'
      JOIN customers c ON c.customer_id = t.customer_id
@@ -165,5 +176,7 @@ export async function treatedTargetsForShard(
     timezone: r.timezone as string,
     topCategory: r.top_category as string | null,
     recommendedSku: r.recommended_sku as string | null,
+    plannedAt: (r.planned_at as Date | null) ?? null,
+    propensity: r.propensity === null ? null : Number(r.propensity),
   }));
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { banditPolicy, chooseArm, thompsonProbabilities } from "./bandit.js";
+import { banditPolicy, chooseArm, scaledThompsonProbabilities, thompsonProbabilities } from "./bandit.js";
 
 const armsArb = fc
   .array(fc.record({ successes: fc.integer({ min: 0, max: 500 }), failures: fc.integer({ min: 0, max: 5000 }) }), {
@@ -90,5 +90,55 @@ describe("banditPolicy", () => {
         options: { maxExplore: 0.05, minPropensity: 0.05 },
       }),
     ).toThrow(/exceeds maxExplore/);
+  });
+});
+
+describe("banditPolicy with valued arms (offer depths: rate × margin left)", () => {
+  const valuedArb = fc
+    .array(
+      fc.record({
+        successes: fc.double({ min: 0, max: 500, noNaN: true }),
+        failures: fc.double({ min: 0, max: 5000, noNaN: true }),
+        value: fc.double({ min: 0.01, max: 1, noNaN: true }),
+      }),
+      { minLength: 1, maxLength: 5 },
+    )
+    .map((xs) => xs.map((x, i) => ({ armId: `d-${i}`, ...x })));
+
+  it("never exceeds its exploration bound and its greedy arm has the best value × posterior mean", () => {
+    fc.assert(
+      fc.property(valuedArb, optionsArb, (arms, options) => {
+        const policy = banditPolicy({ arms, options: { ...options, gridPoints: 300 } });
+        expect(policy.propensities.reduce((s, p) => s + p.propensity, 0)).toBeCloseTo(1, 9);
+        expect(policy.exploreShare).toBeLessThanOrEqual(options.maxExplore + 1e-9);
+        const score = (id: string) => {
+          const k = arms.findIndex((a) => a.armId === id);
+          return policy.propensities[k]!.posteriorMean * arms[k]!.value;
+        };
+        for (const a of arms) expect(score(policy.greedyArmId)).toBeGreaterThanOrEqual(score(a.armId) - 1e-12);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("with equal values draws as plain Thompson sampling; a higher value raises an arm's share", () => {
+    const posts = [
+      { a: 12, b: 88 },
+      { a: 10, b: 90 },
+    ];
+    const plain = thompsonProbabilities(posts, 3000);
+    const scaled = scaledThompsonProbabilities(
+      posts.map((p) => ({ ...p, value: 1 })),
+      3000,
+    );
+    expect(scaled[0]).toBeCloseTo(plain[0]!, 3);
+    const favoured = scaledThompsonProbabilities(
+      [
+        { ...posts[0]!, value: 1 },
+        { ...posts[1]!, value: 1.5 },
+      ],
+      3000,
+    );
+    expect(favoured[1]).toBeGreaterThan(plain[1]! + 0.3);
   });
 });

@@ -24,6 +24,11 @@ export const BanditArmSchema = z.object({
   armId: z.string().min(1),
   successes: z.number().nonnegative(),
   failures: z.number().nonnegative(),
+  /**
+   * What one success of this arm is worth relative to the others (e.g. an offer depth's margin rate
+   * after its discount): the arms are ranked, and Thompson sampling draws, on value × rate. Default 1.
+   */
+  value: z.number().positive().optional(),
 });
 export type BanditArm = z.infer<typeof BanditArmSchema>;
 
@@ -66,6 +71,33 @@ export interface BanditPolicy {
   reasons: string[];
 }
 
+/**
+ * P(value_a × theta_a is the largest) for Beta posteriors scaled by each arm's value:
+ * ∫ f_a(x) Π_{b≠a} F_b(x value_a / value_b) dx over arm a's own support (midpoint rule).
+ */
+export function scaledThompsonProbabilities(params: readonly { a: number; b: number; value: number }[], gridPoints = 2000): number[] {
+  if (params.length === 1) return [1];
+  const out = params.map((p, i) => {
+    const lo = jStat.beta.inv(1e-6, p.a, p.b);
+    const hi = jStat.beta.inv(1 - 1e-6, p.a, p.b);
+    const width = (hi - lo) / gridPoints;
+    let sum = 0;
+    for (let g = 0; g < gridPoints; g++) {
+      const x = lo + (g + 0.5) * width;
+      let prod = jStat.beta.pdf(x, p.a, p.b) * width;
+      for (let j = 0; j < params.length && prod > 0; j++) {
+        if (j === i) continue;
+        const y = (x * p.value) / params[j].value;
+        prod *= y >= 1 ? 1 : jStat.beta.cdf(y, params[j].a, params[j].b);
+      }
+      if (Number.isFinite(prod)) sum += prod;
+    }
+    return sum;
+  });
+  const total = out.reduce((s, v) => s + v, 0);
+  return total > 0 ? out.map((v) => v / total) : out.map(() => 1 / params.length);
+}
+
 /** P(theta_a is the largest) for Beta posteriors, by the midpoint rule over where the posteriors have mass. */
 export function thompsonProbabilities(params: readonly { a: number; b: number }[], gridPoints = 2000): number[] {
   if (params.length === 1) return [1];
@@ -90,8 +122,15 @@ export function banditPolicy(raw: BanditPolicyInput): BanditPolicy {
   const { arms, options } = BanditPolicyInputSchema.parse(raw);
   const posts = arms.map((a) => ({ a: options.priorAlpha + a.successes, b: options.priorBeta + a.failures }));
   const means = posts.map((p) => p.a / (p.a + p.b));
-  const greedy = means.indexOf(Math.max(...means));
-  const ts = thompsonProbabilities(posts, options.gridPoints);
+  const valued = arms.some((a) => a.value !== undefined);
+  const scores = means.map((m, i) => m * (arms[i].value ?? 1));
+  const greedy = scores.indexOf(Math.max(...scores));
+  const ts = valued
+    ? scaledThompsonProbabilities(
+        posts.map((p, i) => ({ ...p, value: arms[i].value ?? 1 })),
+        options.gridPoints,
+      )
+    : thompsonProbabilities(posts, options.gridPoints);
   const reasons: string[] = [];
 
   // Others' shares: Thompson's, floored at minPropensity, then scaled down if they exceed the cap.
@@ -109,7 +148,7 @@ export function banditPolicy(raw: BanditPolicyInput): BanditPolicy {
   }
   const prop = others.map((p, i) => (i === greedy ? 1 - otherTotal : p));
   reasons.unshift(
-    `greedy arm ${arms[greedy].armId}: posterior mean ${(means[greedy] * 100).toFixed(2)}% from ${arms[greedy].successes} successes / ${arms[greedy].failures} failures`,
+    `greedy arm ${arms[greedy].armId}: posterior mean ${(means[greedy] * 100).toFixed(2)}%${valued ? ` × value ${(arms[greedy].value ?? 1).toFixed(3)}` : ""} from ${arms[greedy].successes.toFixed(1)} successes / ${arms[greedy].failures.toFixed(1)} failures`,
   );
   return {
     greedyArmId: arms[greedy].armId,

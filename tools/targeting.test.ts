@@ -49,6 +49,14 @@ describe("planTargets", () => {
     expect(offer.cost).toBeCloseTo(0.002 + 0.1 * 80 * 0.2);
     expect(offer.value).toBeLessThan(noOffer.value);
   });
+
+  it("charges it only on the sure things that engage with the message and so see its code", () => {
+    const all = expectedContactValue({ ...base, customerId: "x" }, 0.2, 0.002);
+    const some = expectedContactValue({ ...base, customerId: "x", redemptionProbability: 0.25 }, 0.2, 0.002);
+    expect(some.cost).toBeCloseTo(0.002 + 0.25 * 0.1 * 80 * 0.2);
+    expect(some.incrementalMargin).toBeCloseTo(all.incrementalMargin);
+    expect(some.value).toBeGreaterThan(all.value);
+  });
 });
 
 describe("priorUplift", () => {

@@ -35,6 +35,12 @@ export const targetingCustomerSchema = z.object({
   /** Base strategy from the fatigue tool (cooldown overrides the plan). */
   fatigueStrategy: fatigueStrategySchema,
   allowedChannels: z.array(channelSchema),
+  /**
+   * Probability that a purchase the customer would make anyway uses the message's offer: only a
+   * customer who engages with the message (opens it, taps it) sees its code. Default 1: every
+   * purchase in the period is discounted.
+   */
+  redemptionProbability: z.number().min(0).max(1).optional(),
 });
 
 export const targetingInputSchema = z.object({
@@ -68,7 +74,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 /**
  * Expected value of one contact: incremental margin from the uplift, minus the message cost and
  * the discount given on every order the contact leads to (including orders that would have
- * happened anyway: the cost of discounting sure things).
+ * happened anyway and now use the message's code: the cost of discounting sure things).
  */
 export function expectedContactValue(
   c: z.infer<typeof targetingCustomerSchema>,
@@ -77,7 +83,7 @@ export function expectedContactValue(
 ): { value: number; incrementalMargin: number; cost: number } {
   const discountedMarginRate = Math.max(c.marginRate - offerDepth, -1);
   const incrementalMargin = c.predictedUplift * c.expectedOrderValue * discountedMarginRate;
-  const discountOnSureThings = c.baselinePurchaseProbability * c.expectedOrderValue * offerDepth;
+  const discountOnSureThings = c.baselinePurchaseProbability * (c.redemptionProbability ?? 1) * c.expectedOrderValue * offerDepth;
   const cost = messageCost + discountOnSureThings;
   return { value: incrementalMargin - cost, incrementalMargin, cost };
 }

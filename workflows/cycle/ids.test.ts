@@ -10,14 +10,14 @@ import {
   newCycleId,
   offerCodeOf,
   segmentRunId,
-  upliftRunIdOf,
+  evidenceRunIdOf,
 } from "./ids.js";
 
 describe("cycle ids", () => {
   it("derive the ids of a cycle's rows from the cycle id", () => {
     expect(campaignIdOf("c1", "s3", "winback", "email")).toBe("c1.s3.winback.email");
     expect(segmentRunId("c1")).toBe("c1.segments");
-    expect(upliftRunIdOf("c1", "winback")).toBe("c1.uplift.winback");
+    expect(evidenceRunIdOf("c1", "winback")).toBe("c1.evidence.winback");
     expect(experimentIdOf("c1")).toBe("c1.exp");
   });
 

@@ -12,8 +12,8 @@ const sha256Hex = (text: string) => createHash("sha256").update(text).digest("he
 export const newCycleId = (now: Date) => `c-${now.toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(3).toString("hex")}`;
 
 /** One campaign per (segment, strategy, channel) of a cycle's plan. */
-export const campaignIdOf = (cycleId: string, segmentId: string, strategy: string, channel: string) =>
-  `${cycleId}.${segmentId}.${strategy}.${channel}`;
+export const campaignIdOf = (cycleId: string, segmentId: string, strategy: string, channel: string, offerDepth?: number) =>
+  `${cycleId}.${segmentId}.${strategy}.${channel}${offerDepth === undefined ? "" : `.o${Math.round(offerDepth * 100)}`}`;
 
 /** The segmentation run a cycle's refresh writes. */
 export const segmentRunId = (cycleId: string) => `${cycleId}.segments`;
@@ -24,8 +24,8 @@ export const scoreRunId = (cycleId: string, model: "fatigue" | "clv" | "churn") 
 /** The plan a cycle's plan node records. */
 export const planIdOf = (cycleId: string) => `${cycleId}.plan`;
 
-/** The uplift model the learn step trains for one strategy on a cycle's holdout. */
-export const upliftRunIdOf = (cycleId: string, strategy: string) => `${cycleId}.uplift.${strategy}`;
+/** The uplift evidence the learn step records for one strategy from a cycle's holdout. */
+export const evidenceRunIdOf = (cycleId: string, strategy: string) => `${cycleId}.evidence.${strategy}`;
 
 /** The randomized experiment (holdout) of a cycle's activation; also its assignment salt. */
 export const experimentIdOf = (cycleId: string) => `${cycleId}.exp`;

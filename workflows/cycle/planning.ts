@@ -65,9 +65,15 @@ export function categoryShares(data: CycleData, members: readonly number[], cate
   return members.map((i) => data.features.values[i * FEATURE_COUNT + f]!);
 }
 
-/** The inputs planTargets takes for customer i. */
-export function targetingCustomer(data: CycleData, i: number, upliftValue: number, fallbackAov: number) {
+/** How likely customer i is to engage with a message on the channel, so that a purchase they would make anyway uses its code. */
+export function redemptionProbability(data: CycleData, i: number, channel: string): number {
+  return clamp01(channelEngagement(data.fatigue, i, channel) ?? 0);
+}
+
+/** The inputs planTargets takes for customer i (on `channel`, when one is known: who redeems the offer). */
+export function targetingCustomer(data: CycleData, i: number, upliftValue: number, fallbackAov: number, channel?: string) {
   return {
+    ...(channel ? { redemptionProbability: redemptionProbability(data, i, channel) } : {}),
     customerId: data.customerIds[i]!,
     predictedUplift: upliftValue,
     baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
@@ -117,6 +123,7 @@ export function segmentSituation(
           const u = uplift(i, strategy, channel, offerDepth);
           if (u < 0) return;
           c.predictedUplift = u;
+          c.redemptionProbability = redemptionProbability(data, i, channel);
           const ev = expectedContactValue(c, offerDepth, DEFAULT_MESSAGE_COST[channel]);
           if (ev.value <= 0) return;
           contacts++;

@@ -69,6 +69,20 @@ export const cycleSettingsSchema = z.object({
   eligibility: eligibilityConfigSchema.prefault({}),
   /** Fairness threshold and minimum group size (bounded by the guardrail policy). */
   fairness: fairnessConfigSchema.prefault({}),
+  /**
+   * Exploration over offer depths per segment × strategy (Thompson sampling): at most `maxExplore`
+   * of a segment's customers get a depth other than the best one, every depth keeps `minPropensity`;
+   * `priorWeight` pseudo-customers carry the model's prediction into each depth's posterior.
+   */
+  bandit: z
+    .object({
+      maxExplore: z.number().min(0).max(0.5).default(0.2),
+      minPropensity: z.number().min(0).max(0.05).default(0.02),
+      priorWeight: z.number().positive().default(20),
+    })
+    .prefault({}),
+  /** Half-life of randomized evidence when readouts from past cycles are accumulated. */
+  evidenceHalfLifeDays: z.number().positive().default(28),
   /** Minimum treated and holdout outcomes per strategy before learn trains an uplift model. */
   minLearnArm: z.number().int().min(10).default(100),
   brief: campaignBriefSchema.optional(),

@@ -70,6 +70,10 @@ export const cycleStateSchema = z.object({
           expectedIncrementalMargin: z.number(),
           reasons: z.array(z.string()),
           upliftSource: z.string(),
+          /** The segment's campaigns: one per channel × offer depth its customers were given (absent in older checkpoints). */
+          campaigns: z
+            .array(z.object({ campaignId: z.string(), channel: channelSchema, offerDepth: z.number(), contacts: z.number() }))
+            .optional(),
         }),
       ),
       considered: z.number(),

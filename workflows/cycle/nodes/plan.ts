@@ -1,85 +1,77 @@
 import { planSegments } from "../../../agents/strategist/index.js";
-import { CHANNELS } from "../../../ingest/formats.js";
 import { analyzeTables } from "../../../store/analyze.js";
-import { latestModel } from "../../../store/segments-repo.js";
-import { latestLearnedFatigue } from "../../../store/learned-fatigue-repo.js";
-import { saveTargets, type TargetRow } from "../../../store/targets-repo.js";
+import { engagementByLocalHour, readoutsUpTo } from "../../../store/evidence-repo.js";
 import { loadContactData, outOfStockCategories } from "../../../store/history-repo.js";
 import { activeSuppressionRules } from "../../../store/suppression-rules-repo.js";
+import { latestLearnedFatigue } from "../../../store/learned-fatigue-repo.js";
+import { saveTargets } from "../../../store/targets-repo.js";
 import { checkEligibilityUnchecked } from "../../../tools/eligibility.js";
-import { FEATURE_COUNT } from "../../../tools/features.js";
 import { isInGlobalControl } from "../../../tools/holdout.js";
-import { planTargets, type Strategy } from "../../../tools/targeting.js";
-import { predictUplift, type UpliftModel } from "../../../tools/uplift.js";
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
-import { applyBrief, briefSendFrom, categoryPreference, pauseSuppressions, windowCap } from "../brief.js";
+import { applyBrief, briefSendFrom } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
+import { learnedUplift, type Readout } from "../plan-learning.js";
 import {
-  categoryShares,
-  CONTACT_STRATEGIES,
-  meanAov,
-  nextLocalHour,
-  priorUpliftFn,
-  segmentSituation,
-  targetingCustomer,
-  type UpliftFn,
-} from "../planning.js";
-import { campaignIdOf } from "../ids.js";
-import { learnedCandidateLimits } from "../learn-fatigue.js";
-import { attachRecommendations } from "../recommend-products.js";
+  applyEligibility,
+  customerAuditEntries,
+  decideCustomers,
+  eligibilityCandidates,
+  eligibilityCustomers,
+  planAuditEntry,
+  planSummary,
+} from "../plan-step.js";
+import { priorUpliftFn, segmentSituation } from "../planning.js";
 import type { CycleState } from "../state.js";
 import { cycleData, segmentOf } from "../cycle-data.js";
+import { learnedCandidateLimits } from "../learn-fatigue.js";
+import { attachRecommendations } from "../recommend-products.js";
 
-export interface LearnedUplift {
-  model: UpliftModel;
-  channel: string;
-  offerDepth: number;
-  treated: number;
-  holdout: number;
-}
+const DAY_MS = 86_400_000;
+/** How far back each customer's hour histogram reads. */
+const SEND_TIME_HISTORY_DAYS = 180;
 
-/** Uplift from Pulse's own holdouts where a model exists for the strategy (its level, the prior's shape across channels and offers), else the prior. */
-async function upliftFunction(
-  deps: CycleDeps,
-  data: Awaited<ReturnType<typeof cycleData>>,
-): Promise<{ fn: UpliftFn; sources: Record<string, string> }> {
-  const prior = priorUpliftFn(data);
-  const learned = new Map<Strategy, { level: Float64Array; channel: string; offerDepth: number; runId: string }>();
-  const rows = data.customerIds.map((_, i) => Array.from(data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT)));
-  for (const strategy of CONTACT_STRATEGIES) {
-    const m = await latestModel<LearnedUplift>(deps.db, `uplift:${strategy}`);
-    if (!m || m.asOf > data.asOf) continue;
-    learned.set(strategy, {
-      level: Float64Array.from(predictUplift(m.params.model, rows)),
-      channel: m.params.channel,
-      offerDepth: m.params.offerDepth,
-      runId: m.runId,
-    });
-  }
-  const fn: UpliftFn = (i, strategy, channel, offerDepth) => {
-    const l = learned.get(strategy);
-    const p = prior(i, strategy, channel, offerDepth);
-    if (!l) return p;
-    const base = prior(i, strategy, l.channel, l.offerDepth);
-    const shape = Math.abs(base) > 1e-9 ? p / base : 1;
-    return l.level[i]! * Math.min(Math.max(shape, 0), 3);
-  };
-  const sources = Object.fromEntries(CONTACT_STRATEGIES.map((s) => [s, learned.has(s) ? `learned (${learned.get(s)!.runId})` : "prior"]));
-  return { fn, sources };
-}
-
+/**
+ * Plan: load (cycle data, segments, accumulated readouts, hour histograms) → pure steps (learned
+ * uplift, the options, the strategist, per-customer offers, channels, targeting and send times,
+ * eligibility) → save the targets → audit → the plan's summary.
+ */
 export async function planNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
   const { cycleId, settings } = state;
   const asOf = new Date(state.asOf);
   const llm = cycleLlm(deps, state);
+
+  // Load.
   const data = await cycleData(deps, state);
   const membership = await segmentOf(deps, cycleId);
+  const readouts: Readout[] = (await readoutsUpTo(deps.db, asOf)).map((r) => ({
+    segmentId: r.segmentId,
+    strategy: r.strategy,
+    channel: r.channel,
+    offerDepth: r.offerDepth,
+    measuredAt: r.measuredAt.getTime(),
+    treated: r.treated,
+    treatedConversions: r.treatedConversions,
+    holdout: r.holdout,
+    holdoutConversions: r.holdoutConversions,
+    meanPrior: r.meanPredicted,
+  }));
+  const hours = await engagementByLocalHour(deps.db, new Date(asOf.getTime() - SEND_TIME_HISTORY_DAYS * DAY_MS), asOf);
+  const pauses = await activeSuppressionRules(deps.db, deps.clock.now());
+  const outOfStock = await outOfStockCategories(deps.db);
+  const learnedFatigue = await latestLearnedFatigue(deps.db);
+
+  // Pure: uplift from the prior calibrated by the evidence, the options, the strategist's plan.
   const segments = state.refresh!.segments;
   const members = new Map(segments.map((s) => [s.segmentId, [] as number[]]));
-  data.customerIds.forEach((id, i) => members.get(membership.get(id) ?? "")?.push(i));
-
-  const { fn: uplift, sources } = await upliftFunction(deps, data);
-  const situations = segments.map((s) => segmentSituation(data, s, members.get(s.segmentId) ?? [], settings, uplift));
+  const segmentIdOf = data.customerIds.map((id) => membership.get(id) ?? "");
+  segmentIdOf.forEach((s, i) => members.get(s)?.push(i));
+  const prior = priorUpliftFn(data);
+  const uplift = learnedUplift(prior, (i) => segmentIdOf[i]!, readouts, asOf.getTime(), settings.evidenceHalfLifeDays);
+  const situations = segments.map((s) => segmentSituation(data, s, members.get(s.segmentId) ?? [], settings, uplift.fn));
+  const learnedOptions = situations.flatMap((s) =>
+    s.options.filter((o) => uplift.calibration(s.segmentId, o.strategy, o.channel, o.offerDepth).source === "learned"),
+  ).length;
+  const optionCount = situations.reduce((n, s) => n + s.options.length, 0);
   await auditToolCall(
     deps,
     cycleId,
@@ -89,221 +81,75 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       channels: settings.channels,
       offerDepths: settings.offerDepths,
       maxDiscount: settings.maxDiscount,
-      uplift: sources,
+      readouts: readouts.length,
     },
     situations.map((s) => s.options.filter((o) => o.contacts > 0).length),
-    `expected value of ${situations.reduce((n, s) => n + s.options.length, 0)} strategy × channel × offer options over ${segments.length} segments (uplift: ${Object.entries(
-      sources,
-    )
-      .map(([k, v]) => `${k} ${v}`)
-      .join(", ")})`,
+    `expected value of ${optionCount} strategy × channel × offer options over ${segments.length} segments; uplift of ${learnedOptions} from ${readouts.length} accumulated holdout readouts (learned), of the rest from the prior`,
   );
-  const planned0 = await planSegments(situations, { llm: llm.client, maxDiscount: settings.maxDiscount });
-  const { provenance } = planned0;
-  await auditAgentDecision(deps, state.cycleId, "strategist", `plan for ${situations.length} segments`, provenance);
-  const plans = applyBrief(planned0.plans, settings.brief, segments);
-  const pauses = await activeSuppressionRules(deps.db, deps.clock.now());
-  const sendFrom = briefSendFrom(settings.brief, asOf);
+  const planned = await planSegments(situations, { llm: llm.client, maxDiscount: settings.maxDiscount });
+  await auditAgentDecision(deps, cycleId, "strategist", `plan for ${situations.length} segments`, planned.provenance);
+  const plans = applyBrief(planned.plans, settings.brief, segments);
+  const decisions = decideCustomers({
+    cycleId,
+    sendFrom: briefSendFrom(settings.brief, asOf),
+    settings,
+    data,
+    plans,
+    members,
+    uplift,
+    prior,
+    readouts,
+    hours,
+    asOf: asOf.getTime(),
+  });
 
-  // Per customer: targeting under the chosen plan, then eligibility at the customer's local send time.
-  const outOfStock = await outOfStockCategories(deps.db);
-  const targets: TargetRow[] = [];
-  const contactIdx: number[] = [];
-  const planned = new Map<number, { plannedAt: Date; campaignId: string }>();
-  for (const p of plans) {
-    const idx = members.get(p.segmentId) ?? [];
-    const channel = p.channel ?? "email";
-    const fallbackAov = meanAov(data, idx);
-    const decided = planTargets({
-      strategy: p.strategy,
-      channel,
-      offerDepth: p.offerDepth,
-      customers: idx.map((i) => targetingCustomer(data, i, uplift(i, p.strategy, channel, p.offerDepth), fallbackAov)),
-    });
-    const campaignId = p.channel ? campaignIdOf(cycleId, p.segmentId, p.strategy, p.channel) : null;
-    const prefer = categoryPreference(settings.brief, categoryShares(data, idx, settings.brief?.category));
-    decided.decisions.forEach((d, k) => {
-      const i = idx[k]!;
-      if (prefer && !prefer[k] && d.decision === "contact") {
-        d.decision = "skip";
-        d.reasons = [{ code: "outside_brief_category", message: `no ${settings.brief!.category} purchases: the brief prefers its buyers` }];
-      }
-      const late = d.decision === "contact" && windowCap(settings.brief, nextLocalHour(sendFrom, data.timezones[i]!, p.sendHourLocal));
-      if (late) Object.assign(d, { decision: "skip", reasons: [late] });
-      const feature = data.features.values.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT);
-      targets.push({
-        customerId: d.customerId,
-        segmentId: p.segmentId,
-        strategy: p.strategy,
-        channel: p.channel,
-        offerDepth: p.offerDepth,
-        campaignId,
-        decision: d.decision,
-        predictedUplift: p.channel ? uplift(i, p.strategy, channel, p.offerDepth) : null,
-        expectedValue: d.expectedValue,
-        reasons: d.reasons,
-        features: feature,
-        topCategory: data.topCategory[i] ?? null,
-      });
-      if (d.decision === "contact") {
-        contactIdx.push(targets.length - 1);
-        planned.set(targets.length - 1, {
-          plannedAt: nextLocalHour(sendFrom, data.timezones[i]!, p.sendHourLocal),
-          campaignId: campaignId!,
-        });
-      }
-    });
-  }
-
-  const contactCustomers = contactIdx.map((t) => targets[t]!.customerId);
-  const contact = await loadContactData(deps.db, contactCustomers, asOf);
-  const learnedFatigue = await latestLearnedFatigue(deps.db);
-  // Unchecked: candidates and contact data are built here from the store's typed rows.
+  // Eligibility at each contact's planned send time.
+  const contact = await loadContactData(
+    deps.db,
+    decisions.candidates.map((c) => decisions.targets[c.target]!.customerId),
+    asOf,
+  );
+  // Unchecked: candidates and contact data are built from the store's typed rows.
   const eligibility = checkEligibilityUnchecked({
-    candidates: contactIdx.map((t) => ({
-      candidateId: String(t),
-      customerId: targets[t]!.customerId,
-      channel: targets[t]!.channel!,
-      purpose: "marketing" as const,
-      plannedAt: planned.get(t)!.plannedAt.toISOString(),
-      campaignId: planned.get(t)!.campaignId,
-      strategy: targets[t]!.strategy,
-      ...learnedCandidateLimits(
-        learnedFatigue,
-        targets[t]!.segmentId,
-        targets[t]!.channel!,
-        data.fatigue.score[data.index.get(targets[t]!.customerId)!],
-      ),
-    })),
-    customers: contactCustomers.map((id, k) => {
-      const c = contact.get(id)!;
-      const tz = data.timezones[data.index.get(id)!]!;
-      return {
-        customerId: id,
-        timezone: tz,
-        consents: c.consents.map((x) => ({
-          channel: x.channel as (typeof CHANNELS)[number],
-          purpose: x.purpose as "marketing" | "transactional",
-          status: x.status as "granted" | "revoked",
-          recordedAt: x.recordedAt.toISOString(),
-          ...(x.source ? { source: x.source } : {}),
-        })),
-        suppressions: [...c.suppressions, ...pauseSuppressions(pauses, membership.get(id), planned.get(contactIdx[k]!)!.plannedAt)].map(
-          (x) => ({
-            channel: x.channel as (typeof CHANNELS)[number] | "all",
-            reason: x.reason,
-            addedAt: x.addedAt.toISOString(),
-          }),
-        ),
-        sends: c.sends.map((x) => ({ channel: x.channel as (typeof CHANNELS)[number], at: x.at.toISOString() })),
-        lastConversionAt: c.lastConversionAt?.toISOString() ?? null,
-        globalControl: isInGlobalControl(id, { salt: settings.globalControlSalt, share: settings.globalControlShare }),
-      };
+    candidates: eligibilityCandidates(decisions, (t) =>
+      learnedCandidateLimits(learnedFatigue, t.segmentId, t.channel!, data.fatigue.score[data.index.get(t.customerId)!]),
+    ),
+    customers: eligibilityCustomers({
+      decisions,
+      data,
+      contact,
+      pauses,
+      membership,
+      globalControl: (id) => isInGlobalControl(id, { salt: settings.globalControlSalt, share: settings.globalControlShare }),
     }),
     outOfStockCategories: outOfStock,
     config: settings.eligibility,
   });
-  for (const d of eligibility.decisions) {
-    const t = targets[Number(d.candidateId)]!;
-    if (!d.eligible) {
-      t.decision = "skip";
-      t.reasons = d.reasons.map((r) => ({ code: r.code, message: r.message }));
-    }
-  }
+  const { eligibleByTarget } = applyEligibility(decisions, eligibility.decisions);
   await auditToolCall(
     deps,
     cycleId,
     "eligibility",
-    { candidates: contactIdx.length, outOfStock },
+    { candidates: decisions.candidates.length, outOfStock },
     { eligible: eligibility.eligibleCount, blockedBy: eligibility.blockedBy },
-    `${eligibility.eligibleCount} of ${contactIdx.length} candidates eligible`,
+    `${eligibility.eligibleCount} of ${decisions.candidates.length} candidates eligible`,
   );
-  await attachRecommendations(deps, cycleId, asOf, targets);
-  await saveTargets(deps.db, cycleId, targets);
+
+  // Save (with each cross-sell contact's recommended product).
+  await attachRecommendations(deps, cycleId, asOf, decisions.targets);
+  await saveTargets(deps.db, cycleId, decisions.targets);
   // Review, activation and its shards, and measurement read the targets: give the planner their size.
   await analyzeTables(deps.db, [{ table: "cycle_targets", columns: ["cycle_id", "customer_id", "campaign_id", "decision", "segment_id"] }]);
 
-  // Audit: the plan, then every customer's verdict (eligibility for candidates, suppression for the rest).
-  const eligibleByIdx = new Map(eligibility.decisions.map((d) => [Number(d.candidateId), d]));
-  await deps.audit.append({
-    kind: "plan",
-    actor: deps.actor,
-    cycleId,
-    entry: {
-      planId: `${cycleId}.plan`,
-      version: 1,
-      segments: plans.map((p) => ({
-        segmentId: p.segmentId,
-        segmentName: p.name,
-        strategy: p.strategy,
-        channel: p.channel,
-        offer: p.channel ? { type: p.offerDepth > 0 ? "percent_off" : "none", depth: p.offerDepth } : null,
-        timing: p.channel ? `${String(p.sendHourLocal).padStart(2, "0")}:00 in each customer's time zone` : "no send",
-        budget: p.budget,
-        audienceSize: targets.filter((t) => t.segmentId === p.segmentId && t.decision === "contact").length,
-        reasons: [...p.reasons, `uplift source: ${sources[p.strategy] ?? "none"}`],
-      })),
-      totalBudget: Math.round(plans.reduce((s, p) => s + p.budget, 0) * 100) / 100,
-    },
-  });
-  await deps.audit.appendMany(
-    targets.map((t, k) => {
-      const e = eligibleByIdx.get(k);
-      if (e) {
-        return {
-          kind: "eligibility" as const,
-          actor: deps.actor,
-          cycleId,
-          customerId: t.customerId,
-          entry: {
-            channel: t.channel!,
-            eligible: e.eligible,
-            reasons: e.reasons.map((r) => ({ code: r.code, message: r.message })),
-          },
-        };
-      }
-      const r = t.reasons[0] ?? { code: "not_targeted", message: "not targeted" };
-      return {
-        kind: "suppression" as const,
-        actor: deps.actor,
-        cycleId,
-        customerId: t.customerId,
-        entry: {
-          channel: t.channel ?? ("all" as const),
-          reasonCode: r.code,
-          reason: t.reasons
-            .map((x) => x.message)
-            .join("; ")
-            .slice(0, 1000),
-        },
-      };
-    }),
-  );
+  // Audit: the plan, then every customer's verdict.
+  const summary = planSummary(decisions, uplift);
+  await deps.audit.append({ kind: "plan", actor: deps.actor, cycleId, entry: planAuditEntry(cycleId, summary) });
+  await deps.audit.appendMany(customerAuditEntries(decisions.targets, eligibleByTarget, deps.actor, cycleId));
 
-  const skipped: Record<string, number> = {};
-  for (const t of targets)
-    if (t.decision === "skip") skipped[t.reasons[0]?.code ?? "unknown"] = (skipped[t.reasons[0]?.code ?? "unknown"] ?? 0) + 1;
   return {
     status: "planned",
-    agents: { ...state.agents, strategist: provenance },
-    plan: {
-      segments: plans.map((p) => ({
-        segmentId: p.segmentId,
-        name: p.name,
-        strategy: p.strategy,
-        channel: p.channel,
-        offerDepth: p.offerDepth,
-        sendHourLocal: p.sendHourLocal,
-        contacts: targets.filter((t) => t.segmentId === p.segmentId && t.decision === "contact").length,
-        budget: p.budget,
-        expectedIncrementalMargin: p.expectedIncrementalMargin,
-        reasons: p.reasons,
-        upliftSource: sources[p.strategy] ?? "none",
-      })),
-      considered: targets.length,
-      contacts: targets.filter((t) => t.decision === "contact").length,
-      skipped,
-    },
+    agents: { ...state.agents, strategist: planned.provenance },
+    plan: summary,
     llm: llm.usage(),
   };
 }

@@ -17,16 +17,38 @@ type PlannedSegment = NonNullable<CycleState["plan"]>["segments"][number];
 
 /** One campaign to write copy for: the plan's line, and the copywriter's input without the LLM and cache. */
 export interface CopyRequest {
-  planned: PlannedSegment & { channel: Channel; strategy: SendingStrategy };
+  planned: PlannedSegment & { campaignId: string; channel: Channel; strategy: SendingStrategy };
   input: Omit<ComposeCopyInput, "llm" | "cache" | "onCall">;
 }
 
-/** Copy per segment × channel × strategy the plan sends to (never per customer). */
-export function copyRequests(state: Pick<CycleState, "plan" | "refresh" | "settings">): CopyRequest[] {
+/**
+ * The plan's campaign lines: one per channel × offer depth the plan gave a segment's customers
+ * (plans from before per-customer channels and offers: the segment's one line).
+ */
+export function campaignLines(state: Pick<CycleState, "cycleId" | "plan">) {
+  return state.plan!.segments.flatMap((p) =>
+    (
+      p.campaigns ??
+      (p.channel
+        ? [
+            {
+              campaignId: campaignIdOf(state.cycleId, p.segmentId, p.strategy, p.channel),
+              channel: p.channel,
+              offerDepth: p.offerDepth,
+              contacts: p.contacts,
+            },
+          ]
+        : [])
+    ).map((c) => ({ ...p, ...c })),
+  );
+}
+
+/** Copy per campaign line the plan sends to (never per customer). */
+export function copyRequests(state: Pick<CycleState, "cycleId" | "plan" | "refresh" | "settings">): CopyRequest[] {
   const { settings } = state;
   const category = settings.brief?.category;
   const requests: CopyRequest[] = [];
-  for (const p of state.plan!.segments) {
+  for (const p of campaignLines(state)) {
     const { channel, strategy } = p;
     if (!channel || p.contacts === 0 || !isSendingStrategy(strategy)) continue;
     const seg = state.refresh!.segments.find((s) => s.segmentId === p.segmentId)!;
@@ -56,7 +78,7 @@ export function campaignOf(
   const sendFrom = briefSendFrom(state.settings.brief, asOf);
   const sendUntil = briefSendUntil(state.settings.brief);
   return {
-    campaignId: campaignIdOf(state.cycleId, planned.segmentId, planned.strategy, planned.channel),
+    campaignId: planned.campaignId,
     segmentId: planned.segmentId,
     segmentName: planned.name,
     strategy: planned.strategy,

@@ -41,6 +41,10 @@ export interface ShardTarget {
   topCategory: string | null;
   /** The cross-sell product the plan recommended for the customer (tools/recommend.ts), if any. */
   recommendedSku?: string | null;
+  /** The send time the plan chose for the customer (their own hour), if it chose one. */
+  plannedAt?: Date | null;
+  /** The probability the plan's bandit drew the customer's offer with, if it drew one. */
+  propensity?: number | null;
 }
 
 export interface ShardMessages {
@@ -81,7 +85,10 @@ export function shardMessages(cycleId: string, campaign: Campaign, targets: read
       });
       continue;
     }
-    const plannedAt = nextLocalHour(sendFrom, t.timezone, campaign.sendHourLocal).toISOString();
+    // The plan's per-customer send time when it chose one (not before a brief's later start), else the campaign's hour.
+    const plannedAt = (
+      t.plannedAt && t.plannedAt >= sendFrom ? t.plannedAt : nextLocalHour(sendFrom, t.timezone, campaign.sendHourLocal)
+    ).toISOString();
     messages.push({
       messageId,
       dedupeKey,
@@ -93,6 +100,7 @@ export function shardMessages(cycleId: string, campaign: Campaign, targets: read
       offerDepth: campaign.offerDepth,
       templateId: variant.prompt ? `${variant.prompt.id}@v${variant.prompt.version}` : variant.variantId.replace(/\.\d+$/, ""),
       variantId: variant.variantId,
+      propensity: t.propensity ?? null,
       content: {
         ...rendered.message.fields,
         unsubscribeUrl,
