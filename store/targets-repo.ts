@@ -85,13 +85,13 @@ export async function saveTargets(db: Db, cycleId: string, targets: readonly Tar
 /** A feature vector as stored in cycle_targets.features: float32, 4 bytes each, big-endian. */
 export function packFeatures(values: ArrayLike<number>): Buffer {
   const buf = Buffer.allocUnsafe(values.length * 4);
-  for (let i = 0; i < values.length; i) buf.writeFloatBE(values[i]!, i * 4);
+  for (let i = 0; i < values.length; i++) buf.writeFloatBE(values[i]!, i * 4);
   return buf;
 }
 
 export function unpackFeatures(buf: Buffer): number[] {
   const out = new Array<number>(buf.length >> 2);
-  for (let i = 0; i < out.length; i) out[i] = buf.readFloatBE(i * 4);
+  for (let i = 0; i < out.length; i++) out[i] = buf.readFloatBE(i * 4);
   return out;
 }
 
