@@ -67,6 +67,8 @@ export const configSchema = z.object({
   OPENAI_BASE_URL: optionalUrl(["http:", "https:"]),
   PULSE_MODEL: z.preprocess(emptyAsUndefined, z.string().default("gpt-4o-mini")),
   PULSE_LLM_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(30_000)),
+  /** At most this many LLM calls of one cycle step at once (the copywriter writes its campaigns in parallel). */
+  PULSE_LLM_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(4)),
   /** Where messages go: a JSONL outbox file (default), a signed webhook, or nowhere but the simulator. */
   PULSE_CONNECTOR: z.preprocess(emptyAsUndefined, z.enum(["file", "webhook"]).default("file")),
   PULSE_WEBHOOK_URL: optionalUrl(["http:", "https:"]),

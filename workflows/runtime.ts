@@ -116,6 +116,7 @@ export async function createCycleRuntime(config: Config, overrides: CycleRuntime
       runner,
       connector,
       ...(config.OPENAI_API_KEY ? { makeLlm: (onCall) => createLlmClientFromConfig(config, { onCall })! } : {}),
+      llmConcurrency: config.PULSE_LLM_CONCURRENCY,
       copyCache: new LruCache(COPY_CACHE_ENTRIES),
       memo: new CycleMemo(),
       actor: overrides.actor ?? "pulse",

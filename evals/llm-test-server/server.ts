@@ -127,6 +127,8 @@ export interface TestLlmServer {
   recover(): Promise<void>;
   /** Sum of usage sent in all responses. */
   usageTotals(): ScriptedUsage;
+  /** The most chat requests that were open at once (received, not yet answered or dropped). */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -195,6 +197,8 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
   const queue = [...(options.queue ?? [])];
   const model = options.model ?? "pulse-test-model";
   const requests: RecordedRequest[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
   let chatCount = 0;
   const faults: FaultRule[] = [...(options.faults ?? [])];
   const timers = new Set<NodeJS.Timeout>();
@@ -335,6 +339,9 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
     };
     requests.push(recorded);
     if (req.method === "POST" && path === "/v1/chat/completions") {
+      inFlight += 1;
+      peakInFlight = Math.max(peakInFlight, inFlight);
+      res.once("close", () => (inFlight -= 1));
       handleChat(req, res, recorded).catch((err: unknown) => {
         recorded.status = 500;
         if (!res.headersSent) sendJson(res, 500, errorBody(`test server failed: ${String(err)}`, "server_error"));
@@ -374,6 +381,7 @@ export async function startTestLlmServer(script: ScriptedReply[] | TestLlmServer
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    maxInFlight: () => peakInFlight,
     enqueue: (...replies) => {
       queue.push(...replies);
     },

@@ -1,24 +1,31 @@
+import pLimit from "p-limit";
 import { composeCopy } from "../../../agents/copywriter/index.js";
 import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
 import { agentDecisionEntry } from "../audit-helpers.js";
-import { cycleLlm, type CycleDeps } from "../deps.js";
+import { cycleLlm, DEFAULT_LLM_CONCURRENCY, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
 import { campaignOf, copyProvenance, copyQaVerdicts, copyRequests, copyToolCallEntry } from "../steps/compose.js";
 
 /**
- * Copy per segment × channel × strategy: LLM calls grow with segments and channels, never with
- * customers. The campaigns (with their variants) are also stored on the cycle row, where the
- * activation workers read them.
+ * Copy per campaign line of the plan: LLM calls grow with segments, channels and offer depths, never
+ * with customers, and go out at most `llmConcurrency` at once (a slow model costs the slowest call per
+ * batch, not the sum). The campaigns and their audit entries keep the plan's order. The campaigns
+ * (with their variants) are stored on the cycle, where the activation workers read them.
  */
 export async function composeNode(state: CycleState, deps: CycleDeps): Promise<Partial<CycleState>> {
   const { cycleId } = state;
   const calls = cycleLlm(deps, state);
   const llm = calls.client;
+  const requests = copyRequests(state);
+  const limit = pLimit(deps.llmConcurrency ?? DEFAULT_LLM_CONCURRENCY);
+  const outs = await Promise.all(
+    requests.map(({ input }) => limit(() => composeCopy({ ...input, ...(llm ? { llm } : {}), cache: deps.copyCache }))),
+  );
   const campaigns: Campaign[] = [];
   let source: "llm" | "offline" = llm ? "llm" : "offline";
   let fallbackReason: string | undefined;
-  for (const { planned, input } of copyRequests(state)) {
-    const out = await composeCopy({ ...input, ...(llm ? { llm } : {}), cache: deps.copyCache });
+  for (const [k, { planned, input }] of requests.entries()) {
+    const out = outs[k]!;
     const segOut = out.segments[0];
     if (segOut?.llmError) fallbackReason = segOut.llmError;
     const campaign = campaignOf(state, planned, out);
