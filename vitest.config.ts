@@ -9,5 +9,8 @@ export default defineConfig({
     // Integration tests share one PostgreSQL and one Redis; each test file uses its own schema / prefix.
     fileParallelism: true,
     pool: "forks",
+    // Two files at once even on two cores (vitest's default is one fewer than the cores): many integration
+    // tests wait on PostgreSQL, Redis, timers or a slow test server rather than on the CPU.
+    maxWorkers: 2,
   },
 });
