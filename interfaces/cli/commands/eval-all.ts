@@ -1,20 +1,13 @@
 import type { Command } from "commander";
-import { InputError } from "../../../core/errors.js";
 import { formatEvalAll, runEvalAll } from "../../../evals/eval-all.js";
 import { printResult, runAction } from "../run-action.js";
+import { integerOption } from "./sim-eval-command.js";
 
 interface EvalAllCliOptions {
   json?: boolean;
   customers?: string;
   seed: string;
   fast?: boolean;
-}
-
-function integerOption(name: string, text: string, min: number, max: number): number {
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isInteger(v) || v < min || v > max)
-    throw new InputError(`${name} must be an integer in [${min}, ${max}], got "${text}"`);
-  return v;
 }
 
 export function registerEvalAll(evalCmd: Command): void {
