@@ -54,6 +54,10 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "run pulse",
     "update everything now",
     "new cycle please",
+    "redo the segmentation",
+    "recluster the customers",
+    "rescore everyone",
+    "rebuild the segments from fresh data",
   ],
   plan_campaign: [
     "win back lapsed shoppers PCT off",

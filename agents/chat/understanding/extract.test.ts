@@ -73,6 +73,8 @@ describe("typed extraction", () => {
     expect(reason("reject c-20250101-0a30ec, too deep a discount", "reject")).toBe("too deep a discount");
     expect(reason("Decline it: the copy is off brand.", "reject")).toBe("the copy is off brand");
     expect(reason("turn this plan down - legal has not signed off", "reject")).toBe("legal has not signed off");
+    expect(reason("nah, reject it, the discount is too steep", "reject")).toBe("the discount is too steep");
+    expect(reason("ok, no, decline: wrong audience", "reject")).toBe("wrong audience");
     expect(reason("nope, reject", "reject")).toBeUndefined();
     expect(reason("reject it, please", "reject")).toBeUndefined();
     // Text before the separator that is more than the decision is not split off as a reason.
@@ -85,6 +87,14 @@ describe("typed extraction", () => {
     expect(strategy("bring seg-3 back")).toBe("winback");
     expect(strategy("do not contact the hibernating segment")).toBe("suppress");
     expect(strategy("keep new customers out of this campaign")).toBe("suppress");
+    // Hyphenated audience names between the verb and its particle
+    expect(strategy("give the coupon-driven floaters a break")).toBe("cooldown");
+    expect(strategy("leave the high-value regulars alone")).toBe("suppress");
+  });
+
+  it("reads a channel from its verb", () => {
+    expect(channels("why was c004512 texted")).toEqual(["sms"]);
+    expect(channels("who got emailed yesterday")).toEqual(["email"]);
   });
 });
 

@@ -60,7 +60,7 @@ export function category(text: string): Category | undefined {
 
 export function strategy(text: string): StrategyName | undefined {
   // Audience words that contain strategy words ("promo-sensitive") are not strategies.
-  const t = text.replace(/\bpromo[- ]sensitive\b|\bcoupon[- ]driven\b|\bdeal[- ]seekers?\b/g, " ");
+  const t = text.replace(/\bpromo[- ]sensitive\b|\bcoupon[- ]driven\b|\bdeal[- ]seekers?\b/g, "them").replace(/\s+/g, " ");
   for (const [name, re] of STRATEGY_WORDS) if (re.test(t)) return name;
   return undefined;
 }
@@ -119,7 +119,7 @@ export function audience(text: string): Audience | undefined {
 
 /** A rejection's own words: the verb and what it names (the plan, a cycle id), with polite fillers. */
 const DECISION_HEAD =
-  /^(?:(?:no|nope|sorry|ok|okay|please|i|we|hmm|well)[,\s]+)*(?:reject(?:ed|ing)?|decline[ds]?|deny|denied|refuse[ds]?|veto(?:ed)?|turn(?:ing)? (?:\w+ ){0,2}down|say no to|not approved?|no go)\b(?:\s+(?:it|this|that|the plan|this plan|that plan|the campaign|cycle|c-\d{8}-[0-9a-z]{6}|please))*\s*$/i;
+  /^(?:(?:no|nope|nah|sorry|ok|okay|alright|actually|please|i|we|hm+|well)[,\s]+)*(?:reject(?:ed|ing)?|decline[ds]?|deny|denied|refuse[ds]?|veto(?:ed)?|turn(?:ing)? (?:\w+ ){0,2}down|say no to|not approved?|no go)\b(?:\s+(?:it|this|that|the plan|this plan|that plan|the campaign|cycle|c-\d{8}-[0-9a-z]{6}|please))*\s*$/i;
 
 /**
  * Free-text reason after "because", "reason:", "due to"; for a rejection also what follows its
@@ -134,12 +134,21 @@ export function reason(original: string, intent?: "approve" | "reject"): string 
 }
 
 function reasonAfterDecision(original: string): string | undefined {
-  const m = /^(.*?)\s*(?:[,:;]|\s[-–—]+)\s*(.+)$/.exec(original.trim());
-  if (!m || !DECISION_HEAD.test(m[1]!.trim())) return undefined;
-  const r = m[2]!.trim().replace(/[.!?]+$/, "");
-  // "no, reject" / "reject, please": nothing but decision words or fillers is no reason.
-  if (r.split(/\s+/).length < 2 || DECISION_HEAD.test(r)) return undefined;
-  return r;
+  // The first comma, colon, semicolon or dash after which the words before are only the decision
+  // ("nah, reject it, the discount is too steep": not after "nah").
+  const text = original.trim();
+  for (const sep of text.matchAll(/\s*(?:[,:;]|\s[-–—]+)\s*/g)) {
+    const head = text.slice(0, sep.index).trim();
+    if (!DECISION_HEAD.test(head)) continue;
+    const r = text
+      .slice(sep.index + sep[0].length)
+      .trim()
+      .replace(/[.!?]+$/, "");
+    // "no, reject" / "reject, please": nothing but decision words or fillers is no reason.
+    if (r.split(/\s+/).length < 2 || DECISION_HEAD.test(r)) return undefined;
+    return r;
+  }
+  return undefined;
 }
 
 export function auditFormat(text: string): "csv" | "jsonl" | undefined {

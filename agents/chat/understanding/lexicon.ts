@@ -12,8 +12,8 @@ export type Category = (typeof CATEGORIES)[number];
 export type StrategyName = (typeof STRATEGIES)[number];
 
 export const CHANNEL_WORDS: Record<Channel, RegExp> = {
-  email: /\b(e-?mails?|emailing|newsletters?|mail(?:ing)?s?|inbox)\b/,
-  sms: /\b(sms(?:es)?|texts?|text messages?|texting)\b/,
+  email: /\b(e-?mail(?:s|ed|ing)?|newsletters?|mail(?:ing|ed)?s?|inbox)\b/,
+  sms: /\b(sms(?:es|ed)?|texts?|texted|text messages?|texting)\b/,
   push: /\b(push(?:es)?|push notifications?|notifications?)\b/,
   in_app: /\b(in[-_ ]?app|app messages?|in the app)\b/,
 };
@@ -32,12 +32,12 @@ export const CATEGORY_WORDS: Record<Category, RegExp> = {
 /** Checked in order: the first that matches wins (explicit strategy names before looser promo words). */
 export const STRATEGY_WORDS: Array<[StrategyName, RegExp]> = [
   ["winback", /\b(win[- ]?ba?c?ks?|winning back|(?:bring|win|get|lure|tempt|entice|coax|woo|draw) (?:[\w'-]+ ){0,5}back)\b/],
-  ["cross_sell", /\b(cross[- ]?sell(?:ing)?|crosssell|upsell(?:ing)?|sell (?:\w+ ){0,3}more)\b/],
-  ["reengage", /\b(re-?engage(?:ment)?|reengag\w*|re-?activat\w*|wake (?:\w+ ){0,3}up|warm (?:\w+ ){0,3}up)\b/],
-  ["cooldown", /\b(cool[- ]?down|cool (?:\w+ ){0,3}off|rest|ease off|give (?:\w+ ){0,3}a break|breather|back off)\b/],
+  ["cross_sell", /\b(cross[- ]?sell(?:ing)?|crosssell|upsell(?:ing)?|sell (?:[\w'-]+ ){0,3}more)\b/],
+  ["reengage", /\b(re-?engage(?:ment)?|reengag\w*|re-?activat\w*|wake (?:[\w'-]+ ){0,3}up|warm (?:[\w'-]+ ){0,3}up)\b/],
+  ["cooldown", /\b(cool[- ]?down|cool (?:[\w'-]+ ){0,3}off|rest|ease off|give (?:[\w'-]+ ){0,3}a break|breather|back off)\b/],
   [
     "suppress",
-    /\b(suppress(?:ion)?|stop (?:contacting|messaging)|leave (?:\w+ ){0,3}alone|(?:do not|don'?t|never) (?:contact|message|target)|exclude|keep (?:[\w'-]+ ){0,4}out of)\b/,
+    /\b(suppress(?:ion)?|stop (?:contacting|messaging)|leave (?:[\w'-]+ ){0,3}alone|(?:do not|don'?t|never) (?:contact|message|target)|exclude|keep (?:[\w'-]+ ){0,4}out of)\b/,
   ],
   ["targeted_promo", /\b(targeted[- ]promos?|promos?|promotions?|promotional|sales?|deals?|coupons?|offers?)\b/],
 ];
