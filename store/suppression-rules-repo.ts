@@ -1,9 +1,6 @@
-import type pg from "pg";
-import type { Db } from "./db.js";
+import type { Db, Queryable } from "./db.js";
 
 /** SQL for pause rules (table suppression_rules, see 006-suppression-rules.sql). */
-
-type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 
 export interface SuppressionRule {
   ruleId: string;
