@@ -2,7 +2,14 @@ import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import type { Channel } from "../ingest/formats.js";
-import { assessFatigue, createFatigueTool, type CustomerFatigue, type EngagementEvent, type FatigueConfigInput } from "./fatigue.js";
+import {
+  assessFatigue,
+  createFatigueTool,
+  unansweredBackoffEnd,
+  type CustomerFatigue,
+  type EngagementEvent,
+  type FatigueConfigInput,
+} from "./fatigue.js";
 
 const AS_OF = "2024-06-01T12:00:00.000Z";
 const ago = (days: number) => new Date(Date.parse(AS_OF) - days * 86_400_000).toISOString();
@@ -75,6 +82,38 @@ describe("assessFatigue", () => {
     expect(
       assess([ev("email", "delivered", 6), ev("email", "delivered", 3), ev("email", "delivered", 1)], { unansweredBackoff: 4 }).backedOff,
     ).toEqual([]);
+  });
+
+  it("rests a backed-off channel for backoffRestDays after the last unanswered exposure, doubling per further one", () => {
+    const three = (lastDaysAgo: number) => [
+      ev("email", "delivered", lastDaysAgo + 14),
+      ev("email", "delivered", lastDaysAgo + 7),
+      ev("email", "delivered", lastDaysAgo),
+    ];
+    // 27 days after the third unanswered e-mail: still resting; 29 days after: the channel is open again.
+    expect(assess(three(27)).backedOff).toEqual([expect.objectContaining({ channel: "email", code: "unanswered_streak" })]);
+    expect(assess(three(27)).backedOff[0]!.reason).toMatch(/resting the channel until/);
+    expect(assess(three(29)).backedOff).toEqual([]);
+    expect(assess(three(29)).allowedChannels).toContain("email");
+    // The streak itself is not forgotten: fatigue's streak term and the count stay.
+    expect(ch(assess(three(29)), "email").unansweredStreak).toBe(3);
+    // A fourth unanswered exposure (a probe after the rest) rests the channel twice as long.
+    const four = [...three(60), ev("email", "delivered", 40)];
+    expect(assess(four).backedOff.map((b) => b.code)).toEqual(["unanswered_streak"]);
+    expect(ch(assess([...three(70), ev("email", "delivered", 57)]), "email").unansweredStreak).toBe(4);
+    expect(assess([...three(70), ev("email", "delivered", 57)]).backedOff).toEqual([]);
+    // A shorter rest, configured.
+    expect(assess(three(10), { backoffRestDays: 7 }).backedOff).toEqual([]);
+  });
+
+  it("ends a back-off at the rest computed from the streak beyond the threshold", () => {
+    const config = { unansweredBackoff: 3, backoffRestDays: 28 };
+    const day = 86_400_000;
+    expect(unansweredBackoffEnd(2, 1_000, config)).toBeNull();
+    expect(unansweredBackoffEnd(3, null, config)).toBeNull();
+    expect(unansweredBackoffEnd(3, 1_000, config)).toBe(1_000 + 28 * day);
+    expect(unansweredBackoffEnd(4, 1_000, config)).toBe(1_000 + 56 * day);
+    expect(unansweredBackoffEnd(6, 1_000, config)).toBe(1_000 + 224 * day);
   });
 
   it("resets the unanswered streak on an open, click or conversion on that channel only", () => {
