@@ -21,11 +21,13 @@ import { defineTool, toLangChainTool } from "./define-tool.js";
  * most fatigued channel, so one over-messaged channel is enough to cool down.
  *
  * An unanswered-streak back-off rests the channel, it does not close it: it lasts
- * `backoffRestDays` after the last unanswered exposure, doubling with each exposure beyond the
- * threshold (a probe after the rest that goes unanswered too rests the channel twice as long).
- * Without the rest, a back-off would last until the whole streak left the lookback window, so a
- * customer who missed three messages would be unreachable for months while their fatigue, in the
- * tool's volume term as in the customer, had long faded.
+ * `backoffRestDays` after the last unanswered exposure (times `backoffRestGrowth` per exposure
+ * beyond the threshold; 1 by default, so a customer who does not answer gets at most one message
+ * per rest on that channel, and targeting decides whether that one pays). Without the rest, a
+ * back-off lasted until the whole streak left the 90-day lookback, so a customer who missed three
+ * messages was unreachable for months while their fatigue, in the tool's volume term as in the
+ * customer, had long faded; lapsed customers, whom a win-back is for, are exactly the ones who do
+ * not answer.
  */
 
 /** A pseudonymous customer id, as ingestion accepts it; plain (no preprocessing) so agents get a JSON schema. */
@@ -75,10 +77,12 @@ export const fatigueConfigSchema = z.object({
   /** Unanswered exposures on a channel at which that channel is backed off. */
   unansweredBackoff: z.number().int().min(1).default(3),
   /**
-   * Days an unanswered-streak back-off lasts after the last unanswered exposure, at the threshold;
-   * it doubles with each unanswered exposure beyond it. Four half-lives of the volume term: rested.
+   * Days an unanswered-streak back-off lasts after the last unanswered exposure: two half-lives of
+   * the volume term (the exposures' weight down to a quarter).
    */
-  backoffRestDays: z.number().positive().default(28),
+  backoffRestDays: z.number().positive().default(14),
+  /** Factor the rest grows by with each unanswered exposure beyond the threshold (1: a constant rest, a cadence for non-responders). */
+  backoffRestGrowth: z.number().min(1).default(1),
   /** Unanswered exposures at which the streak term reaches 0.5. */
   streakHalfSaturation: z.number().positive().default(10),
   /** An unsubscribe this recent makes the channel's fatigue 1 and backs it off. */
@@ -218,10 +222,10 @@ function channelState(events: { type: EngagementEvent["type"]; at: number }[], a
 export function unansweredBackoffEnd(
   streak: number,
   lastExposureAt: number | null,
-  config: Pick<FatigueConfig, "unansweredBackoff" | "backoffRestDays">,
+  config: Pick<FatigueConfig, "unansweredBackoff" | "backoffRestDays" | "backoffRestGrowth">,
 ): number | null {
   if (streak < config.unansweredBackoff || lastExposureAt === null) return null;
-  return lastExposureAt + config.backoffRestDays * 2 ** (streak - config.unansweredBackoff) * DAY_MS;
+  return lastExposureAt + config.backoffRestDays * config.backoffRestGrowth ** (streak - config.unansweredBackoff) * DAY_MS;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
