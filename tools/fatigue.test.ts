@@ -2,7 +2,14 @@ import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
 import type { Channel } from "../ingest/formats.js";
-import { assessFatigue, createFatigueTool, type CustomerFatigue, type EngagementEvent, type FatigueConfigInput } from "./fatigue.js";
+import {
+  assessFatigue,
+  createFatigueTool,
+  unansweredBackoffEnd,
+  type CustomerFatigue,
+  type EngagementEvent,
+  type FatigueConfigInput,
+} from "./fatigue.js";
 
 const AS_OF = "2024-06-01T12:00:00.000Z";
 const ago = (days: number) => new Date(Date.parse(AS_OF) - days * 86_400_000).toISOString();
@@ -75,6 +82,42 @@ describe("assessFatigue", () => {
     expect(
       assess([ev("email", "delivered", 6), ev("email", "delivered", 3), ev("email", "delivered", 1)], { unansweredBackoff: 4 }).backedOff,
     ).toEqual([]);
+  });
+
+  it("rests a backed-off channel for backoffRestDays after the last unanswered exposure, then lets one probe through", () => {
+    const three = (lastDaysAgo: number) => [
+      ev("email", "delivered", lastDaysAgo + 14),
+      ev("email", "delivered", lastDaysAgo + 7),
+      ev("email", "delivered", lastDaysAgo),
+    ];
+    // 13 days after the third unanswered e-mail: still resting; 15 days after: the channel is open again.
+    expect(assess(three(13)).backedOff).toEqual([expect.objectContaining({ channel: "email", code: "unanswered_streak" })]);
+    expect(assess(three(13)).backedOff[0]!.reason).toMatch(/resting the channel until/);
+    expect(assess(three(15)).backedOff).toEqual([]);
+    expect(assess(three(15)).allowedChannels).toContain("email");
+    // The streak itself is not forgotten: its count (and fatigue's streak term) stay.
+    expect(ch(assess(three(15)), "email").unansweredStreak).toBe(3);
+    // The probe after the rest goes unanswered too: the channel rests again, from that probe.
+    const probed = [...three(30), ev("email", "delivered", 10)];
+    expect(ch(assess(probed), "email").unansweredStreak).toBe(4);
+    expect(assess(probed).backedOff.map((b) => b.code)).toEqual(["unanswered_streak"]);
+    // With a growing rest, each further unanswered probe rests the channel longer.
+    expect(assess([...three(60), ev("email", "delivered", 20)], { backoffRestGrowth: 2 }).backedOff).toHaveLength(1);
+    expect(assess([...three(60), ev("email", "delivered", 20)]).backedOff).toEqual([]);
+    expect(assess(three(10), { backoffRestDays: 7 }).backedOff).toEqual([]);
+  });
+
+  it("ends a back-off at the rest computed from the streak beyond the threshold", () => {
+    const day = 86_400_000;
+    const constant = { unansweredBackoff: 3, backoffRestDays: 14, backoffRestGrowth: 1 };
+    expect(unansweredBackoffEnd(2, 1_000, constant)).toBeNull();
+    expect(unansweredBackoffEnd(3, null, constant)).toBeNull();
+    expect(unansweredBackoffEnd(3, 1_000, constant)).toBe(1_000 + 14 * day);
+    expect(unansweredBackoffEnd(7, 1_000, constant)).toBe(1_000 + 14 * day);
+    const doubling = { ...constant, backoffRestGrowth: 2 };
+    expect(unansweredBackoffEnd(3, 1_000, doubling)).toBe(1_000 + 14 * day);
+    expect(unansweredBackoffEnd(4, 1_000, doubling)).toBe(1_000 + 28 * day);
+    expect(unansweredBackoffEnd(6, 1_000, doubling)).toBe(1_000 + 112 * day);
   });
 
   it("resets the unanswered streak on an open, click or conversion on that channel only", () => {

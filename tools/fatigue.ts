@@ -19,6 +19,15 @@ import { defineTool, toLangChainTool } from "./define-tool.js";
  *   conversion on the channel.
  * A recent unsubscribe on a channel sets its fatigue to 1. The customer's fatigue is that of their
  * most fatigued channel, so one over-messaged channel is enough to cool down.
+ *
+ * An unanswered-streak back-off rests the channel, it does not close it: it lasts
+ * `backoffRestDays` after the last unanswered exposure (times `backoffRestGrowth` per exposure
+ * beyond the threshold; 1 by default, so a customer who does not answer gets at most one message
+ * per rest on that channel, and targeting decides whether that one pays). Without the rest, a
+ * back-off lasted until the whole streak left the 90-day lookback, so a customer who missed three
+ * messages was unreachable for months while their fatigue, in the tool's volume term as in the
+ * customer, had long faded; lapsed customers, whom a win-back is for, are exactly the ones who do
+ * not answer.
  */
 
 /** A pseudonymous customer id, as ingestion accepts it; plain (no preprocessing) so agents get a JSON schema. */
@@ -67,6 +76,13 @@ export const fatigueConfigSchema = z.object({
   weeklyTolerance: perChannel({ email: 5, sms: 2, push: 2, in_app: 7 }, () => z.number().positive()),
   /** Unanswered exposures on a channel at which that channel is backed off. */
   unansweredBackoff: z.number().int().min(1).default(3),
+  /**
+   * Days an unanswered-streak back-off lasts after the last unanswered exposure: two half-lives of
+   * the volume term (the exposures' weight down to a quarter).
+   */
+  backoffRestDays: z.number().positive().default(14),
+  /** Factor the rest grows by with each unanswered exposure beyond the threshold (1: a constant rest, a cadence for non-responders). */
+  backoffRestGrowth: z.number().min(1).default(1),
   /** Unanswered exposures at which the streak term reaches 0.5. */
   streakHalfSaturation: z.number().positive().default(10),
   /** An unsubscribe this recent makes the channel's fatigue 1 and backs it off. */
@@ -142,6 +158,8 @@ interface ChannelState {
   decayedExposures: number;
   streak: number;
   lastResponseAt: number | null;
+  /** The latest delivery (the streak's last unanswered exposure when the streak is above 0). */
+  lastExposureAt: number | null;
   unsubscribeAt: number | null;
   /** A bounce with no delivery after it. */
   bouncedAt: number | null;
@@ -155,6 +173,7 @@ function channelState(events: { type: EngagementEvent["type"]; at: number }[], a
     decayedExposures: 0,
     streak: 0,
     lastResponseAt: null,
+    lastExposureAt: null,
     unsubscribeAt: null,
     bouncedAt: null,
     engagementWeight: 0,
@@ -170,6 +189,7 @@ function channelState(events: { type: EngagementEvent["type"]; at: number }[], a
       s.exposures += 1;
       s.decayedExposures += 2 ** (-ageDays / config.halfLifeDays);
       s.streak += 1;
+      s.lastExposureAt = e.at;
       s.bouncedAt = null;
       lastExposure = { weight: engagementWeight, answered: false };
       s.engagementWeight += engagementWeight;
@@ -192,6 +212,20 @@ function channelState(events: { type: EngagementEvent["type"]; at: number }[], a
     }
   }
   return s;
+}
+
+/**
+ * When an unanswered streak's back-off ends: `backoffRestDays` after the last unanswered exposure,
+ * doubled for each exposure beyond the threshold; null when the streak is below the threshold
+ * (nothing to back off).
+ */
+export function unansweredBackoffEnd(
+  streak: number,
+  lastExposureAt: number | null,
+  config: Pick<FatigueConfig, "unansweredBackoff" | "backoffRestDays" | "backoffRestGrowth">,
+): number | null {
+  if (streak < config.unansweredBackoff || lastExposureAt === null) return null;
+  return lastExposureAt + config.backoffRestDays * config.backoffRestGrowth ** (streak - config.unansweredBackoff) * DAY_MS;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -232,6 +266,7 @@ function assessCustomer(
     const streak = 1 - 2 ** (-s.streak / config.streakHalfSaturation);
     const fatigue = s.unsubscribeAt !== null ? 1 : 1 - (1 - volume) * (1 - streak);
     const engagement = smoothedRate(s.engagementAnswered, s.engagementWeight, config);
+    const backoffEnd = unansweredBackoffEnd(s.streak, s.lastExposureAt, config);
     pooledWeight += s.engagementWeight;
     pooledAnswered += s.engagementAnswered;
     channels.push({
@@ -252,11 +287,11 @@ function assessCustomer(
         code: "unsubscribed",
         reason: `Unsubscribed from ${channel} on ${iso(s.unsubscribeAt)}, within ${config.unsubscribeLookbackDays} days.`,
       });
-    } else if (s.streak >= config.unansweredBackoff) {
+    } else if (backoffEnd !== null && asOf < backoffEnd) {
       backedOff.push({
         channel,
         code: "unanswered_streak",
-        reason: `${s.streak} ${channel} exposures unanswered since ${s.lastResponseAt === null ? "the start of the lookback window" : `the last response on ${iso(s.lastResponseAt)}`} (back off at ${config.unansweredBackoff}).`,
+        reason: `${s.streak} ${channel} exposures unanswered since ${s.lastResponseAt === null ? "the start of the lookback window" : `the last response on ${iso(s.lastResponseAt)}`} (back off at ${config.unansweredBackoff}), resting the channel until ${iso(backoffEnd)}.`,
       });
     } else if (s.bouncedAt !== null) {
       backedOff.push({

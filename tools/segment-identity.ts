@@ -279,3 +279,33 @@ function numericSuffix(id: string, prefix: string): number {
   const rest = id.slice(prefix.length);
   return /^\d+$/.test(rest) ? Number(rest) : 0;
 }
+
+/** The customers who changed segment between two runs, and the largest flows between segments. */
+export interface MigrationSummary {
+  /** Customers seen in both runs whose segment id changed. */
+  moved: number;
+  /** Customers new in this run, and previous members absent from it. */
+  entered: number;
+  left: number;
+  /** The `top` largest flows between different segment ids, largest first (ties by ids). */
+  flows: { from: string; to: string; customers: number }[];
+}
+
+/** Migrations from an identity report's transitions; null on a first run (no previous segmentation). */
+export function migrationSummary(transitions: IdentityReport["transitions"], top = 5): MigrationSummary | null {
+  if (transitions === null) return null;
+  let moved = 0;
+  const flows: MigrationSummary["flows"] = [];
+  transitions.counts.forEach((row, i) =>
+    row.forEach((customers, j) => {
+      const from = transitions.from[i]!;
+      const to = transitions.to[j]!;
+      if (from === to || customers <= 0) return;
+      moved += customers;
+      flows.push({ from, to, customers });
+    }),
+  );
+  flows.sort((a, b) => b.customers - a.customers || a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+  const total = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
+  return { moved, entered: total(transitions.entered), left: total(transitions.left), flows: flows.slice(0, Math.max(0, top)) };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectedContactValue, planTargets, priorUplift } from "./targeting.js";
+import { expectedContactValue, planTargets, priorUplift, retainedMargin } from "./targeting.js";
 
 const base = {
   predictedUplift: 0.05,
@@ -56,6 +56,45 @@ describe("planTargets", () => {
     expect(some.cost).toBeCloseTo(0.002 + 0.25 * 0.1 * 80 * 0.2);
     expect(some.incrementalMargin).toBeCloseTo(all.incrementalMargin);
     expect(some.value).toBeGreaterThan(all.value);
+  });
+});
+
+describe("retainedMargin", () => {
+  const lapsing = {
+    pAlive: 0.25,
+    expectedPurchases: 1,
+    clvHorizonWeeks: 52,
+    retentionHorizonWeeks: 13,
+    expectedOrderValue: 80,
+    marginRate: 0.4,
+  };
+
+  it("is the chance the customer had lapsed times what a live one buys over the retention horizon, at full margin", () => {
+    // A live customer makes 1 / 0.25 = 4 purchases in 52 weeks, 1 in 13; revived with probability 0.75.
+    expect(retainedMargin(lapsing)).toBeCloseTo(0.75 * 1 * 80 * 0.4, 10);
+    expect(retainedMargin({ ...lapsing, retentionHorizonWeeks: 26 })).toBeCloseTo(2 * 0.75 * 80 * 0.4, 10);
+  });
+
+  it("is nothing for a customer surely alive, a zero horizon or no expected purchases, and stays finite near P(alive) 0", () => {
+    expect(retainedMargin({ ...lapsing, pAlive: 1 })).toBe(0);
+    expect(retainedMargin({ ...lapsing, retentionHorizonWeeks: 0 })).toBe(0);
+    expect(retainedMargin({ ...lapsing, expectedPurchases: 0 })).toBe(0);
+    expect(Number.isFinite(retainedMargin({ ...lapsing, pAlive: 0, expectedPurchases: 0.01 }))).toBe(true);
+    // The horizon never counts more than the CLV's own.
+    expect(retainedMargin({ ...lapsing, retentionHorizonWeeks: 104 })).toBeCloseTo(
+      retainedMargin({ ...lapsing, retentionHorizonWeeks: 52 }),
+      10,
+    );
+  });
+
+  it("adds to a contact's incremental margin in proportion to its uplift, so it can make a win-back pay", () => {
+    const thin = { ...base, customerId: "x", predictedUplift: 0.002, baselinePurchaseProbability: 0.05, expectedOrderValue: 10 };
+    const oneWindow = expectedContactValue(thin, 0.15, 0.002);
+    const kept = expectedContactValue({ ...thin, retainedMargin: 50 }, 0.15, 0.002);
+    expect(kept.incrementalMargin - oneWindow.incrementalMargin).toBeCloseTo(0.002 * 50, 10);
+    expect(kept.cost).toBeCloseTo(oneWindow.cost, 10);
+    expect(oneWindow.value).toBeLessThan(0);
+    expect(kept.value).toBeGreaterThan(0);
   });
 });
 

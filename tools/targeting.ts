@@ -41,6 +41,12 @@ export const targetingCustomerSchema = z.object({
    * purchase in the period is discounted.
    */
   redemptionProbability: z.number().min(0).max(1).optional(),
+  /**
+   * Margin after the period that a purchase the contact causes is worth on top of its own order:
+   * a customer who would otherwise have lapsed is kept (or won back) and buys again
+   * (tools/targeting.ts retainedMargin). Default 0: one period's order only.
+   */
+  retainedMargin: z.number().min(0).optional(),
 });
 
 export const targetingInputSchema = z.object({
@@ -72,7 +78,32 @@ export type TargetingOutput = z.infer<typeof targetingOutputSchema>;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**
- * Expected value of one contact: incremental margin from the uplift, minus the message cost and
+ * What an incremental purchase is worth after the period it happens in: with probability
+ * 1 − P(alive) the customer had lapsed and the purchase revives them, and a live customer makes
+ * expectedPurchases ÷ P(alive) purchases over the CLV horizon (BG/NBD: E[Y | history] = P(alive) ×
+ * E[Y | alive]); counted over the retention horizon only, at the customer's full margin (later
+ * orders carry no offer). 0 for a customer surely alive or a zero horizon.
+ */
+export function retainedMargin(c: {
+  pAlive: number;
+  /** Expected purchases over the CLV horizon (BG/NBD, already weighted by P(alive)). */
+  expectedPurchases: number;
+  clvHorizonWeeks: number;
+  retentionHorizonWeeks: number;
+  expectedOrderValue: number;
+  marginRate: number;
+}): number {
+  if (!(c.clvHorizonWeeks > 0) || !(c.retentionHorizonWeeks > 0)) return 0;
+  const pAlive = Math.min(1, Math.max(0, c.pAlive));
+  // P(alive) floored so a near-certainly lapsed customer's rate stays finite.
+  const purchasesIfAlive =
+    (Math.max(0, c.expectedPurchases) * Math.min(1, c.retentionHorizonWeeks / c.clvHorizonWeeks)) / Math.max(0.02, pAlive);
+  return (1 - pAlive) * purchasesIfAlive * c.expectedOrderValue * Math.max(0, c.marginRate);
+}
+
+/**
+ * Expected value of one contact: incremental margin from the uplift (its order, plus the margin a
+ * kept or revived customer brings after the period), minus the message cost and
  * the discount given on every order the contact leads to (including orders that would have
  * happened anyway and now use the message's code: the cost of discounting sure things).
  */
@@ -82,7 +113,7 @@ export function expectedContactValue(
   messageCost: number,
 ): { value: number; incrementalMargin: number; cost: number } {
   const discountedMarginRate = Math.max(c.marginRate - offerDepth, -1);
-  const incrementalMargin = c.predictedUplift * c.expectedOrderValue * discountedMarginRate;
+  const incrementalMargin = c.predictedUplift * (c.expectedOrderValue * discountedMarginRate + (c.retainedMargin ?? 0));
   const discountOnSureThings = c.baselinePurchaseProbability * (c.redemptionProbability ?? 1) * c.expectedOrderValue * offerDepth;
   const cost = messageCost + discountOnSureThings;
   return { value: incrementalMargin - cost, incrementalMargin, cost };

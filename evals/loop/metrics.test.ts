@@ -87,6 +87,22 @@ describe("summaries", () => {
     expect(by("none").optouts_per_1k_messages).toBeNull();
   });
 
+  it("carries each cycle's segment changes into the series, null for a policy without segments", () => {
+    const withSegments = run("pulse", [1, 2], [1, 1], [0, 0]);
+    const changes = {
+      segments: 6,
+      births: ["S7"],
+      deaths: [],
+      migrated: 12,
+      flows: [{ from: "S1", to: "S7", customers: 12 }],
+      stability: 0.9,
+    };
+    withSegments.cycles[1] = { ...withSegments.cycles[1]!, segments: changes };
+    const [p] = summarizeRuns([withSegments]);
+    expect(p!.series.map((s) => s.segments)).toEqual([null, changes]);
+    expect(by("blast").series.every((s) => s.segments === null)).toBe(true);
+  });
+
   it("has no increments without a none run", () => {
     const alone = summarizeRuns([run("pulse", [1, 2], [1, 1], [0, 0])]);
     expect(alone[0]!.incremental_margin).toBeNull();

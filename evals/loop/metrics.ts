@@ -1,6 +1,22 @@
 import type { OrderLineRow, ResponseRow } from "../../ingest/formats.js";
 import { DEFAULT_MESSAGE_COST } from "../../tools/targeting.js";
 
+/**
+ * How the policy's segments followed its customers at one cycle's refresh, against the last run:
+ * segments born and retired, and customers who changed segment (Pulse only: the rule-based
+ * policies do not segment).
+ */
+export interface SegmentChanges {
+  segments: number;
+  births: string[];
+  deaths: string[];
+  /** Customers seen in both runs whose segment changed, and the largest flows; null on the first run. */
+  migrated: number | null;
+  flows: { from: string; to: string; customers: number }[];
+  /** Share of customers seen in both runs who kept their segment; null on the first run. */
+  stability: number | null;
+}
+
 /** What one policy's world did over one cycle, from the rows the world returned. */
 export interface CycleFigures {
   cycle: number;
@@ -17,6 +33,8 @@ export interface CycleFigures {
   expectedEffect: number | null;
   /** The oracle's expected incremental purchases on the same sample, null when not computed. */
   oracleEffect: number | null;
+  /** The refresh's segment births, deaths and migrations this cycle; null for a policy without segments. */
+  segments?: SegmentChanges | null;
 }
 
 export type MessageCosts = Readonly<Record<string, number>>;
@@ -94,6 +112,7 @@ export interface PolicySeriesPoint {
   optouts: number;
   cumulative_optouts: number;
   regret: number | null;
+  segments: SegmentChanges | null;
 }
 
 export interface PolicyResult {
@@ -141,6 +160,7 @@ export function summarizeRuns(runs: readonly PolicyRun[]): PolicyResult[] {
         optouts: c.optouts,
         cumulative_optouts: cumOpt,
         regret: c.oracleEffect !== null && c.expectedEffect !== null ? c.oracleEffect - c.expectedEffect : null,
+        segments: c.segments ?? null,
       };
     });
     const margin = sum(run.cycles.map((c) => c.margin));

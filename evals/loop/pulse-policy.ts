@@ -2,6 +2,8 @@ import type { SimulatorConnector } from "../../connectors/simulator.js";
 import type { ManualClock } from "../../core/clock.js";
 import type { Config } from "../../core/config.js";
 import type { Db } from "../../store/db.js";
+import type { CycleState } from "../../workflows/cycle/state.js";
+import type { SegmentChanges } from "./metrics.js";
 import { DEMO_SETTINGS, setDemoPolicy } from "../../workflows/demo.js";
 import { createCycleRuntime, type CycleRuntime } from "../../workflows/runtime.js";
 import type { CycleSettingsInput } from "../../workflows/cycle/settings.js";
@@ -41,6 +43,22 @@ export interface PulseCycleDigest {
   }[];
   /** Models the previous cycle's learn step trained (used by this cycle's plan). */
   learnedBefore: string[];
+  /** The refresh's segment births, deaths and migrations against the last run (null when the refresh did not run). */
+  segmentChanges: SegmentChanges | null;
+}
+
+/** The refresh's identity report as the loop's per-cycle segment changes. */
+export function segmentChangesOf(refresh: CycleState["refresh"]): SegmentChanges | null {
+  if (!refresh) return null;
+  const m = refresh.identity.migrations;
+  return {
+    segments: refresh.segments.length,
+    births: refresh.identity.births,
+    deaths: refresh.identity.deaths,
+    migrated: m ? m.moved : null,
+    flows: m ? m.flows : [],
+    stability: refresh.identity.stability,
+  };
 }
 
 export interface PulseCycles {
@@ -130,6 +148,7 @@ export async function openPulseCycles(options: {
             upliftSource: x.upliftSource,
           })) ?? [],
         learnedBefore: learned,
+        segmentChanges: segmentChangesOf(st.refresh),
       };
       return { cycleId, digest, ...(notes.length ? { note: notes.join("; ") } : {}) };
     },

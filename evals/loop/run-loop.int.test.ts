@@ -56,6 +56,15 @@ describe("eval loop (300 customers × 3 weekly cycles, PGlite)", () => {
     }
   });
 
+  it("shows Pulse's segment births, deaths and migrations per cycle, against the refresh before", () => {
+    const segments = by("pulse").series.map((s) => s.segments);
+    expect(segments.every((x) => x !== null && x.segments > 0)).toBe(true);
+    expect(segments[0]!.migrated).toBeNull();
+    expect(segments[0]!.births).toHaveLength(segments[0]!.segments);
+    for (const x of segments.slice(1)) expect(x!.migrated).toBeGreaterThanOrEqual(0);
+    expect(by("blast").series.every((s) => s.segments === null)).toBe(true);
+  });
+
   it("measures the same world: margins differ only through what the policies sent", () => {
     // none and a policy that sent nothing in cycle 0 would agree exactly; blast sent, so it differs.
     expect(by("blast").margin).not.toBe(by("none").margin);

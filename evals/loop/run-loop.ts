@@ -15,7 +15,15 @@ import type { Db } from "../../store/db.js";
 import { baselineAudience, messageTerms } from "../../store/loop-repo.js";
 import { nextLocalHour } from "../../workflows/cycle/planning.js";
 import { BASELINE_SEND_HOUR, blastDecisions, rfmRulesDecisions, type BaselineDecision } from "./baselines.js";
-import { cycleFigures, retention, summarizeRuns, type CycleFigures, type PolicyResult, type PolicyRun } from "./metrics.js";
+import {
+  cycleFigures,
+  retention,
+  summarizeRuns,
+  type CycleFigures,
+  type PolicyResult,
+  type PolicyRun,
+  type SegmentChanges,
+} from "./metrics.js";
 import { openPulseCycles, type PulseCycleDigest, type PulseCycles } from "./pulse-policy.js";
 
 export const LOOP_POLICIES = ["pulse", "blast", "rfm_rules", "none"] as const;
@@ -196,9 +204,11 @@ async function runPolicy(
       const asOf = world.now;
       const end = new Date(asOf.getTime() + o.cadenceDays * DAY_MS);
       let messages: LoopMessage[];
+      let segments: SegmentChanges | null = null;
       if (pulse) {
         const r = await pulseMessages(pulse, connector, db, k, asOf);
         messages = r.messages;
+        segments = r.digest.segmentChanges;
         if (r.note) notes.push(`cycle ${k}: ${r.note}`);
         pulseCycles.push(r.digest);
       } else messages = await baselineMessages(db, policy as Exclude<LoopPolicy, "pulse">, k, asOf, o.cadenceDays);
@@ -207,7 +217,7 @@ async function runPolicy(
       const files = await writeStepFiles(step, path.join(dir, policy, `step-${k}`));
       for (const kind of STEP_KINDS) await ingestFile(db, kind, files.files[kind as keyof typeof files.files]);
       const delivered = messages.length - step.undelivered.length;
-      cycles.push(cycleFigures(k, step, messages, undefined, regret));
+      cycles.push({ ...cycleFigures(k, step, messages, undefined, regret), segments });
       if (step.undelivered.length)
         notes.push(`cycle ${k}: ${step.undelivered.length} of ${messages.length} messages not delivered (${delivered} delivered)`);
       clock.set(end);

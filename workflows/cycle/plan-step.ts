@@ -19,7 +19,15 @@ import { categoryPreference, pauseSuppressions, windowCap } from "./brief.js";
 import { campaignIdOf, planIdOf } from "./ids.js";
 import { hasConsent, type CycleData } from "./cycle-data.js";
 import { armIdOf, offerBandit, type LearnedUplift, type OfferBandit, type Readout } from "./plan-learning.js";
-import { categoryShares, customerValue, meanAov, nextLocalHour, targetingCustomer, type UpliftFn } from "./planning.js";
+import {
+  categoryShares,
+  customerRetainedMargin,
+  customerValue,
+  meanAov,
+  nextLocalHour,
+  targetingCustomer,
+  type UpliftFn,
+} from "./planning.js";
 import type { CycleSettings } from "./settings.js";
 
 /**
@@ -158,7 +166,9 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
             segmentUplift: Math.max(-1, Math.min(1, input.uplift.fn(i, strategy, c, depth))),
             costPerMessage: DEFAULT_MESSAGE_COST[c],
           })),
-          valuePerConversion: value.expectedOrderValue * Math.max(0, value.marginRate - depth),
+          valuePerConversion:
+            value.expectedOrderValue * Math.max(0, value.marginRate - depth) +
+            customerRetainedMargin(data, i, value, settings.retentionHorizonWeeks),
         });
         // None pays: the eligible channel closest to paying, so targeting can say by how much it falls short.
         const fallback = choice.scored.filter((x) => x.eligible).sort((a, b) => b.net - a.net)[0];
@@ -194,7 +204,16 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
         strategy,
         channel,
         offerDepth: depth,
-        customers: group.map((c) => targetingCustomer(data, c.i, input.uplift.fn(c.i, strategy, channel, depth), fallbackAov, channel)),
+        customers: group.map((c) =>
+          targetingCustomer(
+            data,
+            c.i,
+            input.uplift.fn(c.i, strategy, channel, depth),
+            fallbackAov,
+            settings.retentionHorizonWeeks,
+            channel,
+          ),
+        ),
       });
       const campaignId = sending
         ? campaignIdOf(cycleId, p.segmentId, strategy, channel, depth === plan.offerDepth ? undefined : depth)

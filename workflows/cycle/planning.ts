@@ -2,9 +2,9 @@ import type { SegmentSituation, StrategyOption } from "../../agents/strategist/i
 import { DAYPARTS, FEATURE_COUNT, FEATURE_NAMES } from "../../tools/features.js";
 import type { ArchetypeName } from "../../tools/segment-naming.js";
 import { OFFER_STRATEGIES, SENDING_STRATEGIES, type Channel, type SendingStrategy, type Strategy } from "../../core/domain.js";
-import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked } from "../../tools/targeting.js";
+import { DEFAULT_MESSAGE_COST, expectedContactValue, priorUpliftUnchecked, retainedMargin } from "../../tools/targeting.js";
 import { briefStrategies } from "./brief.js";
-import { channelEngagement, featureIndex, hasConsent, maxEngagement, type CycleData } from "./cycle-data.js";
+import { channelEngagement, clvInputOf, featureIndex, hasConsent, maxEngagement, type CycleData } from "./cycle-data.js";
 import type { CycleSettings } from "./settings.js";
 
 /**
@@ -70,14 +70,42 @@ export function redemptionProbability(data: CycleData, i: number, channel: strin
   return clamp01(channelEngagement(data.fatigue, i, channel) ?? 0);
 }
 
+/** The weeks ahead the cycle's CLV is computed over (its expected purchases are for that horizon). */
+const CLV_HORIZON_WEEKS = clvInputOf({ rfm: [] }).horizonWeeks ?? 52;
+
+/** The margin after the window that an incremental purchase of customer i is worth (a lapsed customer revived). */
+export function customerRetainedMargin(
+  data: CycleData,
+  i: number,
+  value: { expectedOrderValue: number; marginRate: number },
+  retentionHorizonWeeks: number,
+): number {
+  return retainedMargin({
+    pAlive: data.clv.pAlive[i]!,
+    expectedPurchases: data.clv.expectedPurchases[i]!,
+    clvHorizonWeeks: CLV_HORIZON_WEEKS,
+    retentionHorizonWeeks,
+    ...value,
+  });
+}
+
 /** The inputs planTargets takes for customer i (on `channel`, when one is known: who redeems the offer). */
-export function targetingCustomer(data: CycleData, i: number, upliftValue: number, fallbackAov: number, channel?: string) {
+export function targetingCustomer(
+  data: CycleData,
+  i: number,
+  upliftValue: number,
+  fallbackAov: number,
+  retentionHorizonWeeks: number,
+  channel?: string,
+) {
+  const value = customerValue(data, i, fallbackAov);
   return {
     ...(channel ? { redemptionProbability: redemptionProbability(data, i, channel) } : {}),
     customerId: data.customerIds[i]!,
     predictedUplift: upliftValue,
     baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
-    ...customerValue(data, i, fallbackAov),
+    ...value,
+    retainedMargin: customerRetainedMargin(data, i, value, retentionHorizonWeeks),
     fatigueStrategy: data.fatigue.strategy[i]!,
     allowedChannels: data.fatigue.allowedChannels[i]!,
   };
@@ -102,7 +130,7 @@ export function segmentSituation(
   }
   // What targeting needs per member that no option changes, computed once per segment rather than
   // once per member and option (tens of options × every member of the segment).
-  const reach = members.map((i) => targetingCustomer(data, i, 0, fallbackAov));
+  const reach = members.map((i) => targetingCustomer(data, i, 0, fallbackAov, settings.retentionHorizonWeeks));
   const options: StrategyOption[] = [];
   for (const strategy of briefStrategies(settings.brief, CONTACT_STRATEGIES)) {
     const offers = OFFER_STRATEGY_SET.has(strategy) ? settings.offerDepths.filter((d) => d <= settings.maxDiscount) : [0];

@@ -81,6 +81,11 @@ export const cycleSettingsSchema = z.object({
       priorWeight: z.number().positive().default(20),
     })
     .prefault({}),
+  /**
+   * Weeks after the attribution window over which a contact's incremental purchase also counts the
+   * margin of a lapsed customer it revives (tools/targeting.ts retainedMargin); 0: one window only.
+   */
+  retentionHorizonWeeks: z.number().min(0).max(52).default(13),
   /** Half-life of randomized evidence when readouts from past cycles are accumulated. */
   evidenceHalfLifeDays: z.number().positive().default(28),
   /** Minimum treated and holdout outcomes per strategy before learn trains an uplift model. */

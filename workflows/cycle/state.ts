@@ -47,6 +47,15 @@ export const cycleStateSchema = z.object({
         births: z.array(z.string()),
         deaths: z.array(z.string()),
         stability: z.number().nullable(),
+        /** Customers who changed segment since the last run, with the largest flows (absent in older checkpoints and on a first run). */
+        migrations: z
+          .object({
+            moved: z.number(),
+            entered: z.number(),
+            left: z.number(),
+            flows: z.array(z.object({ from: z.string(), to: z.string(), customers: z.number() })),
+          })
+          .optional(),
       }),
       outliers: z.number(),
       churnAuc: z.number().nullable(),

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../../../core/config.js";
 import { InputError } from "../../../core/errors.js";
 import { loopChartSvg } from "../../../evals/loop/chart.js";
+import type { SegmentChanges } from "../../../evals/loop/metrics.js";
 import { LOOP_POLICIES, runLoop, type LoopPolicy, type LoopReport } from "../../../evals/loop/run-loop.js";
 import { checkTargets } from "../../../evals/loop/targets.js";
 import { openScratchDb } from "../../../store/scratch-db.js";
@@ -44,6 +45,19 @@ export function parsePolicies(text: string): LoopPolicy[] {
 const money = (x: number | null) => (x === null ? "n/a" : Math.round(x).toLocaleString("en"));
 const pct = (x: number | null) => (x === null ? "n/a" : `${(100 * x).toFixed(1)}%`);
 
+/** One cycle's segment births, deaths and migrations, as the report prints them. */
+export function segmentChangesLine(s: SegmentChanges): string {
+  const parts = [`${s.segments} segments`];
+  if (s.migrated === null) return `${parts[0]}, first segmentation`;
+  parts.push(s.births.length ? `born ${s.births.join(", ")}` : "none born");
+  parts.push(s.deaths.length ? `retired ${s.deaths.join(", ")}` : "none retired");
+  const flows = s.flows.map((f) => `${f.from}→${f.to} ${f.customers.toLocaleString("en")}`).join(", ");
+  parts.push(
+    `${s.migrated.toLocaleString("en")} customers migrated${s.stability === null ? "" : ` (stability ${pct(s.stability)})`}${flows ? `: ${flows}` : ""}`,
+  );
+  return parts.join("; ");
+}
+
 export function renderLoop(r: LoopReport): string {
   const out: string[] = [
     `Loop: ${r.customers.toLocaleString("en")} customers, ${r.cycles} cycles every ${r.cadenceDays} days (${r.start.slice(0, 10)} to ${r.end.slice(0, 10)}), seed ${r.seed}, ${r.seconds.toFixed(1)} s`,
@@ -58,6 +72,11 @@ export function renderLoop(r: LoopReport): string {
   out.push("", "  incremental margin per cycle (against none):");
   for (const p of r.policies)
     out.push(`  ${p.policy.padEnd(10)} ${p.series.map((s) => money(s.incremental_margin).padStart(8)).join(" ")}`);
+  for (const p of r.policies) {
+    if (!p.series.some((x) => x.segments)) continue;
+    out.push("", `  ${p.policy}'s segments per cycle (the refresh against the last run):`);
+    for (const x of p.series) if (x.segments) out.push(`  cycle ${x.cycle + 1}: ${segmentChangesLine(x.segments)}`);
+  }
   const checks = checkTargets(r.policies);
   if (checks.length) {
     out.push("", "  targets:");

@@ -3,7 +3,7 @@ import type { NewAuditEntry } from "../../../guardrails/audit-entries.js";
 import type { PreviousRun, SegmentRecord } from "../../../store/segments-repo.js";
 import { signedLog1p } from "../../../tools/features-standardize.js";
 import { FEATURE_COUNT, type FeatureMatrix } from "../../../tools/features.js";
-import type { PreviousSegmentation } from "../../../tools/segment-identity.js";
+import { migrationSummary, type IdentityReport, type PreviousSegmentation } from "../../../tools/segment-identity.js";
 import { ARCHETYPE_NAMES, type ArchetypeName } from "../../../tools/segment-naming.js";
 import { segmentMatrix, type SegmentationResult } from "../../../tools/segment.js";
 import { toolCallEntry } from "../audit-helpers.js";
@@ -255,6 +255,12 @@ export function* segmentAssignmentBatches(
 export const archetypeOf = (a: string | null): ArchetypeName | null =>
   (ARCHETYPE_NAMES as readonly string[]).includes(a ?? "") ? (a as ArchetypeName) : null;
 
+/** The migrations since the last run, as the state's optional field (absent on a first run). */
+function migrationsOf(transitions: IdentityReport["transitions"]) {
+  const migrations = migrationSummary(transitions);
+  return migrations ? { migrations } : {};
+}
+
 /** The refresh's summary in the graph state. */
 export function refreshSummary(
   runId: string,
@@ -287,6 +293,7 @@ export function refreshSummary(
       births: summary.identity.births,
       deaths: summary.identity.deaths.map((d) => d.id),
       stability: summary.identity.stability,
+      ...migrationsOf(summary.identity.transitions),
     },
     outliers: summary.density.outliers.estimatedTotal,
     churnAuc,
