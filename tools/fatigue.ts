@@ -216,7 +216,7 @@ function channelState(events: { type: EngagementEvent["type"]; at: number }[], a
 
 /**
  * When an unanswered streak's back-off ends: `backoffRestDays` after the last unanswered exposure,
- * doubled for each exposure beyond the threshold; null when the streak is below the threshold
+ * times `backoffRestGrowth` for each exposure beyond the threshold; null when the streak is below the threshold
  * (nothing to back off).
  */
 export function unansweredBackoffEnd(
