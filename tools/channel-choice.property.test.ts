@@ -36,6 +36,17 @@ describe("chooseChannel (properties)", () => {
 
 describe("chooseChannel", () => {
   const base = { consented: true, backedOff: false, sends: 0, responses: 0, segmentResponseRate: 0.1, costPerMessage: 0.01 };
+  it("keeps uplift a number within [-1, 1] when the segment's response rate all but vanishes", () => {
+    const out = chooseChannel({
+      options: [
+        { ...base, channel: "sms", sends: 1, responses: 1, segmentResponseRate: 5e-324, segmentUplift: 0, costPerMessage: 0 },
+        { ...base, channel: "email", sends: 1, responses: 1, segmentResponseRate: 5e-324, segmentUplift: 1e-300, costPerMessage: 0 },
+      ],
+      valuePerConversion: 1,
+    });
+    expect(out.scored.map((s) => s.uplift)).toEqual([0, 1]);
+    expect(out.channel).toBe("email");
+  });
   it("takes the segment's best channel for a new customer and the customer's own for a seasoned one", () => {
     const fresh = chooseChannel({
       valuePerConversion: 20,

@@ -58,7 +58,9 @@ export function chooseChannel(raw: ChannelChoiceInput): ChannelChoiceOutput {
   const scored = input.options.map((o) => {
     const rate = (Math.min(o.responses, o.sends) + input.priorSends * o.segmentResponseRate) / (o.sends + input.priorSends);
     const relative = o.segmentResponseRate > 0 ? rate / o.segmentResponseRate : 1;
-    const uplift = o.segmentUplift * relative;
+    // An uplift is a difference of probabilities: within [-1, 1], also when a vanishing segment rate
+    // makes the ratio overflow (and 0 when the segment's is 0, never 0 × Infinity).
+    const uplift = o.segmentUplift === 0 ? 0 : Math.max(-1, Math.min(1, o.segmentUplift * relative));
     const net = uplift * input.valuePerConversion - o.costPerMessage;
     const eligible = o.consented && !o.backedOff;
     const why = !o.consented
