@@ -26,10 +26,12 @@ export interface RunPulseOptions {
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** Test support: runs `pulse ARGS` as its own process, as an operator would, on a test database. */
+/**
+ * Test support: runs `pulse ARGS` as its own process, as an operator would, on a test database. The
+ * process gets only the environment given here (this Node binary, so no PATH lookup is needed).
+ */
 export function runPulse(args: readonly string[], options: RunPulseOptions): Promise<PulseRun> {
   const env = {
-    ...process.env,
     DATABASE_URL: loadConfig().PULSE_TEST_DATABASE_URL,
     PULSE_DB_SCHEMA: options.schema,
     PULSE_DATA_DIR: options.dataDir,
@@ -40,7 +42,7 @@ export function runPulse(args: readonly string[], options: RunPulseOptions): Pro
     ...options.env,
   };
   return new Promise((resolve) => {
-    const child = execFile("node", ["bin/pulse.mjs", ...args], { cwd: root, env, timeout: 180_000 }, (err, stdout, stderr) =>
+    const child = execFile(process.execPath, ["bin/pulse.mjs", ...args], { cwd: root, env, timeout: 180_000 }, (err, stdout, stderr) =>
       resolve({
         code: err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0,
         stdout,
