@@ -45,6 +45,9 @@ const slackRolesSchema = z
   )
   .transform((pairs) => Object.fromEntries(pairs) as Record<string, z.infer<typeof roleSchema>>);
 
+/** LLM calls of one cycle step at once, unless PULSE_LLM_CONCURRENCY says otherwise. */
+export const DEFAULT_LLM_CONCURRENCY = 4;
+
 export const configSchema = z.object({
   DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
   PULSE_DB_SCHEMA: z.preprocess(
@@ -68,7 +71,7 @@ export const configSchema = z.object({
   PULSE_MODEL: z.preprocess(emptyAsUndefined, z.string().default("gpt-4o-mini")),
   PULSE_LLM_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(30_000)),
   /** At most this many LLM calls of one cycle step at once (the copywriter writes its campaigns in parallel). */
-  PULSE_LLM_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+  PULSE_LLM_CONCURRENCY: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(64).default(DEFAULT_LLM_CONCURRENCY)),
   /** Where messages go: a JSONL outbox file (default), a signed webhook, or nowhere but the simulator. */
   PULSE_CONNECTOR: z.preprocess(emptyAsUndefined, z.enum(["file", "webhook"]).default("file")),
   PULSE_WEBHOOK_URL: optionalUrl(["http:", "https:"]),

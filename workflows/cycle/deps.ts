@@ -12,8 +12,6 @@ import type { CycleState } from "./state.js";
 
 /** Copy answers a process keeps for identical prompts: a few kB each, the least recently used dropped first. */
 export const COPY_CACHE_ENTRIES = 1_000;
-/** LLM calls of one node at once when the deps do not say (as PULSE_LLM_CONCURRENCY's default). */
-export const DEFAULT_LLM_CONCURRENCY = 4;
 
 /** Everything the cycle's nodes and processors need, passed in (tests and the demo swap parts). */
 export interface CycleDeps {
@@ -28,7 +26,7 @@ export interface CycleDeps {
    * OPENAI_API_KEY is set: every agent's offline policy runs.
    */
   makeLlm?: (onCall: LlmCallListener) => LlmClient;
-  /** At most this many LLM calls of one node at once (PULSE_LLM_CONCURRENCY; default DEFAULT_LLM_CONCURRENCY). */
+  /** At most this many LLM calls of one node at once (PULSE_LLM_CONCURRENCY; core/config.ts's DEFAULT_LLM_CONCURRENCY when absent). */
   llmConcurrency?: number;
   /** Identical copy prompts are answered from here, across cycles of this process (bounded: COPY_CACHE_ENTRIES). */
   copyCache: CopyCache;

@@ -2,6 +2,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_MAX_REPAIRS, DEFAULT_MAX_RETRIES } from "../../agents/llm/openai-client.js";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
+import { DEFAULT_LLM_CONCURRENCY } from "../../core/config.js";
 import { ManualClock } from "../../core/clock.js";
 import { startTestLlmServer, type ServerFault, type TestLlmServer } from "../../evals/llm-test-server/server.js";
 import type { LlmFallbackKind } from "../../guardrails/audit-entries.js";
@@ -135,10 +136,10 @@ describe("the LLM server fails mid-cycle (real PostgreSQL, local test LLM server
         expect(String(d.entry.fallbackReason)).toMatch(c.error);
       }
       expect(count(offline, "copywriter")).toBe(campaigns.length);
-      // The copywriter's calls go out together (the slow server holds each open), never more at once than PULSE_LLM_CONCURRENCY (default 4).
+      // The copywriter's calls go out together (the slow server holds each open), never more at once than PULSE_LLM_CONCURRENCY (its default here).
       if (c.kind === "timeout" && campaigns.length > 1) {
         expect(srv.maxInFlight()).toBeGreaterThan(1);
-        expect(srv.maxInFlight()).toBeLessThanOrEqual(4);
+        expect(srv.maxInFlight()).toBeLessThanOrEqual(DEFAULT_LLM_CONCURRENCY);
       }
 
       expect(await verifyAuditLog(world.db)).toMatchObject({ ok: true });

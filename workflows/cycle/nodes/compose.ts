@@ -1,8 +1,9 @@
 import pLimit from "p-limit";
 import { composeCopy } from "../../../agents/copywriter/index.js";
+import { DEFAULT_LLM_CONCURRENCY } from "../../../core/config.js";
 import { saveCampaigns, setCycleStatus } from "../../../store/cycles-repo.js";
 import { agentDecisionEntry } from "../audit-helpers.js";
-import { cycleLlm, DEFAULT_LLM_CONCURRENCY, type CycleDeps } from "../deps.js";
+import { cycleLlm, type CycleDeps } from "../deps.js";
 import type { Campaign, CycleState } from "../state.js";
 import { campaignOf, copyProvenance, copyQaVerdicts, copyRequests, copyToolCallEntry } from "../steps/compose.js";
 
