@@ -16,6 +16,7 @@ import { InputError } from "../core/errors.js";
 
 export const chatEvalPath = fileURLToPath(new URL("./data/chat/eval.jsonl", import.meta.url));
 export const chatExamplesPath = fileURLToPath(new URL("./data/chat/examples.jsonl", import.meta.url));
+export const chatAudiencesPath = fileURLToPath(new URL("./data/chat/audiences.jsonl", import.meta.url));
 /** Relative dates in the evaluation set are written for this instant (a Wednesday). */
 export const CHAT_EVAL_NOW = new Date("2026-01-07T12:00:00Z");
 

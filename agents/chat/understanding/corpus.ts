@@ -100,6 +100,10 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "exclude premium loyalists from this campaign",
     "don't message SEGID in this campaign",
     "keep the new customers out of the campaign",
+    "stop messaging the hibernating segment",
+    "stop contacting lapsed customers",
+    "no more messages to the champions",
+    "stop sending anything to the coupon driven floaters",
   ],
   show_plan: [
     "show me the plan",
@@ -239,6 +243,8 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "mute email for SEGID",
     "silence push until DATE",
     "suspend sends to SEGID until DATE",
+    "stop texting SEGID",
+    "no more emails to SEGID until DATE",
   ],
   resume: [
     "resume email",

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
-import { chatEvalPath, chatExamplesPath, loadLabeled, runChatEval } from "../../../evals/chat-understanding.js";
+import { chatAudiencesPath, chatEvalPath, chatExamplesPath, loadLabeled, runChatEval } from "../../../evals/chat-understanding.js";
 import { PARAMS_SCHEMAS } from "../params.js";
 import { understandOffline } from "./understand-offline.js";
 
@@ -24,6 +24,12 @@ describe("offline understanding", () => {
     expect(report.params.rate).toBeGreaterThanOrEqual(0.9);
     // every intent is represented
     expect(report.perIntent.length).toBe(15);
+  });
+
+  it("reads requests to stop messaging a named audience as suppression briefs, not overviews or global pauses", async () => {
+    const report = await runChatEval({ path: chatAudiencesPath });
+    expect(report.requests).toBe(16);
+    expect(report.failures.map((f) => f.text)).toEqual([]);
   });
 
   it("extracts only parameters its intent's schema accepts", async () => {

@@ -14,6 +14,7 @@ import {
   strategy,
 } from "./extract.js";
 import { correctWord, maskEntities, normalizeText } from "./normalize.js";
+import { readsAsBrief } from "./understand-offline.js";
 
 const WED = new Date("2026-01-07T12:00:00Z");
 
@@ -130,6 +131,15 @@ describe("dates", () => {
   });
 });
 
+describe("readsAsBrief", () => {
+  it("needs a strategy and what the campaign is about", () => {
+    expect(readsAsBrief({ strategy: "winback", category: "books" })).toBe(true);
+    expect(readsAsBrief({ strategy: "suppress", audience: { filters: ["lapsed"] } })).toBe(true);
+    expect(readsAsBrief({ strategy: "targeted_promo" })).toBe(false);
+    expect(readsAsBrief({ category: "books", max_discount: 0.1 })).toBe(false);
+  });
+});
+
 describe("normalization", () => {
   it("corrects typos of known words but leaves short and unknown words alone", () => {
     expect(correctWord("aprove")).toBe("approve");
@@ -141,6 +151,9 @@ describe("normalization", () => {
 
   it("masks entities for the classifier", () => {
     expect(maskEntities("approve c-20250101-0a30ec at 15% off for seg-2")).toBe("approve cycleid at pct off for segid");
+    expect(maskEntities("stop messaging the bargain hunters segment")).toBe("stop messaging the audience segment");
+    expect(maskEntities("suppress the churn-prone spenders and lapsed vips")).toBe("suppress the audience and audience audience");
+    expect(maskEntities("stop messaging customers for now")).toBe("stop messaging customers for now");
   });
 });
 
@@ -157,6 +170,23 @@ describe("extractParams", () => {
       format: "csv",
     });
     expect(extractParams("help", "help", "help", WED)).toEqual({});
+  });
+
+  it("reads the verbs of stopping an audience's messages as suppression, channel words as channels", () => {
+    const read = (t: string) => extractParams("plan_campaign", t, t, WED);
+    expect(read("quit sending offers to the coupon-driven floaters")).toEqual({
+      strategy: "suppress",
+      audience: { archetypes: ["Coupon-Driven Floaters"] },
+    });
+    expect(read("no more texts to the lapsed shoppers")).toEqual({
+      strategy: "suppress",
+      channels: ["sms"],
+      audience: { filters: ["lapsed"] },
+    });
+    expect(read("hold off on emailing big spenders").strategy).toBe("suppress");
+    expect(read("don't send anything to champions").strategy).toBe("suppress");
+    // sending more is not stopping
+    expect(read("send more offers to champions").strategy).toBe("targeted_promo");
   });
 
   it("does not read ids' digits as dates", () => {

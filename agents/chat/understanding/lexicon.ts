@@ -37,7 +37,7 @@ export const STRATEGY_WORDS: Array<[StrategyName, RegExp]> = [
   ["cooldown", /\b(cool[- ]?down|cool (?:[\w'-]+ ){0,3}off|rest|ease off|give (?:[\w'-]+ ){0,3}a break|breather|back off)\b/],
   [
     "suppress",
-    /\b(suppress(?:ion)?|stop (?:contacting|messaging)|leave (?:[\w'-]+ ){0,3}alone|(?:do not|don'?t|never) (?:contact|message|target)|exclude|keep (?:[\w'-]+ ){0,4}out of)\b/,
+    /\b(suppress(?:ion)?|(?:stop|quit|cease|halt|hold off on) (?:contacting|messaging|targeting|e-?mailing|texting|mailing|sending (?:[\w'-]+ ){0,2}to)|no more (?:messages|e-?mails|texts|sms|offers|sends|notifications|pushes) (?:to|for)|leave (?:[\w'-]+ ){0,3}alone|(?:do not|don'?t|never) (?:contact|message|target|e-?mail|text|send (?:[\w'-]+ ){0,2}to)|exclude|keep (?:[\w'-]+ ){0,4}out of)\b/,
   ],
   ["targeted_promo", /\b(targeted[- ]promos?|promos?|promotions?|promotional|sales?|deals?|coupons?|offers?)\b/],
 ];

@@ -1,6 +1,6 @@
 import { leven } from "@nlpjs/similarity";
 import { CORPUS, NONE_CORPUS } from "./corpus.js";
-import { KEYWORDS } from "./lexicon.js";
+import { ARCHETYPE_WORDS, FILTER_WORDS, KEYWORDS } from "./lexicon.js";
 
 /** Words the typo corrector knows: the training corpus and the lexicon's keywords. */
 export const VOCABULARY: ReadonlySet<string> = new Set(
@@ -43,9 +43,19 @@ export function normalizeText(text: string): string {
   return plain.replace(/[a-z]+/g, (w) => correctWord(w));
 }
 
-/** Ids, amounts and percentages as placeholders, so the classifier learns the words around them. */
+/** Audience names (archetypes, then filter words such as "lapsed" or "big spenders"), each a global pattern. */
+const AUDIENCE_PATTERNS: RegExp[] = [...ARCHETYPE_WORDS.map(([, re]) => re), ...Object.values(FILTER_WORDS)].map(
+  (re) => new RegExp(re.source, "g"),
+);
+
+/**
+ * Ids, amounts, percentages and audience names as placeholders, so the classifier learns the words
+ * around them: "stop messaging the bargain hunters segment" reads as "stop messaging the audience
+ * segment", whichever audience the corpus happened to name.
+ */
 export function maskEntities(text: string): string {
-  return text
+  const masked = AUDIENCE_PATTERNS.reduce((t, re) => t.replace(re, " audience "), text);
+  return masked
     .replace(/\bc-\d{8}-[0-9a-z]{6}\b/g, " cycleid ")
     .replace(/\bseg(?:ment)?[-_ #]?\d{1,4}\b/g, " segid ")
     .replace(/\bc\d{6,}\b/g, " custid ")
