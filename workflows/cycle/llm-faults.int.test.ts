@@ -12,8 +12,10 @@ import { agentResponder } from "./testing/agent-responder.js";
 import { auditEntries, RecordingRunner, testConfig } from "./testing/cycle-test-kit.js";
 import { useSimulatedWorld } from "./testing/world-fixture.js";
 
-/** Per-attempt timeout: the slow server answers well after it. */
+/** Per-attempt timeout of the slow case: the slow server answers well after it. */
 const TIMEOUT_MS = 800;
+/** Per-attempt timeout of the other cases, whose answers come at once: room for a loaded machine. */
+const ROOMY_TIMEOUT_MS = 20_000;
 /** The segmentation analyst's call (request 0) is answered; the fault starts with the strategist's (request 1). */
 const FAULT_FROM = 1;
 
@@ -23,6 +25,7 @@ interface Case {
   kind: LlmFallbackKind;
   /** Requests one failed call makes (retries for transport faults, re-asks for nonsense). */
   attempts: number;
+  timeoutMs?: number;
   error: RegExp;
 }
 
@@ -33,6 +36,7 @@ const CASES: Case[] = [
     fault: { kind: "slow", delayMs: TIMEOUT_MS * 4 },
     kind: "timeout",
     attempts: 1 + DEFAULT_MAX_RETRIES,
+    timeoutMs: TIMEOUT_MS,
     error: /timed out after 800 ms/,
   },
   {
@@ -83,7 +87,7 @@ describe("the LLM server fails mid-cycle (real PostgreSQL, local test LLM server
         OPENAI_API_KEY: "test-key",
         OPENAI_BASE_URL: srv.url,
         PULSE_MODEL: "gpt-4o-mini",
-        PULSE_LLM_TIMEOUT_MS: TIMEOUT_MS,
+        PULSE_LLM_TIMEOUT_MS: c.timeoutMs ?? ROOMY_TIMEOUT_MS,
       });
       const clock = new ManualClock(world.sim.asOf);
       const { service } = await createCycleRuntime(config, {
