@@ -28,7 +28,7 @@ describe("webhook Idempotency-Key: each message accepted once by the endpoint", 
     // One request after another, in this order (the server answers request n with script[n]).
     server = await startTestServer(
       [
-        { status: 200, delayMs: 600 }, // a #1: accepted, but answered after the client's 100 ms timeout
+        { status: 200, delayMs: 2000 }, // a #1: accepted, but answered after the client's 500 ms timeout
         { status: 200 }, // a #2: a repeat of an accepted key
         { status: 500 }, // b #1
         { status: 429, headers: { "retry-after": "0" } }, // b #2
@@ -45,7 +45,7 @@ describe("webhook Idempotency-Key: each message accepted once by the endpoint", 
     const sleeps: number[] = [];
     const deadPath = join(dir, "dead.jsonl");
     const webhook = createWebhookConnector(
-      { url: server.url, secret, timeoutMs: 100, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+      { url: server.url, secret, timeoutMs: 500, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
       { deadLetter: new DeadLetterFile(deadPath), closeDeadLetter: true, sleep: async (ms) => void sleeps.push(ms) },
     );
 

@@ -66,9 +66,9 @@ describe("pulse deliveries: dead letters listed and replayed, each message accep
         { status: 503 }, // c #1..#3: dead-lettered
         { status: 503 },
         { status: 503 },
-        { status: 200, delayMs: 400 }, // d #1: accepted by the endpoint, but the client gave up (100 ms)
-        { status: 200, delayMs: 400 }, // d #2, #3: repeats, also too slow: dead-lettered
-        { status: 200, delayMs: 400 },
+        { status: 200, delayMs: 2000 }, // d #1: accepted by the endpoint, but the client gave up (500 ms)
+        { status: 200, delayMs: 2000 }, // d #2, #3: repeats, also too slow: dead-lettered
+        { status: 200, delayMs: 2000 },
         { status: 500 }, // e #1..#3: dead-lettered
         { status: 500 },
         { status: 500 },
@@ -81,7 +81,7 @@ describe("pulse deliveries: dead letters listed and replayed, each message accep
     );
     const deadPath = join(dir, "dead-letter.jsonl");
     const sender = createWebhookConnector(
-      { url: server.url, secret, timeoutMs: 100, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+      { url: server.url, secret, timeoutMs: 500, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
       { deadLetter: new DeadLetterFile(deadPath), closeDeadLetter: true },
     );
     for (const m of [c, d, e]) expect((await sender.deliver(m)).status).toBe("dead_lettered");
@@ -92,7 +92,7 @@ describe("pulse deliveries: dead letters listed and replayed, each message accep
     expect(listed.skippedLines).toBe(0);
     expect(listed.deadLetters.map((x) => [x.id, x.attempts, x.reason])).toEqual([
       [c.messageId, 3, "DELIVERY_FAILED: receiver answered HTTP 503"],
-      [d.messageId, 3, "DELIVERY_TIMEOUT: no response within 100 ms"],
+      [d.messageId, 3, "DELIVERY_TIMEOUT: no response within 500 ms"],
       [e.messageId, 3, "DELIVERY_FAILED: receiver answered HTTP 500"],
     ]);
 

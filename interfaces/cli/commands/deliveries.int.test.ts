@@ -31,11 +31,11 @@ beforeAll(async () => {
   // Two messages dead-lettered by the real connector into the data directory's dead-letter file:
   // the first after 503s, the second after the endpoint accepted it but answered too late.
   server = await startTestServer(
-    [{ status: 503 }, { status: 503 }, { status: 200, delayMs: 300 }, { status: 200, delayMs: 300 }, { status: 200 }],
+    [{ status: 503 }, { status: 503 }, { status: 200, delayMs: 2000 }, { status: 200, delayMs: 2000 }, { status: 200 }],
     { dedupe: true },
   );
   const sender = createWebhookConnector(
-    { url: server.url, secret, timeoutMs: 100, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    { url: server.url, secret, timeoutMs: 500, maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
     { deadLetter: new DeadLetterFile(path.join(dataDir, "dead-letter.jsonl")), closeDeadLetter: true },
   );
   for (const m of [emailMessage(), emailMessage()]) expect((await sender.deliver(m)).status).toBe("dead_lettered");
@@ -54,7 +54,7 @@ describe("pulse deliveries", () => {
     const { deadLetters } = JSON.parse(listed.stdout) as { deadLetters: { id: string; dedupeKey: string; reason: string }[] };
     expect(deadLetters.map((d) => d.reason)).toEqual([
       "DELIVERY_FAILED: receiver answered HTTP 503",
-      "DELIVERY_TIMEOUT: no response within 100 ms",
+      "DELIVERY_TIMEOUT: no response within 500 ms",
     ]);
 
     for (const bad of [[], ["--id", deadLetters[0]!.id, "--all"]]) {
