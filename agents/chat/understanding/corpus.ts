@@ -243,8 +243,6 @@ export const CORPUS: Record<Exclude<Intent, "unknown">, string[]> = {
     "mute email for SEGID",
     "silence push until DATE",
     "suspend sends to SEGID until DATE",
-    "stop texting SEGID",
-    "no more emails to SEGID until DATE",
   ],
   resume: [
     "resume email",
