@@ -79,6 +79,20 @@ export async function getMessages(db: Db, messageIds: readonly string[]): Promis
 }
 
 /**
+ * Locks these messages' rows until the caller's transaction ends, in id order (two callers locking
+ * overlapping sets never deadlock), and returns each one's status once locked: a caller that waited
+ * for another's transaction sees what that one committed.
+ */
+export async function lockMessages(client: pg.PoolClient, messageIds: readonly string[]): Promise<Map<string, string>> {
+  if (messageIds.length === 0) return new Map();
+  const { rows } = await client.query<{ message_id: string; status: string }>(
+    "SELECT message_id, status FROM messages WHERE message_id = ANY($1::text[]) ORDER BY message_id FOR UPDATE",
+    [messageIds],
+  );
+  return new Map(rows.map((r) => [r.message_id, r.status]));
+}
+
+/**
  * Marks many messages at once, each with its own status (sent, dead_lettered, suppressed), where
  * they are still queued; returns the ids this call changed (a redelivered job's message is not among
  * them). Meant for the caller's transaction, next to the audit entries of the same messages.
