@@ -24,6 +24,12 @@ export type SendOutcome = ItemOutcome<string>;
 export const MAX_SEND_BATCH = 500;
 
 /**
+ * Send groups committed at once per process when more than a group's worth is waiting: each is its
+ * own transaction on its own rows, so one delivers while another waits on the database.
+ */
+export const SEND_GROUPS_AT_ONCE = 3;
+
+/**
  * Delivers a group of messages, at most once per dedupe key: consent is checked again at send time,
  * the connector gets the dedupe key as its idempotency key, and a message already sent is skipped.
  * Each message gets its own outcome (a delivery failure fails only that message).
@@ -171,10 +177,10 @@ async function decideSends(deps: CycleDeps, queued: readonly MessageRow[], now: 
 }
 
 /**
- * Group commit for sends: every send job running in this process at the same moment joins one
- * group (up to MAX_SEND_BATCH), delivered and recorded by one call to sendMessages, so a run of
- * thousands of send jobs costs a few queries and one audit transaction per group, not per message.
- * A batch job's messages join the groups like single sends do.
+ * Group commit for sends: the messages of every send job running in this process at the same
+ * moment join one group (up to MAX_SEND_BATCH), delivered and recorded by one call to sendMessages,
+ * so a run of thousands of sends costs a few queries and one audit transaction per group, not per
+ * message; a backlog of more than a group goes out as up to SEND_GROUPS_AT_ONCE groups at once.
  * One group commit per set of dependencies, dropped with them.
  */
 const sendGroups = new WeakMap<CycleDeps, GroupCommit<string, string>>();
@@ -217,6 +223,7 @@ function sendGroupsOf(deps: CycleDeps): GroupCommit<string, string> {
     groups = createGroupCommit<string, string>({
       maxGroup: MAX_SEND_BATCH,
       gatherTurn: true,
+      concurrency: SEND_GROUPS_AT_ONCE,
       commit: async (ids) => {
         const outcomes = await sendMessages(deps, ids);
         return ids.map((id) => outcomes.get(id)!);
