@@ -1,6 +1,6 @@
 import type { Campaign } from "../../core/domain.js";
 import { campaignsOf, cycleAsOf } from "../../store/cycles-repo.js";
-import { insertMessages, queuedMessagesFor } from "../../store/messages-repo.js";
+import { insertMessages, messageStatusesOf } from "../../store/messages-repo.js";
 import { treatedCountsByCampaign, treatedTargetsForShard } from "../../store/targets-repo.js";
 import { MAX_SEND_JOB_MESSAGES, sendQueueFor } from "../jobs/types.js";
 import { SendFailedError } from "./delivery.js";
@@ -69,12 +69,11 @@ export async function activateShard(deps: CycleDeps, job: ShardJob): Promise<{ c
   // batch's job id is a digest of its messages, so a re-run enqueues no batch twice (a sweep that
   // re-shards differently may overlap one: the send path's row locks and status check keep each
   // message to one delivery). A batch sends only those of its messages still queued.
-  const queued = await queuedMessagesFor(
-    deps.db,
-    job.campaignId,
-    targets.map((t) => t.customerId),
-  );
-  const batches = sendBatches(messages, new Set(queued.map((q) => q.messageId)), SEND_BATCH_SIZE);
+  // What this run created is queued; only the messages an earlier run created are looked up (sent since?).
+  const queued = new Set(messages.filter((m) => created.has(m.dedupeKey)).map((m) => m.messageId));
+  const earlier = messages.filter((m) => !created.has(m.dedupeKey)).map((m) => m.messageId);
+  for (const [id, status] of await messageStatusesOf(deps.db, earlier)) if (status === "queued") queued.add(id);
+  const batches = sendBatches(messages, queued, SEND_BATCH_SIZE);
   // All at once: the Redis connection pipelines them, instead of one round trip per job in turn.
   await Promise.all(
     batches.map((b) => {
@@ -86,5 +85,5 @@ export async function activateShard(deps: CycleDeps, job: ShardJob): Promise<{ c
       );
     }),
   );
-  return { created: created.size, queued: queued.length };
+  return { created: created.size, queued: queued.size };
 }
