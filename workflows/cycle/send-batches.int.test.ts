@@ -1,18 +1,15 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Connector, DeliveryResult, OutboundMessage } from "../../connectors/connector.js";
 import { FileOutboxConnector } from "../../connectors/file-outbox.js";
 import { ManualClock } from "../../core/clock.js";
 import { verifyAuditLog } from "../../guardrails/audit-verify.js";
-import { createTestDb, type TestDb } from "../../store/test-db.js";
 import { DEMO_SETTINGS, setDemoPolicy } from "../demo.js";
 import { messageIdsOfSendJob } from "../jobs/types.js";
 import { activateShard } from "./activation-shard.js";
 import { sendJob } from "./delivery.js";
 import { auditEntries, messagesOf, readOutbox, RecordingRunner, testConfig, type RecordedJob } from "./testing/cycle-test-kit.js";
-import { loadSimulatedWorld, type SimulatedWorld } from "./testing/simulated-world.js";
+import { useSimulatedWorld } from "./testing/world-fixture.js";
 import { createCycleRuntime } from "../runtime.js";
 
 const DAY = 86_400_000;
@@ -48,9 +45,7 @@ type SendData = { cycleId: string; campaignId: string; messageIds?: string[] };
 const idsOf = (data: unknown) => [...messageIdsOfSendJob(data as SendData)];
 
 describe("send jobs carry batches of messages, each sent exactly once (real PostgreSQL)", () => {
-  let testDb: TestDb;
-  let sim: SimulatedWorld;
-  let outDir: string;
+  const world = useSimulatedWorld({ customers: 500, seed: 41 });
   const clock = new ManualClock(new Date(0));
   let cycleId: string;
   let shards: RecordedJob[];
@@ -58,39 +53,30 @@ describe("send jobs carry batches of messages, each sent exactly once (real Post
 
   /** A runtime of its own (its own send groups and connector), like another worker process on the same database. */
   const workerWith = async (connector: Connector) =>
-    (await createCycleRuntime(testConfig(), { db: testDb.db, runner: new RecordingRunner(), clock, connector })).deps;
+    (await createCycleRuntime(testConfig(), { db: world.db, runner: new RecordingRunner(), clock, connector })).deps;
 
   beforeAll(async () => {
-    testDb = await createTestDb("postgres");
-    outDir = await mkdtemp(path.join(tmpdir(), "pulse-send-batches-"));
-    sim = await loadSimulatedWorld(testDb.db, { customers: 500, seed: 41, months: 6 });
     // One cycle planned, approved and activated; its send jobs recorded and not run.
-    clock.set(sim.asOf.getTime());
+    clock.set(world.sim.asOf.getTime());
     const runner = new RecordingRunner();
     const { deps, service } = await createCycleRuntime(testConfig(), {
-      db: testDb.db,
+      db: world.db,
       runner,
       clock,
-      connector: new FileOutboxConnector({ path: path.join(outDir, "unused.jsonl") }),
+      connector: new FileOutboxConnector({ path: path.join(world.outDir, "unused.jsonl") }),
     });
-    await setDemoPolicy(testDb.db);
-    const started = await service.start({ requestedBy: "ann", asOf: sim.asOf, settings: DEMO_SETTINGS });
+    await setDemoPolicy(world.db);
+    const started = await service.start({ requestedBy: "ann", asOf: world.sim.asOf, settings: DEMO_SETTINGS });
     expect(started.state.status).toBe("activated");
     cycleId = started.cycleId;
-    clock.set(sim.asOf.getTime() + 3 * DAY);
+    clock.set(world.sim.asOf.getTime() + 3 * DAY);
     shards = runner.jobs.filter((j) => j.queue === "activation");
     for (const job of shards) await activateShard(deps, job.data as Parameters<typeof activateShard>[1]);
     sends = runner.jobs.filter((j) => j.queue.startsWith("send-"));
   }, 180_000);
 
-  afterAll(async () => {
-    await sim?.cleanup();
-    await testDb?.drop();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
-  }, 60_000);
-
   it("activation hands a shard's messages to the send queues in batches: fewer jobs than messages, each message in one batch, the same batches on a re-run", async () => {
-    const messages = await messagesOf(testDb.db, cycleId);
+    const messages = await messagesOf(world.db, cycleId);
     const batched = sends.flatMap((j) => idsOf(j.data));
     expect(batched.sort()).toEqual(messages.map((m) => m.message_id).sort());
     // One batch per shard and send time (the plan gives customers their own hour, so small worlds make small batches).
@@ -98,14 +84,14 @@ describe("send jobs carry batches of messages, each sent exactly once (real Post
     expect(sends.every((j) => (j.data as SendData).messageIds !== undefined)).toBe(true);
     // A re-run of every shard (a retried activation job) cuts the same batches, under the same job ids.
     const rerun = new RecordingRunner();
-    const deps = { ...(await workerWith(new FileOutboxConnector({ path: path.join(outDir, "unused-2.jsonl") }))), runner: rerun };
+    const deps = { ...(await workerWith(new FileOutboxConnector({ path: path.join(world.outDir, "unused-2.jsonl") }))), runner: rerun };
     for (const job of shards) await activateShard(deps, job.data as Parameters<typeof activateShard>[1]);
     expect(rerun.jobs.map((j) => [j.jobId, idsOf(j.data)])).toEqual(sends.map((j) => [j.jobId, idsOf(j.data)]));
   }, 120_000);
 
   it("a batch whose worker dies mid-batch: nothing marked or audited; the retry sends the rest, dedupes the first half, records each once", async () => {
-    const db = testDb.db;
-    const file = path.join(outDir, "dying.jsonl");
+    const db = world.db;
+    const file = path.join(world.outDir, "dying.jsonl");
     const job = [...sends].sort((a, b) => idsOf(b.data).length - idsOf(a.data).length)[0]!;
     const ids = idsOf(job.data);
     expect(ids.length).toBeGreaterThan(1);
@@ -136,8 +122,8 @@ describe("send jobs carry batches of messages, each sent exactly once (real Post
   }, 120_000);
 
   it("two workers given overlapping batches at once: each message delivered by one of them, marked and audited once", async () => {
-    const db = testDb.db;
-    const files = [path.join(outDir, "worker-a.jsonl"), path.join(outDir, "worker-b.jsonl")];
+    const db = world.db;
+    const files = [path.join(world.outDir, "worker-a.jsonl"), path.join(world.outDir, "worker-b.jsonl")];
     const connectors = files.map((f) => new FileOutboxConnector({ path: f }));
     const [a, b] = await Promise.all(connectors.map((c) => workerWith(c)));
     const queued = new Set((await messagesOf(db, cycleId)).filter((m) => m.status === "queued").map((m) => m.message_id));

@@ -121,10 +121,8 @@ function startWorker(queue: QueueName, processor: Processor<QueueName>, options:
   const run = async (data: JobData<QueueName>, ctx: JobContext): Promise<unknown> => {
     if (!messages || !limit) return processor(data, ctx);
     const batch = (data as JobData<SendQueueName>).messageIds;
-    if (batch === undefined) {
-      await messages.take(1);
-      return processor(data, ctx);
-    }
+    // A one-message job is one job for BullMQ's limiter, which is the message limit already.
+    if (batch === undefined) return processor(data, ctx);
     const results: unknown[] = [];
     for (const slice of sliceForLimit(batch, limit.max)) {
       await messages.take(slice.length);
