@@ -95,6 +95,12 @@ export interface Connector {
    * InvalidOutboundMessageError, ConnectorClosedError, or DeadLetterWriteError.
    */
   deliver(message: OutboundMessage): Promise<DeliveryResult>;
+  /**
+   * Delivers many messages at once, one result each in the same order, with the same guarantees as
+   * `deliver` message by message (idempotent per dedupeKey). Optional: a connector that has it can
+   * do one write for the lot (the file outbox appends them in one write).
+   */
+  deliverMany?(messages: readonly OutboundMessage[]): Promise<DeliveryResult[]>;
   /** Releases files and sockets; waits for deliveries in progress to settle. */
   close?(): Promise<void>;
 }

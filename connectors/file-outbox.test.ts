@@ -59,6 +59,36 @@ describe("file outbox", () => {
     expect(await lines(path)).toHaveLength(21);
   });
 
+  it("delivers many in one write: the keys already in the file or earlier in the batch are not appended again", async () => {
+    const path = join(dir, "outbox.jsonl");
+    const [a, b, c] = [emailMessage(), smsMessage(), emailMessage()];
+    const first = createFileOutbox({ path });
+    await first.deliver(a);
+    expect(await first.deliverMany([a, b, { ...b, messageId: "again" }, c])).toEqual([
+      { status: "delivered", attempts: 0 },
+      { status: "delivered", attempts: 1 },
+      { status: "delivered", attempts: 0 },
+      { status: "delivered", attempts: 1 },
+    ]);
+    expect(await first.deliverMany([c])).toEqual([{ status: "delivered", attempts: 0 }]);
+    await first.close();
+    // After a restart the keys come from the file.
+    const second = createFileOutbox({ path });
+    expect((await second.deliverMany([a, b, c])).map((r) => r.attempts)).toEqual([0, 0, 0]);
+    await second.close();
+    expect((await lines(path)).map((l) => JSON.parse(l) as OutboundMessage)).toEqual([a, b, c]);
+  });
+
+  it("fails every message of a batch when the outbox cannot be used", async () => {
+    const path = join(dir, "is-a-dir");
+    await mkdir(path);
+    const outbox = createFileOutbox({ path });
+    const results = await outbox.deliverMany([emailMessage(), smsMessage()]);
+    expect(results.map((r) => r.status)).toEqual(["failed", "failed"]);
+    expect(results.every((r) => r.error instanceof PermanentDeliveryError)).toBe(true);
+    await outbox.close();
+  });
+
   it("survives a torn last line: skips it when reading keys and starts the next write on a new line", async () => {
     const path = join(dir, "outbox.jsonl");
     const a = emailMessage();

@@ -88,6 +88,47 @@ export class FileOutboxConnector implements Connector {
     });
   }
 
+  /**
+   * Delivers many messages as `deliver` would one by one, in one write: the lines of those whose key
+   * is neither in the file nor earlier in the batch are appended together. If that write fails, each
+   * of them fails (none is remembered, so a retry writes them again; see the limits above).
+   */
+  deliverMany(messages: readonly OutboundMessage[]): Promise<DeliveryResult[]> {
+    if (this.#closed) return Promise.reject(new ConnectorClosedError(this.name));
+    let parsed: OutboundMessage[];
+    try {
+      parsed = messages.map((m) => parseOutboundMessage(m));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#queue.run(async (): Promise<DeliveryResult[]> => {
+      let keys: Set<string>;
+      try {
+        keys = await this.#loadKeys();
+      } catch (err) {
+        const error = fileError(`cannot read outbox ${this.path}`, err);
+        return parsed.map(() => ({ status: "failed", attempts: 1, error }));
+      }
+      const known = parsed.map((m) => keys.has(m.dedupeKey));
+      const fresh = new Set<string>();
+      const lines: OutboundMessage[] = [];
+      const results: DeliveryResult[] = parsed.map((m, i) => {
+        if (known[i] || fresh.has(m.dedupeKey)) return { status: "delivered", attempts: 0 };
+        fresh.add(m.dedupeKey);
+        lines.push(m);
+        return { status: "delivered", attempts: 1 };
+      });
+      try {
+        await this.#file.appendMany(lines);
+      } catch (err) {
+        const error = fileError(`cannot append to outbox ${this.path}`, err);
+        return results.map((r, i) => (known[i] ? r : { status: "failed", attempts: 1, error }));
+      }
+      for (const key of fresh) keys.add(key);
+      return results;
+    });
+  }
+
   /** Waits for pending writes, then closes the file. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -25,7 +25,10 @@ export class JsonlAppendFile {
 
   /** Appends one value as one JSON line; resolves once written (and synced, with fsync). */
   append(value: unknown): Promise<void> {
-    const line = `${JSON.stringify(value)}\n`;
+    return this.#write(`${JSON.stringify(value)}\n`);
+  }
+
+  #write(line: string): Promise<void> {
     return this.#queue.run(async () => {
       if (this.#closed) throw new Error(`${this.path} is closed`);
       const handle = await this.#open();
@@ -39,6 +42,13 @@ export class JsonlAppendFile {
         throw err;
       }
     });
+  }
+
+  /** Appends many values, one JSON line each, in one write; resolves once written (and synced, with fsync). */
+  appendMany(values: readonly unknown[]): Promise<void> {
+    if (values.length === 0) return Promise.resolve();
+    const lines = values.map((v) => `${JSON.stringify(v)}\n`).join("");
+    return this.#write(lines);
   }
 
   async close(): Promise<void> {

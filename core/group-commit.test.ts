@@ -76,4 +76,33 @@ describe("createGroupCommit", () => {
   it("refuses a maxGroup below 1", () => {
     expect(() => createGroupCommit({ maxGroup: 0, commit: async () => [] })).toThrow(RangeError);
   });
+
+  it("with concurrency, a backlog of more than maxGroup commits as that many groups at once; a lone item waits for the group under way", async () => {
+    let running = 0;
+    let most = 0;
+    const groups: number[][] = [];
+    const gc = createGroupCommit<number, number>({
+      maxGroup: 2,
+      gatherTurn: true,
+      concurrency: 2,
+      commit: async (items) => {
+        groups.push([...items]);
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+        return items.map((n) => ({ ok: true as const, value: n }));
+      },
+    });
+    const first = Promise.all([1, 2, 3, 4, 5].map((n) => gc.submit(n)));
+    await new Promise((r) => setTimeout(r, 5));
+    const late = gc.submit(6);
+    expect(await first).toEqual([1, 2, 3, 4, 5]);
+    expect(await late).toBe(6);
+    expect(most).toBe(2);
+    expect(groups.slice(0, 2)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(groups.flat().sort()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 });

@@ -16,6 +16,13 @@ export interface GroupCommitOptions<I, O> {
    */
   gatherTurn?: boolean;
   /**
+   * Most groups committed at once (default 1: one after the other). Items submitted while a group
+   * commits still wait for it and gather into the next group; with more than one allowed, a backlog
+   * of more than `maxGroup` items goes out as that many groups at once. Only for commits that may
+   * overlap (the sends' transactions lock their own rows).
+   */
+  concurrency?: number;
+  /**
    * Commits one group and says, item by item and in the same order, what each came to. A commit
    * that throws fails every item of its group with that error; later groups still run.
    */
@@ -30,36 +37,50 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
   if (!Number.isInteger(options.maxGroup) || options.maxGroup < 1) throw new RangeError("maxGroup must be a positive integer");
   type Waiter = { item: I; resolve: (value: O) => void; reject: (error: unknown) => void };
   const waiting: Waiter[] = [];
-  let draining = false;
+  const concurrency = options.concurrency ?? 1;
+  let active = 0;
+  let gathering = false;
 
-  async function drain(): Promise<void> {
-    draining = true;
+  async function commitGroup(group: Waiter[]): Promise<void> {
     try {
-      if (options.gatherTurn) await new Promise<void>((resolve) => setImmediate(resolve));
-      while (waiting.length > 0) {
-        const group = waiting.splice(0, options.maxGroup);
-        try {
-          const outcomes = await options.commit(group.map((w) => w.item));
-          group.forEach((w, i) => {
-            const o = outcomes[i];
-            if (!o) w.reject(new Error(`group commit gave ${outcomes.length} outcomes for ${group.length} items`));
-            else if (o.ok) w.resolve(o.value);
-            else w.reject(o.error);
-          });
-        } catch (error) {
-          for (const w of group) w.reject(error);
-        }
-      }
-    } finally {
-      draining = false;
+      const outcomes = await options.commit(group.map((w) => w.item));
+      group.forEach((w, i) => {
+        const o = outcomes[i];
+        if (!o) w.reject(new Error(`group commit gave ${outcomes.length} outcomes for ${group.length} items`));
+        else if (o.ok) w.resolve(o.value);
+        else w.reject(o.error);
+      });
+    } catch (error) {
+      for (const w of group) w.reject(error);
     }
+  }
+
+  function pump(): void {
+    while (active < concurrency && waiting.length > 0) {
+      const group = waiting.splice(0, options.maxGroup);
+      active++;
+      void commitGroup(group).finally(() => {
+        active--;
+        pump();
+      });
+    }
+  }
+
+  function schedule(): void {
+    if (active > 0 || gathering) return;
+    if (!options.gatherTurn) return pump();
+    gathering = true;
+    setImmediate(() => {
+      gathering = false;
+      pump();
+    });
   }
 
   return {
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
-        if (!draining) void drain();
+        schedule();
       });
     },
   };

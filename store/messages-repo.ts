@@ -79,6 +79,20 @@ export async function getMessages(db: Db, messageIds: readonly string[]): Promis
 }
 
 /**
+ * Locks these messages' rows until the caller's transaction ends, in id order (two callers locking
+ * overlapping sets never deadlock), and returns each one's status once locked: a caller that waited
+ * for another's transaction sees what that one committed.
+ */
+export async function lockMessages(client: pg.PoolClient, messageIds: readonly string[]): Promise<Map<string, string>> {
+  if (messageIds.length === 0) return new Map();
+  const { rows } = await client.query<{ message_id: string; status: string }>(
+    "SELECT message_id, status FROM messages WHERE message_id = ANY($1::text[]) ORDER BY message_id FOR UPDATE",
+    [messageIds],
+  );
+  return new Map(rows.map((r) => [r.message_id, r.status]));
+}
+
+/**
  * Marks many messages at once, each with its own status (sent, dead_lettered, suppressed), where
  * they are still queued; returns the ids this call changed (a redelivered job's message is not among
  * them). Meant for the caller's transaction, next to the audit entries of the same messages.
@@ -99,21 +113,22 @@ export async function markMessages(
   return new Set(rows.map((r) => r.message_id));
 }
 
+/** The status of each of these messages (those that exist). */
+export async function messageStatusesOf(db: Db, messageIds: readonly string[]): Promise<Map<string, string>> {
+  if (messageIds.length === 0) return new Map();
+  const { rows } = await db.pool.query<{ message_id: string; status: string }>(
+    "SELECT message_id, status FROM messages WHERE message_id = ANY($1::text[])",
+    [messageIds],
+  );
+  return new Map(rows.map((r) => [r.message_id, r.status]));
+}
+
 export async function messageCounts(db: Db, cycleId: string): Promise<{ channel: string; status: string; n: number }[]> {
   const { rows } = await db.pool.query(
     "SELECT channel, status, count(*)::int AS n FROM messages WHERE cycle_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
     [cycleId],
   );
   return rows;
-}
-
-/** Queued (not yet delivered) messages of a campaign for the given customers. */
-export async function queuedMessagesFor(db: Db, campaignId: string, customerIds: readonly string[]) {
-  const { rows } = await db.pool.query<{ message_id: string; customer_id: string; variant_id: string }>(
-    "SELECT message_id, customer_id, variant_id FROM messages WHERE campaign_id = $1 AND customer_id = ANY($2) AND status = 'queued' ORDER BY customer_id",
-    [campaignId, customerIds],
-  );
-  return rows.map((r) => ({ messageId: r.message_id, customerId: r.customer_id, variantId: r.variant_id }));
 }
 
 /** Every message of a cycle, by message id. */

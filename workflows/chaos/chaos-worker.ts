@@ -16,7 +16,7 @@ import { createAuditLog } from "../../guardrails/audit.js";
 import { CycleMemo } from "../cycle/cycle-memo.js";
 import { COPY_CACHE_ENTRIES, type CycleDeps } from "../cycle/deps.js";
 import { activateShard } from "../cycle/activation-shard.js";
-import { sendMessage } from "../cycle/delivery.js";
+import { sendJob } from "../cycle/delivery.js";
 import { startPeriodicSweep } from "../cycle/sweeper.js";
 import { SlowConnector } from "../cycle/testing/cycle-test-kit.js";
 import { BullmqRunner } from "../jobs/bullmq-runner.js";
@@ -84,7 +84,7 @@ async function run(): Promise<void> {
     memo: new CycleMemo(),
     actor: "pulse",
   };
-  const send = (data: { messageId: string }) => sendMessage(deps, data);
+  const send = (data: { messageId?: string; messageIds?: readonly string[] }) => sendJob(deps, data);
   const fast = { max: 10_000, durationMs: 1_000 };
   const pool = startWorkers({
     connection,

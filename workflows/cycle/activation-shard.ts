@@ -1,18 +1,21 @@
 import type { Campaign } from "../../core/domain.js";
 import { campaignsOf, cycleAsOf } from "../../store/cycles-repo.js";
-import { insertMessages, queuedMessagesFor } from "../../store/messages-repo.js";
+import { insertMessages, messageStatusesOf } from "../../store/messages-repo.js";
 import { treatedCountsByCampaign, treatedTargetsForShard } from "../../store/targets-repo.js";
-import { sendQueueFor } from "../jobs/types.js";
+import { MAX_SEND_JOB_MESSAGES, sendQueueFor } from "../jobs/types.js";
 import { SendFailedError } from "./delivery.js";
 import type { CycleDeps } from "./deps.js";
 import { experimentIdOf, jobIds } from "./ids.js";
-import { planShards, shardMessages, shardSendFrom, type ShardJob } from "./steps/shard-messages.js";
+import { planShards, sendBatches, shardMessages, shardSendFrom, type ShardJob } from "./steps/shard-messages.js";
 
 /**
  * Activation shards: the activate node enqueues one job per shard of each campaign's treated
  * customers (and `pulse cycle run-due` and the sweeper run them again); each job builds its shard's
- * messages and hands each to its channel's send queue at the customer's local send time.
+ * messages and hands them to its channel's send queue in batches, each at its customers' local send time.
  */
+
+/** Most messages one send job of a shard carries. */
+export const SEND_BATCH_SIZE = MAX_SEND_JOB_MESSAGES;
 
 /**
  * Enqueues the activation shards of a cycle's campaigns, sized by the treated customers of each.
@@ -60,25 +63,27 @@ export async function activateShard(deps: CycleDeps, job: ShardJob): Promise<{ c
     );
   }
   const created = await insertMessages(deps.db, messages);
-  // Every still-queued message of the shard gets its send job: a re-run after a crash re-enqueues
-  // what was not sent, and the fixed job id keeps a message from being queued twice.
-  const queued = await queuedMessagesFor(
-    deps.db,
-    job.campaignId,
-    targets.map((t) => t.customerId),
-  );
-  const plannedAt = new Map(messages.map((m) => [m.messageId, m.plannedAt]));
-  // All at once: the Redis connection pipelines them, instead of one round trip per send in turn.
+  // Every still-queued message of the shard goes into a send job: a re-run after a crash re-enqueues
+  // what was not sent. One job per batch of messages due at the same time, not one per message, so
+  // the queue carries a few jobs per shard. The batches are cut the same way on every run and a
+  // batch's job id is a digest of its messages, so a re-run enqueues no batch twice (a sweep that
+  // re-shards differently may overlap one: the send path's row locks and status check keep each
+  // message to one delivery). A batch sends only those of its messages still queued.
+  // What this run created is queued; only the messages an earlier run created are looked up (sent since?).
+  const queued = new Set(messages.filter((m) => created.has(m.dedupeKey)).map((m) => m.messageId));
+  const earlier = messages.filter((m) => !created.has(m.dedupeKey)).map((m) => m.messageId);
+  for (const [id, status] of await messageStatusesOf(deps.db, earlier)) if (status === "queued") queued.add(id);
+  const batches = sendBatches(messages, queued, SEND_BATCH_SIZE);
+  // All at once: the Redis connection pipelines them, instead of one round trip per job in turn.
   await Promise.all(
-    queued.map((q) => {
-      const at = plannedAt.get(q.messageId);
-      const delayMs = at ? Math.max(0, new Date(at).getTime() - deps.clock.now().getTime()) : 0;
+    batches.map((b) => {
+      const delayMs = b.plannedAt ? Math.max(0, new Date(b.plannedAt).getTime() - deps.clock.now().getTime()) : 0;
       return deps.runner.enqueue(
         sendQueueFor(campaign.channel),
-        { cycleId: job.cycleId, campaignId: job.campaignId, customerId: q.customerId, variantId: q.variantId, messageId: q.messageId },
-        { jobId: jobIds.send(q.messageId), delayMs },
+        { cycleId: job.cycleId, campaignId: job.campaignId, messageIds: b.messageIds },
+        { jobId: jobIds.sendBatch(b.messageIds), delayMs },
       );
     }),
   );
-  return { created: created.size, queued: queued.length };
+  return { created: created.size, queued: queued.size };
 }

@@ -1,10 +1,13 @@
+import type { DeliveryResult } from "../../connectors/connector.js";
 import { PulseError } from "../../core/errors.js";
 import { createGroupCommit, type GroupCommit, type ItemOutcome } from "../../core/group-commit.js";
 import { campaignsOf } from "../../store/cycles-repo.js";
 import { consentsInForce } from "../../store/history-repo.js";
-import { getMessages, markMessages, type MessageRow } from "../../store/messages-repo.js";
+import { getMessages, lockMessages, markMessages, type MessageRow } from "../../store/messages-repo.js";
 import { activeSuppressionRules } from "../../store/suppression-rules-repo.js";
 import { pauseAtSend, windowEndedAtSend } from "./brief.js";
+import { isRetryable } from "../jobs/retry-policy.js";
+import { messageIdsOfSendJob } from "../jobs/types.js";
 import type { CycleDeps } from "./deps.js";
 import { decideSend, outboundOf, sendEntryOf, suppressionEntryOf, type SendDecision } from "./steps/send-decisions.js";
 
@@ -21,13 +24,24 @@ export type SendOutcome = ItemOutcome<string>;
 export const MAX_SEND_BATCH = 500;
 
 /**
+ * Send groups committed at once per process when more than a group's worth is waiting: each is its
+ * own transaction on its own rows, so one delivers while another waits on the database.
+ */
+export const SEND_GROUPS_AT_ONCE = 3;
+
+/**
  * Delivers a group of messages, at most once per dedupe key: consent is checked again at send time,
  * the connector gets the dedupe key as its idempotency key, and a message already sent is skipped.
- * Each message gets its own outcome (a delivery failure fails only that message). The messages a
- * group delivers are marked sent and audited, one send entry each, in one transaction: a worker
- * killed between delivery and that commit leaves them queued, and the retried jobs deliver again
- * (the connector knows the keys) and audit them once. If the transaction fails, every message of
- * the group fails with its error and is retried the same way.
+ * Each message gets its own outcome (a delivery failure fails only that message).
+ *
+ * One transaction per group: it first locks the group's message rows (in id order, so two groups
+ * never deadlock), then delivers the messages still queued, then marks them sent (or suppressed) and
+ * appends their audit entries, one each, before it commits. Another process sending an overlapping
+ * group (a sweep racing a job, two batches of a re-run activation) waits on the row locks and then
+ * finds them sent, so no message is delivered by two workers at once. A worker killed before the
+ * commit leaves them queued, and the retried jobs deliver again (the connector knows the keys) and
+ * audit them once. If the transaction fails, every message of the group fails with its error and is
+ * retried the same way.
  */
 export async function sendMessages(deps: CycleDeps, messageIds: readonly string[]): Promise<Map<string, SendOutcome>> {
   const outcomes = new Map<string, SendOutcome>();
@@ -44,51 +58,33 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
 
   const now = deps.clock.now();
   const decisions = await decideSends(deps, queued, now);
-  const suppressed = decisions.filter((d) => d.action === "suppress");
-  const granted = decisions.filter((d) => d.action === "send");
-
-  // The status change and its audit entry commit together, so no suppression is left unexplained
-  // (a retried job sees the status).
-  if (suppressed.length > 0) {
-    await deps.db.transaction(async (client) => {
-      const changed = await markMessages(
+  try {
+    const recorded = await deps.db.transaction(async (client) => {
+      const statusNow = await lockMessages(
+        client,
+        decisions.map((d) => d.message.message_id),
+      );
+      const mine = decisions.filter((d) => {
+        const status = statusNow.get(d.message.message_id);
+        if (status === "queued") return true;
+        // Sent (or suppressed) by another worker since it was read above.
+        outcomes.set(d.message.message_id, { ok: true, value: `already ${status ?? "gone"}` });
+        return false;
+      });
+      const suppressed = mine.filter((d) => d.action === "suppress");
+      const delivered = await deliverGranted(
+        deps,
+        mine.filter((d) => d.action === "send"),
+        now,
+        outcomes,
+      );
+      // Under the row locks every one of them is still queued, so each is marked and audited here.
+      await markMessages(
         client,
         suppressed.map((d) => ({ messageId: d.message.message_id, status: "suppressed" })),
         null,
       );
-      await deps.audit.appendInTransaction(
-        client,
-        suppressed.filter((d) => changed.has(d.message.message_id)).map((d) => suppressionEntryOf(deps.actor, d)),
-      );
-    });
-    for (const d of suppressed) outcomes.set(d.message.message_id, { ok: true, value: "suppressed" });
-  }
-
-  const delivered: { d: (typeof granted)[number]; status: string }[] = [];
-  await Promise.all(
-    granted.map(async (d) => {
-      try {
-        const result = await deps.connector.deliver(outboundOf(d.message, now));
-        if (result.status === "failed")
-          throw new SendFailedError(
-            `delivery of ${d.message.message_id} failed: ${result.error?.message ?? "unknown"}`,
-            result.error?.retryable ?? true,
-          );
-        delivered.push({ d, status: result.status });
-      } catch (error) {
-        outcomes.set(d.message.message_id, { ok: false, error });
-      }
-    }),
-  );
-  if (delivered.length === 0) return outcomes;
-  // Audit entries in the order the group was given, whatever order deliveries finished in.
-  const order = new Map(ids.map((id, i) => [id, i]));
-  delivered.sort((a, b) => order.get(a.d.message.message_id)! - order.get(b.d.message.message_id)!);
-  try {
-    // Marked sent and audited in one transaction: a worker killed between the two would otherwise
-    // leave a sent message without its send entry, and the retried job stops at "already sent".
-    const marked = await deps.db.transaction(async (client) => {
-      const changed = await markMessages(
+      await markMessages(
         client,
         delivered.map(({ d, status }) => ({
           messageId: d.message.message_id,
@@ -96,18 +92,61 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
         })),
         now,
       );
-      await deps.audit.appendInTransaction(
-        client,
-        delivered.filter(({ d }) => changed.has(d.message.message_id)).map(({ d }) => sendEntryOf(deps.actor, d.message, d.consent)),
-      );
-      return changed;
+      // Audit entries in the order the group was given, whatever order deliveries finished in.
+      await deps.audit.appendInTransaction(client, [
+        ...suppressed.map((d) => suppressionEntryOf(deps.actor, d)),
+        ...delivered.map(({ d }) => sendEntryOf(deps.actor, d.message, d.consent)),
+      ]);
+      return { suppressed, delivered };
     });
-    for (const { d, status } of delivered)
-      outcomes.set(d.message.message_id, { ok: true, value: marked.has(d.message.message_id) ? status : "already sent" });
+    for (const d of recorded.suppressed) outcomes.set(d.message.message_id, { ok: true, value: "suppressed" });
+    for (const { d, status } of recorded.delivered) outcomes.set(d.message.message_id, { ok: true, value: status });
   } catch (error) {
-    for (const { d } of delivered) outcomes.set(d.message.message_id, { ok: false, error });
+    // Nothing of the transaction committed: what it was to mark stays queued, for the retry.
+    for (const d of decisions) if (!outcomes.has(d.message.message_id)) outcomes.set(d.message.message_id, { ok: false, error });
   }
   return outcomes;
+}
+
+/**
+ * Delivers the granted messages at once (in one call when the connector takes many); a failed
+ * delivery gets its outcome here, the delivered come back in group order.
+ */
+async function deliverGranted(
+  deps: CycleDeps,
+  granted: readonly Extract<SendDecision, { action: "send" }>[],
+  now: Date,
+  outcomes: Map<string, SendOutcome>,
+): Promise<{ d: Extract<SendDecision, { action: "send" }>; status: string }[]> {
+  if (granted.length === 0) return [];
+  const connector = deps.connector;
+  const many = connector.deliverMany?.bind(connector);
+  const results: (DeliveryResult | { thrown: unknown })[] = many
+    ? await Promise.resolve()
+        .then(() => many(granted.map((d) => outboundOf(d.message, now))))
+        .catch((thrown: unknown) => granted.map(() => ({ thrown })))
+    : await Promise.all(
+        granted.map((d) =>
+          Promise.resolve()
+            .then(() => connector.deliver(outboundOf(d.message, now)))
+            .catch((thrown: unknown) => ({ thrown })),
+        ),
+      );
+  const delivered: { d: Extract<SendDecision, { action: "send" }>; status: string }[] = [];
+  granted.forEach((d, i) => {
+    const result = results[i]!;
+    if ("thrown" in result) outcomes.set(d.message.message_id, { ok: false, error: result.thrown });
+    else if (result.status === "failed")
+      outcomes.set(d.message.message_id, {
+        ok: false,
+        error: new SendFailedError(
+          `delivery of ${d.message.message_id} failed: ${result.error?.message ?? "unknown"}`,
+          result.error?.retryable ?? true,
+        ),
+      });
+    else delivered.push({ d, status: result.status });
+  });
+  return delivered;
 }
 
 /** Loads what the send-time checks need (consent in force, pauses, the campaigns' segments and window ends) and decides each message. */
@@ -138,21 +177,53 @@ async function decideSends(deps: CycleDeps, queued: readonly MessageRow[], now: 
 }
 
 /**
- * Group commit for sends: every send job running in this process at the same moment joins one
- * group (up to MAX_SEND_BATCH), delivered and recorded by one call to sendMessages, so a run of
- * thousands of send jobs costs a few queries and one audit transaction per group, not per message.
- * Jobs stay one per message, so queue rate limits, job ids and retries work per message as before.
+ * Group commit for sends: the messages of every send job running in this process at the same
+ * moment join one group (up to MAX_SEND_BATCH), delivered and recorded by one call to sendMessages,
+ * so a run of thousands of sends costs a few queries and one audit transaction per group, not per
+ * message; a backlog of more than a group goes out as up to SEND_GROUPS_AT_ONCE groups at once.
  * One group commit per set of dependencies, dropped with them.
  */
 const sendGroups = new WeakMap<CycleDeps, GroupCommit<string, string>>();
 
 /** Delivers one message (see sendMessages), grouped with the other sends running in this process. */
 export function sendMessage(deps: CycleDeps, job: { messageId: string }): Promise<string> {
+  return sendGroupsOf(deps).submit(job.messageId);
+}
+
+/**
+ * A send job: its message, or its batch of messages, each delivered as sendMessage delivers one
+ * (grouped with the other sends running in this process). A batch whose messages all went out (or
+ * were found sent, or suppressed) completes with their counts; if any failed, the job fails once the
+ * others are recorded, and its retry finds those already sent and sends only the rest.
+ */
+export async function sendJob(deps: CycleDeps, data: { messageId?: string; messageIds?: readonly string[] }): Promise<string> {
+  if (data.messageIds === undefined && data.messageId !== undefined) return sendMessage(deps, { messageId: data.messageId });
+  const ids = messageIdsOfSendJob(data);
+  const settled = await Promise.allSettled(ids.map((id) => sendGroupsOf(deps).submit(id)));
+  const counts = new Map<string, number>();
+  const failures: { id: string; error: unknown }[] = [];
+  settled.forEach((r, i) => {
+    if (r.status === "rejected") failures.push({ id: ids[i]!, error: r.reason });
+    else counts.set(r.value, (counts.get(r.value) ?? 0) + 1);
+  });
+  const summary = [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(", ");
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    throw new SendFailedError(
+      `${failures.length} of ${ids.length} messages failed (${summary || "none done"}); ${first.id}: ${(first.error as Error)?.message ?? String(first.error)}`,
+      failures.some((f) => isRetryable(f.error)),
+    );
+  }
+  return summary;
+}
+
+function sendGroupsOf(deps: CycleDeps): GroupCommit<string, string> {
   let groups = sendGroups.get(deps);
   if (!groups) {
     groups = createGroupCommit<string, string>({
       maxGroup: MAX_SEND_BATCH,
       gatherTurn: true,
+      concurrency: SEND_GROUPS_AT_ONCE,
       commit: async (ids) => {
         const outcomes = await sendMessages(deps, ids);
         return ids.map((id) => outcomes.get(id)!);
@@ -160,5 +231,5 @@ export function sendMessage(deps: CycleDeps, job: { messageId: string }): Promis
     });
     sendGroups.set(deps, groups);
   }
-  return groups.submit(job.messageId);
+  return groups;
 }

@@ -53,5 +53,7 @@ export const jobIds = {
   dueActivation: (cycleId: string, campaignIndex: number, shard: number, at: Date) =>
     `${cycleId}.due.${campaignIndex}.${shard}.${at.getTime()}`,
   send: (messageId: string) => `send.${messageId}`,
+  /** A batch of messages' send job: a digest of its message ids, so the same batch is never queued twice. */
+  sendBatch: (messageIds: readonly string[]) => `send.b-${sha256Hex(messageIds.join(",")).slice(0, 32)}`,
   measure: (cycleId: string) => `${cycleId}.measure`,
 };

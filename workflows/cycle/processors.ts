@@ -1,21 +1,21 @@
 import type { ProcessorMap } from "../jobs/types.js";
 import { activateShard } from "./activation-shard.js";
-import { sendMessage } from "./delivery.js";
+import { sendJob } from "./delivery.js";
 import type { CycleDeps } from "./deps.js";
 import { cycleIdForJob } from "./ids.js";
 import type { CycleService } from "./service.js";
 
 /**
- * How an in-process runner of the cycle runs jobs at once. Send jobs mostly wait on the database,
- * and the sends running at the same moment are grouped into one transaction (delivery.ts), so more
- * of them at once means fewer, larger groups. Activation shards each hold a shard's messages in
+ * How an in-process runner of the cycle runs jobs at once. Send jobs (a batch of messages each)
+ * mostly wait on the database, and the sends running at the same moment are grouped into one
+ * transaction (delivery.ts), so more of them at once means fewer, larger groups. Activation shards each hold a shard's messages in
  * memory, so fewer of them run at once.
  */
 export const IN_PROCESS_RUNNER_OPTIONS = { concurrency: 512, queueConcurrency: { activation: 16 } } as const;
 
 /** The processors BullMQ workers and the in-process runner both call. */
 export function cycleProcessors(deps: CycleDeps, service: CycleService): ProcessorMap {
-  const send = async (data: { messageId: string }) => sendMessage(deps, data);
+  const send = async (data: { messageId?: string; messageIds?: readonly string[] }) => sendJob(deps, data);
   return {
     cycle: async (data, ctx) => {
       if (data.kind === "resume") return `${data.cycleId}: ${(await service.resume(data.cycleId!)).state.status}`;

@@ -146,7 +146,7 @@ describe("BullMQ runner and workers (real Redis)", () => {
       {
         "send-push": async (d) => {
           starts.push(Date.now());
-          order.push(d.customerId);
+          order.push(d.customerId!);
         },
       },
       { concurrency: 10, limits: { push: { max: 5, durationMs: 1_000 } } },
@@ -161,6 +161,33 @@ describe("BullMQ runner and workers (real Redis)", () => {
     expect(new Set(order.slice(5))).toEqual(new Set(["u5", "u6", "u7", "u8", "u9"]));
     // No window of (nearly) one second holds more than 5 starts.
     for (const s of starts) expect(starts.filter((t) => t >= s && t < s + 900).length).toBeLessThanOrEqual(5);
+  });
+
+  it("rate-limits send jobs in messages: two batch jobs of 6 at 5 messages per second go out in slices of at most 5, at most 5 in any window", async () => {
+    const slices: { at: number; ids: string[] }[] = [];
+    await start(
+      {
+        "send-sms": async (d) => {
+          slices.push({ at: Date.now(), ids: [...d.messageIds!] });
+          return `${d.messageIds!.length} delivered`;
+        },
+      },
+      { concurrency: 10, limits: { sms: { max: 5, durationMs: 1_000 } } },
+    );
+    const t0 = Date.now();
+    const batch = (job: string) => Array.from({ length: 6 }, (_, i) => `m-${job}-${i}`);
+    for (const job of ["a", "b"])
+      await runner.enqueue("send-sms", { cycleId: "c1", campaignId: "k1", messageIds: batch(job) }, { jobId: `c1.k1.${job}.sms` });
+    await waitFor(() => slices.reduce((n, s) => n + s.ids.length, 0) === 12, 15_000);
+    expect(slices.every((s) => s.ids.length <= 5)).toBe(true);
+    expect(slices.flatMap((s) => s.ids).sort()).toEqual([...batch("a"), ...batch("b")].sort());
+    // 12 messages at 5 per window need three windows, so at least one full window passes.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
+    const windows = new Map<number, number>();
+    for (const s of slices) windows.set(Math.floor(s.at / 1_000), (windows.get(Math.floor(s.at / 1_000)) ?? 0) + s.ids.length);
+    expect([...windows.values()].every((n) => n <= 5)).toBe(true);
+    for (const job of ["a", "b"])
+      await waitFor(async () => (await runner.queue("send-sms").getJobState(`c1.k1.${job}.sms`)) === "completed");
   });
 
   it("closes gracefully: waits for the active job to finish", async () => {

@@ -1,6 +1,7 @@
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { parseJobData } from "./job-data.js";
+import { createMessageRateLimiter, sliceForLimit } from "./message-rate-limit.js";
 import { NoProcessorError } from "./job-errors.js";
 import { isRetryable, toBullmqError } from "./retry-policy.js";
 import {
@@ -9,10 +10,12 @@ import {
   isSendQueue,
   type Channel,
   type JobContext,
+  type JobData,
   type Processor,
   type ProcessorMap,
   type QueueName,
   type RateLimit,
+  type SendQueueName,
 } from "./types.js";
 
 /** The part of a pino logger the workers use; passed in by the entry point. */
@@ -32,7 +35,10 @@ export interface StartWorkersOptions {
   queues?: readonly QueueName[];
   /** Jobs run at once per queue, per process. */
   concurrency?: number | Partial<Record<QueueName, number>>;
-  /** Send rates per channel (merged over DEFAULT_SEND_LIMITS); BullMQ enforces them across all workers. */
+  /**
+   * Send rates per channel (merged over DEFAULT_SEND_LIMITS), in messages, across all workers: BullMQ
+   * limits the jobs, and a counter in Redis the messages of batch jobs (message-rate-limit.ts).
+   */
   limits?: Partial<Record<Channel, RateLimit>>;
   logger?: WorkerLogger;
   /** How long a job may hold its lock without renewal before another worker takes it over. */
@@ -110,13 +116,28 @@ function startWorker(queue: QueueName, processor: Processor<QueueName>, options:
   const log = options.logger;
   const limit = isSendQueue(queue) ? { ...DEFAULT_SEND_LIMITS, ...options.limits }[channelOf(queue)] : undefined;
 
+  // Send jobs carry batches: the limit is also counted in messages (BullMQ's limiter below counts jobs).
+  const messages = limit ? createMessageRateLimiter(options.connection, `${options.prefix}:${queue}:message-rate`, limit) : undefined;
+  const run = async (data: JobData<QueueName>, ctx: JobContext): Promise<unknown> => {
+    if (!messages || !limit) return processor(data, ctx);
+    const batch = (data as JobData<SendQueueName>).messageIds;
+    // A one-message job is one job for BullMQ's limiter, which is the message limit already.
+    if (batch === undefined) return processor(data, ctx);
+    const results: unknown[] = [];
+    for (const slice of sliceForLimit(batch, limit.max)) {
+      await messages.take(slice.length);
+      results.push(await processor({ ...data, messageIds: slice } as JobData<QueueName>, ctx));
+    }
+    return results.length === 1 ? results[0] : results.join("; ");
+  };
+
   const worker = new Worker(
     queue,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
       const attempts = job.opts.attempts ?? 1;
       const ctx: JobContext = { jobId: job.id!, attempt: job.attemptsMade + 1, attempts, queue, signal };
       try {
-        return await processor(parseJobData(queue, job.data), ctx);
+        return await run(parseJobData(queue, job.data), ctx);
       } catch (err) {
         throw toBullmqError(err);
       }

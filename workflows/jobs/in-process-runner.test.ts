@@ -17,7 +17,7 @@ function makeRunner(processors: Partial<ProcessorMap>, clock = new ManualClock("
 describe("InProcessRunner", () => {
   it("runs a job enqueued twice with the same jobId once, even after it completed", async () => {
     const seen: string[] = [];
-    const { runner } = makeRunner({ "send-email": async (d) => void seen.push(d.customerId) });
+    const { runner } = makeRunner({ "send-email": async (d) => void seen.push(d.customerId!) });
     const a = await runner.enqueue("send-email", send("u1"), { jobId: "c1.k1.u1.email" });
     const b = await runner.enqueue("send-email", send("u1"), { jobId: "c1.k1.u1.email" });
     expect(a).toEqual(b);
@@ -29,7 +29,7 @@ describe("InProcessRunner", () => {
 
   it("runs jobs FIFO", async () => {
     const seen: string[] = [];
-    const { runner } = makeRunner({ "send-sms": async (d) => void seen.push(d.customerId) });
+    const { runner } = makeRunner({ "send-sms": async (d) => void seen.push(d.customerId!) });
     for (const u of ["a", "b", "c", "d"]) await runner.enqueue("send-sms", send(u));
     await runner.drain();
     expect(seen).toEqual(["a", "b", "c", "d"]);
@@ -124,7 +124,7 @@ describe("InProcessRunner", () => {
         order.push("activation");
         for (const u of ["u1", "u2"]) await runner.enqueue("send-email", send(u), { jobId: `c1.k1.${u}.email` });
       },
-      "send-email": async (d) => void order.push(d.customerId),
+      "send-email": async (d) => void order.push(d.customerId!),
     };
     const { runner } = makeRunner(processors);
     await runner.enqueue("cycle", { kind: "run", cycleId: "c1" });
@@ -169,7 +169,7 @@ describe("InProcessRunner", () => {
       queueConcurrency: { activation: 2 },
       processors: {
         activation: async (d) => track("activation", `a${d.shard}`)(),
-        "send-push": async (d) => track("send-push", d.customerId)(),
+        "send-push": async (d) => track("send-push", d.customerId!)(),
       },
     });
     for (let shard = 0; shard < 5; shard++) await runner.enqueue("activation", { cycleId: "c1", campaignId: "k1", shard, shardCount: 5 });

@@ -56,17 +56,35 @@ export const activationJobSchema = z
   .strict()
   .refine((d) => d.shard < d.shardCount, { message: "shard must be below shardCount", path: ["shard"] });
 
+/** Most messages one send job carries (activation's batches; the sweeper re-drives one at a time). */
+export const MAX_SEND_JOB_MESSAGES = 500;
+
+/**
+ * A send job: one message (`messageId`, as jobs enqueued before batching, and tests, carry), or a
+ * batch of messages of one campaign due at the same time (`messageIds`). Exactly one of the two.
+ */
 export const sendJobSchema = z
   .object({
     cycleId: jobIdPartSchema,
     campaignId: jobIdPartSchema,
-    /** Pseudonymous customer id; the connector looks up the address in the store. */
-    customerId: jobIdPartSchema,
+    /** Pseudonymous customer id of a one-message job; the connector looks up the address in the store. */
+    customerId: jobIdPartSchema.optional(),
     variantId: jobIdPartSchema.optional(),
     /** Idempotency key of the message (derived from cycle, campaign, customer, channel). */
-    messageId: jobIdPartSchema,
+    messageId: jobIdPartSchema.optional(),
+    /** The messages of a batch job, each sent at most once (a retried batch skips those already sent). */
+    messageIds: z.array(jobIdPartSchema).min(1).max(MAX_SEND_JOB_MESSAGES).optional(),
   })
-  .strict();
+  .strict()
+  .refine((d) => (d.messageId === undefined) !== (d.messageIds === undefined), {
+    message: "a send job carries either messageId or messageIds",
+    path: ["messageIds"],
+  });
+
+/** The messages a send job carries, one or a batch. */
+export function messageIdsOfSendJob(data: { messageId?: string; messageIds?: readonly string[] }): readonly string[] {
+  return data.messageIds ?? (data.messageId === undefined ? [] : [data.messageId]);
+}
 
 export const measureJobSchema = z
   .object({

@@ -72,10 +72,22 @@ function parseQueues(list: string | undefined): QueueName[] {
  */
 export const DEFAULT_SEND_CONCURRENCY = 100;
 
-/** Jobs at once per queue: --concurrency for every queue, --send-concurrency over it for the send queues. */
+/**
+ * Activation shards at once per process by default: a shard mostly waits on the database (its
+ * targets, its message rows, its send jobs), so a few at once keep one worker busy; each holds one
+ * shard's messages in memory.
+ */
+export const DEFAULT_ACTIVATION_CONCURRENCY = 4;
+
+/**
+ * Jobs at once per queue: --concurrency for every queue, --send-concurrency over it for the send
+ * queues; unset, DEFAULT_SEND_CONCURRENCY per send queue, DEFAULT_ACTIVATION_CONCURRENCY for
+ * activation and 1 for the others.
+ */
 export function concurrencyOf(all: number | undefined, send: number | undefined): number | Partial<Record<QueueName, number>> {
   if (send === undefined && all !== undefined) return all;
-  return Object.fromEntries(QUEUE_NAMES.map((q) => [q, isSendQueue(q) ? (send ?? DEFAULT_SEND_CONCURRENCY) : (all ?? 1)]));
+  const otherOf = (q: QueueName) => all ?? (q === "activation" ? DEFAULT_ACTIVATION_CONCURRENCY : 1);
+  return Object.fromEntries(QUEUE_NAMES.map((q) => [q, isSendQueue(q) ? (send ?? DEFAULT_SEND_CONCURRENCY) : otherOf(q)]));
 }
 
 export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps = {}): void {
@@ -84,7 +96,7 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps 
     .description("Process cycle jobs from Redis (BullMQ) until SIGTERM/SIGINT; run more of these to scale out. Needs REDIS_URL.")
     .option(
       "--concurrency <n>",
-      `jobs at once per queue in this process (default: ${DEFAULT_SEND_CONCURRENCY} for send queues, 1 for the others)`,
+      `jobs at once per queue in this process (default: ${DEFAULT_SEND_CONCURRENCY} for send queues, ${DEFAULT_ACTIVATION_CONCURRENCY} for activation, 1 for the others)`,
     )
     .option(
       "--send-concurrency <n>",

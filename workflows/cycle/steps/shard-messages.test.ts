@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Campaign } from "../../../core/domain.js";
 import { dedupeKeyOf, messageIdOf, offerCodeOf } from "../ids.js";
-import { planShards, shardMessages, shardSendFrom } from "./shard-messages.js";
+import { planShards, sendBatches, shardMessages, shardSendFrom } from "./shard-messages.js";
 
 const campaign = (over: Partial<Campaign> = {}): Campaign => ({
   campaignId: "c1.s1.winback.sms",
@@ -101,5 +101,32 @@ describe("shardSendFrom", () => {
     expect(shardSendFrom({ sendFrom: "2026-03-05T00:00:00Z" }, asOf)).toEqual(new Date("2026-03-05T00:00:00Z"));
     expect(shardSendFrom({ sendFrom: "2026-03-01T00:00:00Z" }, asOf)).toEqual(asOf);
     expect(shardSendFrom({}, asOf)).toEqual(asOf);
+  });
+});
+
+describe("sendBatches", () => {
+  const at = (h: number) => `2026-01-01T${String(h).padStart(2, "0")}:00:00.000Z`;
+  const messages = ["m1", "m2", "m3", "m4", "m5", "m6"].map((messageId, i) => ({ messageId, plannedAt: at(i % 2 === 0 ? 9 : 10) }));
+
+  it("groups by send time and cuts each group into batches of at most maxBatch, in the order given", () => {
+    expect(sendBatches(messages, new Set(messages.map((m) => m.messageId)), 2)).toEqual([
+      { plannedAt: at(9), messageIds: ["m1", "m3"] },
+      { plannedAt: at(9), messageIds: ["m5"] },
+      { plannedAt: at(10), messageIds: ["m2", "m4"] },
+      { plannedAt: at(10), messageIds: ["m6"] },
+    ]);
+  });
+
+  it("cuts over every message, so a re-run with some sent gives the same batches, minus those with nothing queued", () => {
+    const all = sendBatches(messages, new Set(messages.map((m) => m.messageId)), 2);
+    const rerun = sendBatches(messages, new Set(["m3", "m6"]), 2);
+    expect(rerun).toEqual([all[0], all[3]]);
+  });
+
+  it("puts queued messages the shard did not render last, due at once", () => {
+    expect(sendBatches(messages.slice(0, 1), new Set(["m1", "x1", "x2"]), 5)).toEqual([
+      { plannedAt: at(9), messageIds: ["m1"] },
+      { plannedAt: null, messageIds: ["x1", "x2"] },
+    ]);
   });
 });

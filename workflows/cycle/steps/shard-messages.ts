@@ -118,3 +118,43 @@ export function shardMessages(cycleId: string, campaign: Campaign, targets: read
 export function shardSendFrom(campaign: Pick<Campaign, "sendFrom">, asOf: Date): Date {
   return campaign.sendFrom && new Date(campaign.sendFrom) > asOf ? new Date(campaign.sendFrom) : asOf;
 }
+
+/** One send job's worth of a shard's messages: the same send time, at most the batch size. */
+export interface SendBatch {
+  /** When the batch is due (ISO); null when the send time is not known (due at once). */
+  plannedAt: string | null;
+  messageIds: string[];
+}
+
+/**
+ * Splits a shard's messages into send batches: grouped by planned send time (in order of first
+ * appearance), each group cut into batches of at most `maxBatch` in the order given, keeping only
+ * the batches that hold a message still queued. The cut is over every message of the shard, not only
+ * the queued ones, so a re-run of the shard cuts the same batches (and their jobs get the same ids);
+ * queued messages the shard did not render this time (none, normally) come last, due at once.
+ */
+export function sendBatches(
+  messages: readonly { messageId: string; plannedAt: string }[],
+  queuedIds: ReadonlySet<string>,
+  maxBatch: number,
+): SendBatch[] {
+  const groups = new Map<string | null, string[]>();
+  const add = (at: string | null, id: string) => {
+    let ids = groups.get(at);
+    if (!ids) groups.set(at, (ids = []));
+    ids.push(id);
+  };
+  const rendered = new Set<string>();
+  for (const m of messages) {
+    rendered.add(m.messageId);
+    add(m.plannedAt, m.messageId);
+  }
+  for (const id of queuedIds) if (!rendered.has(id)) add(null, id);
+  const batches: SendBatch[] = [];
+  for (const [at, ids] of groups)
+    for (let i = 0; i < ids.length; i += maxBatch) {
+      const batch = ids.slice(i, i + maxBatch);
+      if (batch.some((id) => queuedIds.has(id))) batches.push({ plannedAt: at, messageIds: batch });
+    }
+  return batches;
+}

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { BullmqRunner } from "../../jobs/bullmq-runner.js";
 import { workerNameOf } from "../../jobs/bullmq-workers.js";
 import { exitOf, watchOutput } from "../../jobs/test-process.js";
-import type { QueueName } from "../../jobs/types.js";
+import { isSendQueue, messageIdsOfSendJob, type QueueName } from "../../jobs/types.js";
 
 /**
  * Test and benchmark support: N real `pulse worker` processes on one Redis and one PostgreSQL, as an
@@ -101,7 +101,10 @@ export function startWorkerFleet(o: WorkerFleetOptions): WorkerFleet {
   };
 }
 
-/** Completed jobs of `queues` per worker name (BullMQ's processedBy; "(unnamed)" when a job has none). */
+/**
+ * Completed jobs of `queues` per worker name (BullMQ's processedBy; "(unnamed)" when a job has none),
+ * a send job counting its messages (one, or its batch).
+ */
 export async function completedJobsByWorker(runner: BullmqRunner, queues: readonly QueueName[]): Promise<Map<string, number>> {
   const byWorker = new Map<string, number>();
   for (const q of queues) {
@@ -110,7 +113,8 @@ export async function completedJobsByWorker(runner: BullmqRunner, queues: readon
     for (let start = 0; start < total; start += 1000) {
       for (const job of await queue.getCompleted(start, start + 999)) {
         const name = job.processedBy ?? "(unnamed)";
-        byWorker.set(name, (byWorker.get(name) ?? 0) + 1);
+        const n = isSendQueue(q) ? messageIdsOfSendJob(job.data as { messageId?: string; messageIds?: string[] }).length : 1;
+        byWorker.set(name, (byWorker.get(name) ?? 0) + n);
       }
     }
   }
