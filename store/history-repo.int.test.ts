@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHANNELS, type Channel } from "../core/domain.js";
+import { assessFatigueUnchecked } from "../tools/fatigue.js";
 import { computeFeatureMatrix, FEATURE_NAMES, groupHistories } from "../tools/features.js";
 import { loadCycleInputs } from "../workflows/cycle/cycle-data.js";
 import { outcomeRecords } from "./experiments-repo.js";
@@ -38,6 +40,7 @@ async function seed(db: Db, weird: boolean): Promise<void> {
   );
   await db.pool.query(
     `INSERT INTO message_responses (message_id, type, customer_id, channel, occurred_at) VALUES
+       ('m0', 'delivered', 'c1', 'email', '2024-01-10T09:00:00Z'),
        ('m1', 'delivered', 'c1', 'email', '2024-05-01T09:00:00Z'), ('m1', 'open', 'c1', 'email', '2024-05-01T10:00:00Z'),
        ($1, 'delivered', 'c3', 'sms', '2024-05-20T09:00:00Z')`,
     [weird ? "m\u001f2" : "m2"],
@@ -91,6 +94,7 @@ function expected(weird: boolean): Record<string, Omit<LoadedHistory, "customer"
       ],
       eventTimes: Float64Array.of(at("2024-05-30T12:00:00.5Z"), at("2024-05-31T12:00:00Z")),
       responses: [
+        { message_id: "m0", channel: "email", type: "delivered", occurred_at: at("2024-01-10T09:00:00Z") },
         { message_id: "m1", channel: "email", type: "delivered", occurred_at: at("2024-05-01T09:00:00Z") },
         { message_id: "m1", channel: "email", type: "open", occurred_at: at("2024-05-01T10:00:00Z") },
       ],
@@ -198,6 +202,25 @@ for (const backend of BACKENDS) {
           }
           // Not vacuous: events count in the vectors (c1's two events fall in the 30 days before AS_OF).
           expect(computeFeatureMatrix(loaded, AS_OF).values[FEATURE_NAMES.indexOf("events_30d")]).toBe(2);
+        });
+
+        it("assesses fatigue on every customer's responses as the tool does (those outside its lookback change nothing)", async () => {
+          const inputs = await loadCycleInputs(t.db, AS_OF);
+          const loaded: LoadedHistory[] = [];
+          for await (const page of loadHistories(t.db, AS_OF)) loaded.push(...page.histories);
+          const direct = assessFatigueUnchecked({
+            asOf: AS_OF.getTime(),
+            customers: loaded.map((h) => ({
+              customerId: h.customer.customer_id,
+              events: h.responses.map((r) => ({ channel: r.channel as Channel, type: r.type, at: r.occurred_at })),
+            })),
+          });
+          expect(Array.from(inputs.fatigue.score)).toEqual(direct.map((c) => c.fatigue));
+          expect(inputs.fatigue.strategy).toEqual(direct.map((c) => c.strategy));
+          expect(inputs.fatigue.allowedChannels).toEqual(direct.map((c) => c.allowedChannels));
+          expect(Array.from(inputs.fatigue.engagement)).toEqual(
+            direct.flatMap((c) => CHANNELS.map((ch) => c.channels.find((x) => x.channel === ch)?.engagement ?? Number.NaN)),
+          );
         });
 
         it("derives each customer's top category from the completed lines", async () => {

@@ -55,24 +55,61 @@ const epochMs = (column: string) => `round(date_part('epoch', ${column}) * 1000)
 
 class PackedFormatError extends Error {}
 
-/** A packed value's records, each of `fields` fields; there must be `count` of them (the rows grouped). */
-function unpack(text: string | null, fields: number, count: number): string[][] {
-  if (!text) {
-    if (count !== 0) throw new PackedFormatError(`expected ${count} records, found none`);
-    return [];
+/**
+ * Reads a packed value's records field by field, in place (no array per record or value), and checks
+ * that each record has exactly the fields read and that there are `count` records (the rows grouped).
+ */
+class PackedRecords {
+  private pos = 0;
+  private end = -1;
+  private records = 0;
+  constructor(
+    private readonly text: string,
+    private readonly count: number,
+  ) {}
+
+  /** Moves to the next record; false after the last one. */
+  next(): boolean {
+    if (this.end >= this.text.length) {
+      // A separator inside a value shows as a record too many (or a field too many or few): caught here.
+      if (this.records !== this.count) throw new PackedFormatError(`expected ${this.count} records, found ${this.records}`);
+      return false;
+    }
+    this.pos = this.end + 1;
+    const e = this.text.indexOf(RS, this.pos);
+    this.end = e < 0 ? this.text.length : e;
+    if (++this.records > this.count) throw new PackedFormatError(`expected ${this.count} records, found more`);
+    return true;
   }
-  const records = text.split(RS);
-  // A separator inside a value shows as an extra record or field: the count check catches it.
-  if (records.length !== count) throw new PackedFormatError(`expected ${count} records, found ${records.length}`);
-  return records.map((record) => {
-    const values = record.split(US);
-    if (values.length !== fields) throw new PackedFormatError(`expected ${fields} fields, found ${values.length}`);
-    return values;
-  });
+
+  /** The record's next field, not its last. */
+  field(): string {
+    const e = this.text.indexOf(US, this.pos);
+    if (e < 0 || e > this.end) throw new PackedFormatError("a record with too few fields");
+    const v = this.text.slice(this.pos, e);
+    this.pos = e + 1;
+    return v;
+  }
+
+  /** The record's last field. */
+  last(): string {
+    const e = this.text.indexOf(US, this.pos);
+    if (e >= 0 && e < this.end) throw new PackedFormatError("a record with too many fields");
+    return this.text.slice(this.pos, this.end);
+  }
 }
 
-const ORDER_STATUSES = new Set(["completed", "returned", "cancelled"]);
-const RESPONSE_TYPES = new Set(["delivered", "open", "click", "conversion", "unsubscribe", "bounce"]);
+/** The records of a packed value (none for an empty one, which must then count none). */
+function records(text: string | null, count: number): PackedRecords {
+  if (!text && count !== 0) throw new PackedFormatError(`expected ${count} records, found none`);
+  return new PackedRecords(text ?? "", text ? count : 0);
+}
+
+// Each history shares these strings instead of holding its own copy of the status or type.
+const ORDER_STATUSES = new Map((["completed", "returned", "cancelled"] as const).map((v) => [v as string, v]));
+const RESPONSE_TYPES = new Map(
+  (["delivered", "open", "click", "conversion", "unsubscribe", "bounce"] as const).map((v) => [v as string, v]),
+);
 
 /** Memory for one page's grouping (hash aggregates of packed text) without spilling to disk. */
 const HISTORY_WORK_MEM = "64MB";
@@ -220,20 +257,29 @@ function queryPacked(query: QueryFn, range: unknown[]) {
 }
 
 function unpackOrders(byId: Map<string, LoadedHistory>, rows: readonly PackedRow[]): void {
-  for (const r of rows) {
-    const h = byId.get(r.customer_id);
+  for (const row of rows) {
+    const h = byId.get(row.customer_id);
     if (!h) continue;
-    for (const [at, quantity, unitPrice, discount, margin, status, orderId, category] of unpack(r.packed, 8, r.n)) {
-      if (!ORDER_STATUSES.has(status!)) throw new PackedFormatError(`unexpected order status ${status}`);
+    const r = records(row.packed, row.n);
+    while (r.next()) {
+      const at = Number(r.field());
+      const quantity = Number(r.field());
+      const unitPrice = Number(r.field());
+      const discount = Number(r.field());
+      const margin = r.field();
+      const status = ORDER_STATUSES.get(r.field());
+      const orderId = r.field();
+      const category = r.last();
+      if (status === undefined) throw new PackedFormatError("unexpected order status");
       h.orders.push({
-        order_id: orderId!,
-        ordered_at: Number(at),
-        category: category!,
-        quantity: Number(quantity),
-        unit_price: Number(unitPrice),
-        discount: Number(discount),
+        order_id: orderId,
+        ordered_at: at,
+        category,
+        quantity,
+        unit_price: unitPrice,
+        discount,
         margin: margin === "" ? undefined : Number(margin),
-        status: status as HistoryOrderLine["status"],
+        status,
       });
     }
   }
@@ -247,12 +293,17 @@ function unpackEvents(byId: Map<string, LoadedHistory>, rows: readonly { custome
 }
 
 function unpackResponses(byId: Map<string, LoadedHistory>, rows: readonly PackedRow[]): void {
-  for (const r of rows) {
-    const h = byId.get(r.customer_id);
+  for (const row of rows) {
+    const h = byId.get(row.customer_id);
     if (!h) continue;
-    for (const [at, channel, type, messageId] of unpack(r.packed, 4, r.n)) {
-      if (!RESPONSE_TYPES.has(type!)) throw new PackedFormatError(`unexpected response type ${type}`);
-      h.responses.push({ message_id: messageId!, channel: channel!, type: type as HistoryResponse["type"], occurred_at: Number(at) });
+    const r = records(row.packed, row.n);
+    while (r.next()) {
+      const at = Number(r.field());
+      const channel = r.field();
+      const type = RESPONSE_TYPES.get(r.field());
+      const messageId = r.last();
+      if (type === undefined) throw new PackedFormatError("unexpected response type");
+      h.responses.push({ message_id: messageId, channel, type, occurred_at: at });
     }
   }
 }
