@@ -129,6 +129,7 @@ export async function* loadHistories(
   options: { pageSize?: number; lookbackDays?: number } = {},
 ): AsyncGenerator<HistoryPage> {
   const pageSize = options.pageSize ?? 5000;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`page size must be a positive integer, got ${pageSize}`);
   const since = new Date(asOf.getTime() - (options.lookbackDays ?? 730) * 86_400_000);
   const client = await db.pool.connect();
   // Queries queue here and go to the connection one after another (pg's client takes one at a time).
@@ -142,47 +143,41 @@ export async function* loadHistories(
   try {
     await client.query(`BEGIN READ ONLY; SET LOCAL search_path TO "${db.schema}"; SET LOCAL work_mem = '${HISTORY_WORK_MEM}'`);
     open = true;
-    const customersAfter = (after: string) =>
-      query<HistoryCustomer>(
-        `SELECT customer_id, signup_at, timezone, first_name, loyalty_tier, age_band, region FROM customers
-         WHERE customer_id > $1 AND signup_at < $2 ORDER BY customer_id LIMIT $3`,
-        [after, asOf, pageSize],
-      );
-    // Pipelined: a page's three queries and the next page's customers are queued together, and the
-    // next page's queries go out before this page's last result is unpacked, so the database (its own
-    // thread, or a server) works on one page while this thread unpacks the one before.
+    // A page's statements go to the database as one simple-protocol message (values inlined as
+    // literals), the next page's as soon as this page's results are in: the database works through a
+    // whole page while this thread unpacks the one before and the reader derives its columns. Sent
+    // one statement at a time, each next one went out only when this thread was free again.
+    const customersSql = (after: string) =>
+      `SELECT customer_id, signup_at, timezone, first_name, loyalty_tier, age_band, region FROM customers
+       WHERE customer_id > ${client.escapeLiteral(after)} AND signup_at < ${timestamp(asOf)} ORDER BY customer_id LIMIT ${pageSize}`;
     const start = (customers: HistoryCustomer[]) => {
-      const range = [customers[0]!.customer_id, customers.at(-1)!.customer_id, asOf, since];
-      const packed = queryPacked(query, range);
-      const next = customersAfter(customers.at(-1)!.customer_id);
-      return { customers, range, packed, next };
+      const [first, last] = [customers[0]!.customer_id, customers.at(-1)!.customer_id];
+      const window = {
+        first: client.escapeLiteral(first),
+        last: client.escapeLiteral(last),
+        asOf: timestamp(asOf),
+        since: timestamp(since),
+      };
+      const results = queryAll(`${packedSql(window)};\n${customersSql(last)}`);
+      return { customers, range: [first, last, asOf, since], results };
     };
-    const first = (await customersAfter("")).rows;
-    let page: ReturnType<typeof start> | undefined = first.length > 0 ? start(first) : undefined;
+    const queryAll = (sql: string) => {
+      const p = tail.then(() => client.query(sql) as unknown as Promise<pg.QueryResult[]>);
+      tail = p.catch(() => {});
+      return p;
+    };
+    const firstCustomers = (await queryAll(customersSql(""))) as unknown as pg.QueryResult<HistoryCustomer>;
+    let page: ReturnType<typeof start> | undefined = firstCustomers.rows.length > 0 ? start(firstCustomers.rows) : undefined;
     while (page) {
       const byId = new Map<string, LoadedHistory>();
       for (const c of page.customers) byId.set(c.customer_id, { customer: c, orders: [], eventTimes: NO_EVENTS, responses: [] });
-      const current = page;
-      let following: ReturnType<typeof start> | undefined;
-      let startedNext = false;
-      const startNext = async () => {
-        if (startedNext) return;
-        startedNext = true;
-        const nextCustomers = (await current.next).rows;
-        following = nextCustomers.length > 0 ? start(nextCustomers) : undefined;
-      };
+      const [orders, events, responses, next] = await page.results;
+      const nextCustomers = next!.rows as HistoryCustomer[];
+      const following = nextCustomers.length > 0 ? start(nextCustomers) : undefined;
       try {
-        // After each result, the queued query goes out before this thread is busy unpacking.
-        const orders = (await page.packed.orders).rows;
-        await yieldToQueries();
-        unpackOrders(byId, orders);
-        const events = (await page.packed.events).rows;
-        await yieldToQueries();
-        unpackEvents(byId, events);
-        const responses = (await page.packed.responses).rows;
-        await startNext();
-        await yieldToQueries();
-        unpackResponses(byId, responses);
+        unpackOrders(byId, orders!.rows as PackedRow[]);
+        unpackEvents(byId, events!.rows as { customer_id: string; packed: Buffer | null }[]);
+        unpackResponses(byId, responses!.rows as PackedRow[]);
       } catch (err) {
         if (!(err instanceof PackedFormatError)) throw err;
         for (const h of byId.values()) {
@@ -191,7 +186,6 @@ export async function* loadHistories(
           h.responses = [];
         }
         await loadRows(query, byId, page.range);
-        await startNext();
       }
       yield { customers: page.customers, histories: [...byId.values()] };
       page = following;
@@ -203,9 +197,6 @@ export async function* loadHistories(
     client.release();
   }
 }
-
-/** Lets queries queued behind a finished one be sent (their dispatch runs on this thread's next turns). */
-const yieldToQueries = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type QueryFn = <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<R>>;
 
@@ -229,31 +220,28 @@ function int64s(b: Buffer): Float64Array {
   return out;
 }
 
-function queryPacked(query: QueryFn, range: unknown[]) {
+/** A timestamp literal. */
+const timestamp = (t: Date) => `'${t.toISOString()}'::timestamptz`;
+
+/** A page's packed orders, events and responses: three statements, the window's bounds given as SQL literals. */
+function packedSql(w: { first: string; last: string; asOf: string; since: string }): string {
   const sep = `E'\\x1f'`;
   const rsep = `E'\\x1e'`;
-  return {
-    orders: query<PackedRow>(
-      `SELECT o.customer_id, string_agg(concat_ws(${sep}, ${epochMs("o.ordered_at")}, l.quantity, l.unit_price, l.discount, coalesce(l.margin::text, ''), l.status, o.order_id, l.category), ${rsep}) AS packed, count(*)::int AS n
-       FROM orders o ${LINES_OF_ORDER}
-       WHERE o.customer_id BETWEEN $1 AND $2 AND o.ordered_at < $3 AND o.ordered_at >= $4
-       GROUP BY o.customer_id`,
-      range,
-    ),
+  const inWindow = (customer: string, at: string) =>
+    `${customer} BETWEEN ${w.first} AND ${w.last} AND ${at} < ${w.asOf} AND ${at} >= ${w.since}`;
+  return [
+    `SELECT o.customer_id, string_agg(concat_ws(${sep}, ${epochMs("o.ordered_at")}, l.quantity, l.unit_price, l.discount, coalesce(l.margin::text, ''), l.status, o.order_id, l.category), ${rsep}) AS packed, count(*)::int AS n
+     FROM orders o ${LINES_OF_ORDER}
+     WHERE ${inWindow("o.customer_id", "o.ordered_at")}
+     GROUP BY o.customer_id`,
     // Event times as 8-byte big-endian integers, one bytea per customer (hex on the wire, decoded natively).
-    events: query<{ customer_id: string; packed: Buffer }>(
-      `SELECT customer_id, string_agg(int8send(${epochMs("occurred_at")}), ''::bytea) AS packed FROM events
-       WHERE customer_id BETWEEN $1 AND $2 AND occurred_at < $3 AND occurred_at >= $4
-       GROUP BY customer_id`,
-      range,
-    ),
-    responses: query<PackedRow>(
-      `SELECT customer_id, string_agg(concat_ws(${sep}, ${epochMs("occurred_at")}, channel, type, message_id), ${rsep}) AS packed, count(*)::int AS n FROM message_responses
-       WHERE customer_id BETWEEN $1 AND $2 AND occurred_at < $3 AND occurred_at >= $4
-       GROUP BY customer_id`,
-      range,
-    ),
-  };
+    `SELECT customer_id, string_agg(int8send(${epochMs("occurred_at")}), ''::bytea) AS packed FROM events
+     WHERE ${inWindow("customer_id", "occurred_at")}
+     GROUP BY customer_id`,
+    `SELECT customer_id, string_agg(concat_ws(${sep}, ${epochMs("occurred_at")}, channel, type, message_id), ${rsep}) AS packed, count(*)::int AS n FROM message_responses
+     WHERE ${inWindow("customer_id", "occurred_at")}
+     GROUP BY customer_id`,
+  ].join(";\n");
 }
 
 function unpackOrders(byId: Map<string, LoadedHistory>, rows: readonly PackedRow[]): void {
