@@ -38,5 +38,7 @@ export interface CustomerHistory {
   customer: FeatureCustomer;
   orders: readonly FeatureOrderLine[];
   events?: readonly FeatureEvent[];
+  /** More events, by their times alone (epoch ms): what a loader hands over instead of an object per event. */
+  eventTimes?: ArrayLike<number>;
   responses?: readonly FeatureResponse[];
 }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHANNELS, type Channel } from "../core/domain.js";
+import { assessFatigueUnchecked } from "../tools/fatigue.js";
+import { computeFeatureMatrix, FEATURE_NAMES, groupHistories } from "../tools/features.js";
 import { loadCycleInputs } from "../workflows/cycle/cycle-data.js";
 import { outcomeRecords } from "./experiments-repo.js";
 import { packFeatures, saveTargets, unpackFeatures } from "./targets-repo.js";
@@ -37,6 +40,7 @@ async function seed(db: Db, weird: boolean): Promise<void> {
   );
   await db.pool.query(
     `INSERT INTO message_responses (message_id, type, customer_id, channel, occurred_at) VALUES
+       ('m0', 'delivered', 'c1', 'email', '2024-01-10T09:00:00Z'),
        ('m1', 'delivered', 'c1', 'email', '2024-05-01T09:00:00Z'), ('m1', 'open', 'c1', 'email', '2024-05-01T10:00:00Z'),
        ($1, 'delivered', 'c3', 'sms', '2024-05-20T09:00:00Z')`,
     [weird ? "m\u001f2" : "m2"],
@@ -88,8 +92,9 @@ function expected(weird: boolean): Record<string, Omit<LoadedHistory, "customer"
           status: "cancelled",
         },
       ],
-      events: [{ occurred_at: at("2024-05-30T12:00:00.5Z") }, { occurred_at: at("2024-05-31T12:00:00Z") }],
+      eventTimes: Float64Array.of(at("2024-05-30T12:00:00.5Z"), at("2024-05-31T12:00:00Z")),
       responses: [
+        { message_id: "m0", channel: "email", type: "delivered", occurred_at: at("2024-01-10T09:00:00Z") },
         { message_id: "m1", channel: "email", type: "delivered", occurred_at: at("2024-05-01T09:00:00Z") },
         { message_id: "m1", channel: "email", type: "open", occurred_at: at("2024-05-01T10:00:00Z") },
       ],
@@ -108,17 +113,18 @@ function expected(weird: boolean): Record<string, Omit<LoadedHistory, "customer"
           status: "completed",
         },
       ],
-      events: [],
+      eventTimes: new Float64Array(0),
       responses: [],
     },
     c3: {
       orders: [],
-      events: [],
+      eventTimes: new Float64Array(0),
       responses: [{ message_id: weird ? "m\u001f2" : "m2", channel: "sms", type: "delivered", occurred_at: at("2024-05-20T09:00:00Z") }],
     },
   };
 }
 
+const sortTimes = (times: Float64Array) => Float64Array.from(times).sort();
 const sortRows = <T>(rows: readonly T[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 async function loadAll(db: Db, pageSize?: number): Promise<Record<string, Omit<LoadedHistory, "customer">>> {
@@ -126,14 +132,17 @@ async function loadAll(db: Db, pageSize?: number): Promise<Record<string, Omit<L
   for await (const page of loadHistories(db, AS_OF, pageSize ? { pageSize } : {})) {
     expect(page.histories.map((h) => h.customer.customer_id)).toEqual(page.customers.map((c) => c.customer_id));
     for (const h of page.histories)
-      out[h.customer.customer_id] = { orders: sortRows(h.orders), events: sortRows(h.events), responses: sortRows(h.responses) };
+      out[h.customer.customer_id] = { orders: sortRows(h.orders), eventTimes: sortTimes(h.eventTimes), responses: sortRows(h.responses) };
   }
   return out;
 }
 
 const sorted = (e: Record<string, Omit<LoadedHistory, "customer">>) =>
   Object.fromEntries(
-    Object.entries(e).map(([k, v]) => [k, { orders: sortRows(v.orders), events: sortRows(v.events), responses: sortRows(v.responses) }]),
+    Object.entries(e).map(([k, v]) => [
+      k,
+      { orders: sortRows(v.orders), eventTimes: sortTimes(v.eventTimes), responses: sortRows(v.responses) },
+    ]),
   );
 
 for (const backend of BACKENDS) {
@@ -162,6 +171,56 @@ for (const backend of BACKENDS) {
           }
           const { rows } = await t.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM customers");
           expect(rows[0]!.n).toBe(4);
+        });
+
+        it("gives the same feature vectors as the history read one row per order line, event and response", async () => {
+          // The reference: every row as an object, times as the driver's Dates, grouped in memory.
+          const q = (sql: string) => t.db.pool.query(sql).then((r) => r.rows);
+          const since = new Date(AS_OF.getTime() - 730 * 86_400_000).toISOString();
+          const window = `< '${AS_OF.toISOString()}' AND %s >= '${since}'`;
+          const reference = groupHistories({
+            customers: await q(
+              `SELECT customer_id, signup_at, timezone FROM customers WHERE signup_at < '${AS_OF.toISOString()}' ORDER BY customer_id`,
+            ),
+            orders: await q(
+              `SELECT o.customer_id, o.order_id, o.ordered_at, l.category, l.quantity, l.unit_price, l.discount, l.margin, l.status
+               FROM orders o JOIN order_lines l USING (order_id) WHERE o.ordered_at ${window.replace("%s", "o.ordered_at")}`,
+            ).then((rows) => rows.map((r) => ({ ...r, margin: r.margin ?? undefined }))),
+            events: await q(`SELECT customer_id, occurred_at FROM events WHERE occurred_at ${window.replace("%s", "occurred_at")}`),
+            responses: await q(
+              `SELECT customer_id, message_id, channel, type, occurred_at FROM message_responses WHERE occurred_at ${window.replace("%s", "occurred_at")}`,
+            ),
+          });
+          const loaded: LoadedHistory[] = [];
+          for await (const page of loadHistories(t.db, AS_OF, { pageSize: 2 })) loaded.push(...page.histories);
+          // Today's vectors and those 90 days back (churn's training rows), as the cycle computes them.
+          for (const asOf of [AS_OF, new Date(AS_OF.getTime() - 90 * 86_400_000)]) {
+            const fromLoaded = computeFeatureMatrix(loaded, asOf);
+            const fromRows = computeFeatureMatrix(reference, asOf);
+            expect(fromLoaded.customer_ids).toEqual(fromRows.customer_ids);
+            expect(Array.from(fromLoaded.values)).toEqual(Array.from(fromRows.values));
+          }
+          // Not vacuous: events count in the vectors (c1's two events fall in the 30 days before AS_OF).
+          expect(computeFeatureMatrix(loaded, AS_OF).values[FEATURE_NAMES.indexOf("events_30d")]).toBe(2);
+        });
+
+        it("assesses fatigue on every customer's responses as the tool does (those outside its lookback change nothing)", async () => {
+          const inputs = await loadCycleInputs(t.db, AS_OF);
+          const loaded: LoadedHistory[] = [];
+          for await (const page of loadHistories(t.db, AS_OF)) loaded.push(...page.histories);
+          const direct = assessFatigueUnchecked({
+            asOf: AS_OF.getTime(),
+            customers: loaded.map((h) => ({
+              customerId: h.customer.customer_id,
+              events: h.responses.map((r) => ({ channel: r.channel as Channel, type: r.type, at: r.occurred_at })),
+            })),
+          });
+          expect(Array.from(inputs.fatigue.score)).toEqual(direct.map((c) => c.fatigue));
+          expect(inputs.fatigue.strategy).toEqual(direct.map((c) => c.strategy));
+          expect(inputs.fatigue.allowedChannels).toEqual(direct.map((c) => c.allowedChannels));
+          expect(Array.from(inputs.fatigue.engagement)).toEqual(
+            direct.flatMap((c) => CHANNELS.map((ch) => c.channels.find((x) => x.channel === ch)?.engagement ?? Number.NaN)),
+          );
         });
 
         it("derives each customer's top category from the completed lines", async () => {

@@ -37,7 +37,8 @@ export interface HistoryResponse {
 export interface LoadedHistory extends CustomerHistory {
   customer: HistoryCustomer;
   orders: HistoryOrderLine[];
-  events: { occurred_at: number }[];
+  /** The events' times (epoch ms), in no particular order: features read nothing else of an event. */
+  eventTimes: Float64Array;
   responses: HistoryResponse[];
 }
 
@@ -54,24 +55,61 @@ const epochMs = (column: string) => `round(date_part('epoch', ${column}) * 1000)
 
 class PackedFormatError extends Error {}
 
-/** A packed value's records, each of `fields` fields; there must be `count` of them (the rows grouped). */
-function unpack(text: string | null, fields: number, count: number): string[][] {
-  if (!text) {
-    if (count !== 0) throw new PackedFormatError(`expected ${count} records, found none`);
-    return [];
+/**
+ * Reads a packed value's records field by field, in place (no array per record or value), and checks
+ * that each record has exactly the fields read and that there are `count` records (the rows grouped).
+ */
+class PackedRecords {
+  private pos = 0;
+  private end = -1;
+  private records = 0;
+  constructor(
+    private readonly text: string,
+    private readonly count: number,
+  ) {}
+
+  /** Moves to the next record; false after the last one. */
+  next(): boolean {
+    if (this.end >= this.text.length) {
+      // A separator inside a value shows as a record too many (or a field too many or few): caught here.
+      if (this.records !== this.count) throw new PackedFormatError(`expected ${this.count} records, found ${this.records}`);
+      return false;
+    }
+    this.pos = this.end + 1;
+    const e = this.text.indexOf(RS, this.pos);
+    this.end = e < 0 ? this.text.length : e;
+    if (++this.records > this.count) throw new PackedFormatError(`expected ${this.count} records, found more`);
+    return true;
   }
-  const records = text.split(RS);
-  // A separator inside a value shows as an extra record or field: the count check catches it.
-  if (records.length !== count) throw new PackedFormatError(`expected ${count} records, found ${records.length}`);
-  return records.map((record) => {
-    const values = record.split(US);
-    if (values.length !== fields) throw new PackedFormatError(`expected ${fields} fields, found ${values.length}`);
-    return values;
-  });
+
+  /** The record's next field, not its last. */
+  field(): string {
+    const e = this.text.indexOf(US, this.pos);
+    if (e < 0 || e > this.end) throw new PackedFormatError("a record with too few fields");
+    const v = this.text.slice(this.pos, e);
+    this.pos = e + 1;
+    return v;
+  }
+
+  /** The record's last field. */
+  last(): string {
+    const e = this.text.indexOf(US, this.pos);
+    if (e >= 0 && e < this.end) throw new PackedFormatError("a record with too many fields");
+    return this.text.slice(this.pos, this.end);
+  }
 }
 
-const ORDER_STATUSES = new Set(["completed", "returned", "cancelled"]);
-const RESPONSE_TYPES = new Set(["delivered", "open", "click", "conversion", "unsubscribe", "bounce"]);
+/** The records of a packed value (none for an empty one, which must then count none). */
+function records(text: string | null, count: number): PackedRecords {
+  if (!text && count !== 0) throw new PackedFormatError(`expected ${count} records, found none`);
+  return new PackedRecords(text ?? "", text ? count : 0);
+}
+
+// Each history shares these strings instead of holding its own copy of the status or type.
+const ORDER_STATUSES = new Map((["completed", "returned", "cancelled"] as const).map((v) => [v as string, v]));
+const RESPONSE_TYPES = new Map(
+  (["delivered", "open", "click", "conversion", "unsubscribe", "bounce"] as const).map((v) => [v as string, v]),
+);
 
 /** Memory for one page's grouping (hash aggregates of packed text) without spilling to disk. */
 const HISTORY_WORK_MEM = "64MB";
@@ -91,6 +129,7 @@ export async function* loadHistories(
   options: { pageSize?: number; lookbackDays?: number } = {},
 ): AsyncGenerator<HistoryPage> {
   const pageSize = options.pageSize ?? 5000;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`page size must be a positive integer, got ${pageSize}`);
   const since = new Date(asOf.getTime() - (options.lookbackDays ?? 730) * 86_400_000);
   const client = await db.pool.connect();
   // Queries queue here and go to the connection one after another (pg's client takes one at a time).
@@ -104,56 +143,49 @@ export async function* loadHistories(
   try {
     await client.query(`BEGIN READ ONLY; SET LOCAL search_path TO "${db.schema}"; SET LOCAL work_mem = '${HISTORY_WORK_MEM}'`);
     open = true;
-    const customersAfter = (after: string) =>
-      query<HistoryCustomer>(
-        `SELECT customer_id, signup_at, timezone, first_name, loyalty_tier, age_band, region FROM customers
-         WHERE customer_id > $1 AND signup_at < $2 ORDER BY customer_id LIMIT $3`,
-        [after, asOf, pageSize],
-      );
-    // Pipelined: a page's three queries and the next page's customers are queued together, and the
-    // next page's queries go out before this page's last result is unpacked, so the database (its own
-    // thread, or a server) works on one page while this thread unpacks the one before.
+    // A page's statements go to the database as one simple-protocol message (values inlined as
+    // literals), the next page's as soon as this page's results are in: the database works through a
+    // whole page while this thread unpacks the one before and the reader derives its columns. Sent
+    // one statement at a time, each next one went out only when this thread was free again.
+    const customersSql = (after: string) =>
+      `SELECT customer_id, signup_at, timezone, first_name, loyalty_tier, age_band, region FROM customers
+       WHERE customer_id > ${client.escapeLiteral(after)} AND signup_at < ${timestamp(asOf)} ORDER BY customer_id LIMIT ${pageSize}`;
     const start = (customers: HistoryCustomer[]) => {
-      const range = [customers[0]!.customer_id, customers.at(-1)!.customer_id, asOf, since];
-      const packed = queryPacked(query, range);
-      const next = customersAfter(customers.at(-1)!.customer_id);
-      return { customers, range, packed, next };
+      const [first, last] = [customers[0]!.customer_id, customers.at(-1)!.customer_id];
+      const window = {
+        first: client.escapeLiteral(first),
+        last: client.escapeLiteral(last),
+        asOf: timestamp(asOf),
+        since: timestamp(since),
+      };
+      const results = queryAll(`${packedSql(window)};\n${customersSql(last)}`);
+      return { customers, range: [first, last, asOf, since], results };
     };
-    const first = (await customersAfter("")).rows;
-    let page: ReturnType<typeof start> | undefined = first.length > 0 ? start(first) : undefined;
+    const queryAll = (sql: string) => {
+      const p = tail.then(() => client.query(sql) as unknown as Promise<pg.QueryResult[]>);
+      tail = p.catch(() => {});
+      return p;
+    };
+    const firstCustomers = (await queryAll(customersSql(""))) as unknown as pg.QueryResult<HistoryCustomer>;
+    let page: ReturnType<typeof start> | undefined = firstCustomers.rows.length > 0 ? start(firstCustomers.rows) : undefined;
     while (page) {
       const byId = new Map<string, LoadedHistory>();
-      for (const c of page.customers) byId.set(c.customer_id, { customer: c, orders: [], events: [], responses: [] });
-      const current = page;
-      let following: ReturnType<typeof start> | undefined;
-      let startedNext = false;
-      const startNext = async () => {
-        if (startedNext) return;
-        startedNext = true;
-        const nextCustomers = (await current.next).rows;
-        following = nextCustomers.length > 0 ? start(nextCustomers) : undefined;
-      };
+      for (const c of page.customers) byId.set(c.customer_id, { customer: c, orders: [], eventTimes: NO_EVENTS, responses: [] });
+      const [orders, events, responses, next] = await page.results;
+      const nextCustomers = next!.rows as HistoryCustomer[];
+      const following = nextCustomers.length > 0 ? start(nextCustomers) : undefined;
       try {
-        // After each result, the queued query goes out before this thread is busy unpacking.
-        const orders = (await page.packed.orders).rows;
-        await yieldToQueries();
-        unpackOrders(byId, orders);
-        const events = (await page.packed.events).rows;
-        await yieldToQueries();
-        unpackEvents(byId, events);
-        const responses = (await page.packed.responses).rows;
-        await startNext();
-        await yieldToQueries();
-        unpackResponses(byId, responses);
+        unpackOrders(byId, orders!.rows as PackedRow[]);
+        unpackEvents(byId, events!.rows as { customer_id: string; packed: Buffer | null }[]);
+        unpackResponses(byId, responses!.rows as PackedRow[]);
       } catch (err) {
         if (!(err instanceof PackedFormatError)) throw err;
         for (const h of byId.values()) {
           h.orders = [];
-          h.events = [];
+          h.eventTimes = NO_EVENTS;
           h.responses = [];
         }
         await loadRows(query, byId, page.range);
-        await startNext();
       }
       yield { customers: page.customers, histories: [...byId.values()] };
       page = following;
@@ -166,74 +198,100 @@ export async function* loadHistories(
   }
 }
 
-/** Lets queries queued behind a finished one be sent (their dispatch runs on this thread's next turns). */
-const yieldToQueries = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 type QueryFn = <R extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<R>>;
 
 type PackedRow = { customer_id: string; packed: string | null; n: number };
 
-function queryPacked(query: QueryFn, range: unknown[]) {
+/**
+ * A page's order lines, looked up by order through order_lines' primary key. Joined plainly, the
+ * planner hashes the page's orders and scans all of order_lines for each page (its estimate of a
+ * lookup per order is high), so loading everyone read the table once per page: quadratic in the
+ * customers. OFFSET 0 keeps the lateral subquery from being flattened back into that join.
+ */
+const LINES_OF_ORDER = `CROSS JOIN LATERAL (
+         SELECT l.category, l.quantity, l.unit_price, l.discount, l.margin, l.status FROM order_lines l WHERE l.order_id = o.order_id OFFSET 0) l`;
+
+const NO_EVENTS = new Float64Array(0);
+
+/** Big-endian 8-byte integers (exact below 2^53) as doubles. */
+function int64s(b: Buffer): Float64Array {
+  const out = new Float64Array(b.length >> 3);
+  for (let i = 0, at = 0; i < out.length; i++, at += 8) out[i] = b.readInt32BE(at) * 4294967296 + b.readUInt32BE(at + 4);
+  return out;
+}
+
+/** A timestamp literal. */
+const timestamp = (t: Date) => `'${t.toISOString()}'::timestamptz`;
+
+/** A page's packed orders, events and responses: three statements, the window's bounds given as SQL literals. */
+function packedSql(w: { first: string; last: string; asOf: string; since: string }): string {
   const sep = `E'\\x1f'`;
   const rsep = `E'\\x1e'`;
-  return {
-    orders: query<PackedRow>(
-      `SELECT o.customer_id, string_agg(concat_ws(${sep}, ${epochMs("o.ordered_at")}, l.quantity, l.unit_price, l.discount, coalesce(l.margin::text, ''), l.status, o.order_id, l.category), ${rsep}) AS packed, count(*)::int AS n
-       FROM orders o JOIN order_lines l USING (order_id)
-       WHERE o.customer_id BETWEEN $1 AND $2 AND o.ordered_at < $3 AND o.ordered_at >= $4
-       GROUP BY o.customer_id`,
-      range,
-    ),
-    events: query<PackedRow>(
-      `SELECT customer_id, string_agg(${epochMs("occurred_at")}::text, ',') AS packed FROM events
-       WHERE customer_id BETWEEN $1 AND $2 AND occurred_at < $3 AND occurred_at >= $4
-       GROUP BY customer_id`,
-      range,
-    ),
-    responses: query<PackedRow>(
-      `SELECT customer_id, string_agg(concat_ws(${sep}, ${epochMs("occurred_at")}, channel, type, message_id), ${rsep}) AS packed, count(*)::int AS n FROM message_responses
-       WHERE customer_id BETWEEN $1 AND $2 AND occurred_at < $3 AND occurred_at >= $4
-       GROUP BY customer_id`,
-      range,
-    ),
-  };
+  const inWindow = (customer: string, at: string) =>
+    `${customer} BETWEEN ${w.first} AND ${w.last} AND ${at} < ${w.asOf} AND ${at} >= ${w.since}`;
+  return [
+    `SELECT o.customer_id, string_agg(concat_ws(${sep}, ${epochMs("o.ordered_at")}, l.quantity, l.unit_price, l.discount, coalesce(l.margin::text, ''), l.status, o.order_id, l.category), ${rsep}) AS packed, count(*)::int AS n
+     FROM orders o ${LINES_OF_ORDER}
+     WHERE ${inWindow("o.customer_id", "o.ordered_at")}
+     GROUP BY o.customer_id`,
+    // Event times as 8-byte big-endian integers, one bytea per customer (hex on the wire, decoded natively).
+    `SELECT customer_id, string_agg(int8send(${epochMs("occurred_at")}), ''::bytea) AS packed FROM events
+     WHERE ${inWindow("customer_id", "occurred_at")}
+     GROUP BY customer_id`,
+    `SELECT customer_id, string_agg(concat_ws(${sep}, ${epochMs("occurred_at")}, channel, type, message_id), ${rsep}) AS packed, count(*)::int AS n FROM message_responses
+     WHERE ${inWindow("customer_id", "occurred_at")}
+     GROUP BY customer_id`,
+  ].join(";\n");
 }
 
 function unpackOrders(byId: Map<string, LoadedHistory>, rows: readonly PackedRow[]): void {
-  for (const r of rows) {
-    const h = byId.get(r.customer_id);
+  for (const row of rows) {
+    const h = byId.get(row.customer_id);
     if (!h) continue;
-    for (const [at, quantity, unitPrice, discount, margin, status, orderId, category] of unpack(r.packed, 8, r.n)) {
-      if (!ORDER_STATUSES.has(status!)) throw new PackedFormatError(`unexpected order status ${status}`);
+    const r = records(row.packed, row.n);
+    while (r.next()) {
+      const at = Number(r.field());
+      const quantity = Number(r.field());
+      const unitPrice = Number(r.field());
+      const discount = Number(r.field());
+      const margin = r.field();
+      const status = ORDER_STATUSES.get(r.field());
+      const orderId = r.field();
+      const category = r.last();
+      if (status === undefined) throw new PackedFormatError("unexpected order status");
       h.orders.push({
-        order_id: orderId!,
-        ordered_at: Number(at),
-        category: category!,
-        quantity: Number(quantity),
-        unit_price: Number(unitPrice),
-        discount: Number(discount),
+        order_id: orderId,
+        ordered_at: at,
+        category,
+        quantity,
+        unit_price: unitPrice,
+        discount,
         margin: margin === "" ? undefined : Number(margin),
-        status: status as HistoryOrderLine["status"],
+        status,
       });
     }
   }
 }
 
-function unpackEvents(byId: Map<string, LoadedHistory>, rows: readonly PackedRow[]): void {
+function unpackEvents(byId: Map<string, LoadedHistory>, rows: readonly { customer_id: string; packed: Buffer | null }[]): void {
   for (const r of rows) {
     const h = byId.get(r.customer_id);
-    if (!h || !r.packed) continue;
-    for (const at of r.packed.split(",")) h.events.push({ occurred_at: Number(at) });
+    if (h && r.packed) h.eventTimes = int64s(r.packed);
   }
 }
 
 function unpackResponses(byId: Map<string, LoadedHistory>, rows: readonly PackedRow[]): void {
-  for (const r of rows) {
-    const h = byId.get(r.customer_id);
+  for (const row of rows) {
+    const h = byId.get(row.customer_id);
     if (!h) continue;
-    for (const [at, channel, type, messageId] of unpack(r.packed, 4, r.n)) {
-      if (!RESPONSE_TYPES.has(type!)) throw new PackedFormatError(`unexpected response type ${type}`);
-      h.responses.push({ message_id: messageId!, channel: channel!, type: type as HistoryResponse["type"], occurred_at: Number(at) });
+    const r = records(row.packed, row.n);
+    while (r.next()) {
+      const at = Number(r.field());
+      const channel = r.field();
+      const type = RESPONSE_TYPES.get(r.field());
+      const messageId = r.last();
+      if (type === undefined) throw new PackedFormatError("unexpected response type");
+      h.responses.push({ message_id: messageId, channel, type, occurred_at: at });
     }
   }
 }
@@ -253,7 +311,7 @@ async function loadRows(query: QueryFn, byId: Map<string, LoadedHistory>, range:
       status: HistoryOrderLine["status"];
     }>(
       `SELECT o.customer_id, o.order_id, o.ordered_at, l.category, l.quantity, l.unit_price, l.discount, l.margin, l.status
-       FROM orders o JOIN order_lines l USING (order_id)
+       FROM orders o ${LINES_OF_ORDER}
        WHERE o.customer_id BETWEEN $1 AND $2 AND o.ordered_at < $3 AND o.ordered_at >= $4`,
       range,
     ),
@@ -278,7 +336,16 @@ async function loadRows(query: QueryFn, byId: Map<string, LoadedHistory>, range:
       margin: o.margin ?? undefined,
       status: o.status,
     });
-  for (const e of events.rows) byId.get(e.customer_id)?.events.push({ occurred_at: e.occurred_at.getTime() });
+  const times = new Map<string, number[]>();
+  for (const e of events.rows) {
+    let list = times.get(e.customer_id);
+    if (!list) times.set(e.customer_id, (list = []));
+    list.push(e.occurred_at.getTime());
+  }
+  for (const [id, list] of times) {
+    const h = byId.get(id);
+    if (h) h.eventTimes = Float64Array.from(list);
+  }
   for (const r of responses.rows)
     byId
       .get(r.customer_id)

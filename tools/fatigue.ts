@@ -362,7 +362,7 @@ function assessParsed(input: z.infer<typeof fatigueInputSchema>): FatigueOutput 
   };
 }
 
-const DEFAULT_FATIGUE_CONFIG: FatigueConfig = fatigueConfigSchema.parse({});
+export const DEFAULT_FATIGUE_CONFIG: FatigueConfig = fatigueConfigSchema.parse({});
 
 /**
  * The same assessment without schema validation, for the cycle's loop over every customer's

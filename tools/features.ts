@@ -306,6 +306,15 @@ export function customerFeatures(
       if (t >= since30d) events30d++;
     }
   }
+  const eventTimes = history.eventTimes;
+  if (eventTimes) {
+    for (let i = 0; i < eventTimes.length; i++) {
+      const t = eventTimes[i]!;
+      if (!(t < T)) continue;
+      daypartCounts[daypartOf(t, zoneOffset)]++;
+      if (t >= since30d) events30d++;
+    }
+  }
   out[offset + F_EVENTS_30D] = events30d;
 
   // Message engagement.

@@ -4,7 +4,7 @@ import { loadHistories, marketingConsents, type LoadedHistory } from "../../stor
 import { segmentMemberships } from "../../store/segments-repo.js";
 import { auc, scoreChurn, trainChurnModel } from "../../tools/churn.js";
 import { computeClv, type ClvCustomer, type ClvInput, type ClvOutput } from "../../tools/clv-model.js";
-import { assessFatigueUnchecked } from "../../tools/fatigue.js";
+import { assessFatigueUnchecked, DEFAULT_FATIGUE_CONFIG, type TimedEngagementEvent } from "../../tools/fatigue.js";
 import { segmentRunId } from "./ids.js";
 import { computeFeatureMatrix, FEATURE_COUNT, FEATURE_NAMES, type FeatureMatrix } from "../../tools/features.js";
 
@@ -186,6 +186,7 @@ export async function loadCycleInputs(db: Db, asOf: Date, options: { pageSize?: 
   const zone = interner<string>();
   const channelList = interner<Channel[]>();
   const category = interner<string>();
+  const fatigueFrom = asOf.getTime() - DEFAULT_FATIGUE_CONFIG.lookbackDays * DAY;
   // Everything per customer is done page by page, while the database reads the next page; a page's
   // histories are dropped once its columns are written.
   for await (const page of loadHistories(db, asOf, { pageSize: options.pageSize })) {
@@ -197,13 +198,18 @@ export async function loadCycleInputs(db: Db, asOf: Date, options: { pageSize?: 
     features.length += n * FEATURE_COUNT;
     past.length += n * FEATURE_COUNT;
     // Fatigue and engagement per channel from message engagement. Unchecked: the rows come typed
-    // from the store; validating ~1M events through zod cost seconds.
+    // from the store; validating ~1M events through zod cost seconds. Only the responses inside the
+    // tool's lookback are handed over (it skips the others; the features read two years of them).
     const fat = assessFatigueUnchecked({
       asOf: asOf.getTime(),
-      customers: page.histories.map((h) => ({
-        customerId: h.customer.customer_id,
-        events: h.responses.map((r) => ({ channel: r.channel as Channel, type: r.type, at: r.occurred_at })),
-      })),
+      customers: page.histories.map((h) => {
+        const events: TimedEngagementEvent[] = [];
+        for (const r of h.responses)
+          if (r.occurred_at <= asOf.getTime() && r.occurred_at >= fatigueFrom)
+            events.push({ channel: r.channel as Channel, type: r.type, at: r.occurred_at });
+        return { customerId: h.customer.customer_id, events };
+      }),
+      config: DEFAULT_FATIGUE_CONFIG,
     });
     fatigueScore.reserve(n);
     engagement.reserve(n * CHANNELS.length);
