@@ -60,6 +60,32 @@ describe("strategist offline policy", () => {
     expect(none).toMatchObject({ strategy: "suppress", channel: null, contacts: 0 });
     expect(none.reasons.at(-1)).toMatch(/no option/);
   });
+
+  it("keeps a strategy the segment's own holdouts measured when it pays more than the label's preference", () => {
+    // A win-back segment renamed to a descriptive profile: the label now prefers the promotion.
+    const renamed = { name: "High overdue / high AOV", archetype: null };
+    const measuredWinback = { ...option("winback.email.10", "winback", 120, 10, 10, 0.1), measured: true };
+    const kept = planSegmentOffline(
+      situation({ ...renamed, options: [measuredWinback, option("targeted_promo.email.0", "targeted_promo", 80, 5)] }),
+    );
+    expect(kept).toMatchObject({ strategy: "winback", optionId: "winback.email.10", offerDepth: 0.1 });
+    expect(kept.reasons.at(-1)).toMatch(/own holdouts measured winback/);
+    // Measured, but paying less than the preferred strategy: the preference stands.
+    const weaker = { ...measuredWinback, expectedIncrementalMargin: 50 };
+    expect(
+      planSegmentOffline(situation({ ...renamed, options: [weaker, option("targeted_promo.email.0", "targeted_promo", 80, 5)] })).strategy,
+    ).toBe("targeted_promo");
+    // The same numbers from the prior or other segments' evidence do not override the label.
+    const unmeasured = { ...measuredWinback, measured: false };
+    expect(
+      planSegmentOffline(situation({ ...renamed, options: [unmeasured, option("targeted_promo.email.0", "targeted_promo", 80, 5)] }))
+        .strategy,
+    ).toBe("targeted_promo");
+    // A measured option that does not pay is never taken, and a cool-down still sends nothing.
+    const losing = { ...measuredWinback, expectedIncrementalMargin: 5 };
+    expect(planSegmentOffline(situation({ ...renamed, options: [losing] })).strategy).toBe("suppress");
+    expect(planSegmentOffline(situation({ ...renamed, cooldownShare: 0.6, options: [measuredWinback] })).strategy).toBe("cooldown");
+  });
 });
 
 function fakeLlm(answer: unknown): LlmClient {

@@ -18,6 +18,11 @@ export interface StrategyOption {
   contacts: number;
   expectedIncrementalMargin: number;
   expectedCost: number;
+  /**
+   * The option's uplift comes from this segment's own randomized readouts (its holdouts for this
+   * strategy, channel and offer), not from the prior or pooled evidence of other segments.
+   */
+  measured?: boolean;
 }
 
 export interface SegmentSituation {
@@ -88,7 +93,12 @@ function toPlan(s: SegmentSituation, option: StrategyOption | undefined, strateg
   };
 }
 
-/** The offline policy: the preferred strategy's best paying option, else the best paying option, else none. */
+/**
+ * The offline policy: the preferred strategy's best paying option, else the best paying option, else
+ * none; but an option this segment's own holdouts measured (another strategy it was given before)
+ * that pays more than the preferred one wins: evidence over the profile's label, so a segment whose
+ * name drifts keeps what its readouts show works.
+ */
 export function planSegmentOffline(s: SegmentSituation): SegmentPlan {
   const pref = preferredStrategy(s);
   if (pref.strategy === "cooldown" || pref.strategy === "suppress") return toPlan(s, undefined, pref.strategy, [pref.reason]);
@@ -96,6 +106,13 @@ export function planSegmentOffline(s: SegmentSituation): SegmentPlan {
     .filter((o) => o.contacts > 0 && net(o) > 0)
     .sort((a, b) => net(b) - net(a) || a.optionId.localeCompare(b.optionId));
   const preferred = paying.find((o) => o.strategy === pref.strategy);
+  const measured = paying.find((o) => o.measured && o.strategy !== pref.strategy);
+  if (measured && (!preferred || net(measured) > net(preferred))) {
+    return toPlan(s, measured, measured.strategy, [
+      pref.reason,
+      `but this segment's own holdouts measured ${measured.strategy} on ${measured.channel} at ${(100 * measured.offerDepth).toFixed(0)}% off: expected net margin ${net(measured).toFixed(2)}${preferred ? ` against ${net(preferred).toFixed(2)} for ${pref.strategy}` : `, and no ${pref.strategy} option pays`}`,
+    ]);
+  }
   if (preferred) {
     return toPlan(s, preferred, pref.strategy, [
       pref.reason,

@@ -67,7 +67,13 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   segmentIdOf.forEach((s, i) => members.get(s)?.push(i));
   const prior = priorUpliftFn(data);
   const uplift = learnedUplift(prior, (i) => segmentIdOf[i]!, readouts, asOf.getTime(), settings.evidenceHalfLifeDays);
-  const situations = segments.map((s) => segmentSituation(data, s, members.get(s.segmentId) ?? [], settings, uplift.fn));
+  const situations = segments.map((s) => {
+    const situation = segmentSituation(data, s, members.get(s.segmentId) ?? [], settings, uplift.fn);
+    // Which options this segment's own readouts measured (the strategist weighs them over its profile's label).
+    for (const o of situation.options)
+      if (uplift.calibration(s.segmentId, o.strategy, o.channel, o.offerDepth).level === "segment") o.measured = true;
+    return situation;
+  });
   const learnedOptions = situations.flatMap((s) =>
     s.options.filter((o) => uplift.calibration(s.segmentId, o.strategy, o.channel, o.offerDepth).source === "learned"),
   ).length;
