@@ -199,7 +199,7 @@ export async function measureOutcomes(db: Db, experimentId: string, from: Date, 
        SELECT count(DISTINCT ord.order_id) AS orders,
               sum(CASE WHEN l.status = 'completed' THEN l.quantity * l.unit_price - l.discount
                        WHEN l.status = 'returned' THEN -abs(l.quantity * l.unit_price) ELSE 0 END) AS revenue,
-              sum(CASE WHEN l.status = 'completed' THEN coalesce(l.margin, 0) - l.discount ELSE 0 END) AS margin
+              sum(CASE WHEN l.status = 'completed' THEN coalesce(l.margin, 0) ELSE 0 END) AS margin
        FROM orders ord JOIN order_lines l USING (order_id)
        WHERE ord.customer_id = a.customer_id AND ord.ordered_at >= $2 AND ord.ordered_at < $3) o ON true
      LEFT JOIN LATERAL (
