@@ -61,35 +61,13 @@ export class FileOutboxConnector implements Connector {
     this.#file = new JsonlAppendFile(parsed.data.path, { fsync: parsed.data.fsync });
   }
 
+  /** One message: the one-message case of deliverMany (at most once per dedupe key in the file). */
   deliver(message: OutboundMessage): Promise<DeliveryResult> {
-    if (this.#closed) return Promise.reject(new ConnectorClosedError(this.name));
-    let parsed: OutboundMessage;
-    try {
-      parsed = parseOutboundMessage(message);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    // Serialized so a check and its write never interleave with another message's.
-    return this.#queue.run(async (): Promise<DeliveryResult> => {
-      let keys: Set<string>;
-      try {
-        keys = await this.#loadKeys();
-      } catch (err) {
-        return { status: "failed", attempts: 1, error: fileError(`cannot read outbox ${this.path}`, err) };
-      }
-      if (keys.has(parsed.dedupeKey)) return { status: "delivered", attempts: 0 };
-      try {
-        await this.#file.append(parsed);
-      } catch (err) {
-        return { status: "failed", attempts: 1, error: fileError(`cannot append to outbox ${this.path}`, err) };
-      }
-      keys.add(parsed.dedupeKey);
-      return { status: "delivered", attempts: 1 };
-    });
+    return this.deliverMany([message]).then((results) => results[0]!);
   }
 
   /**
-   * Delivers many messages as `deliver` would one by one, in one write: the lines of those whose key
+   * Delivers many messages, each at most once per dedupe key, in one write: the lines of those whose key
    * is neither in the file nor earlier in the batch are appended together. If that write fails, each
    * of them fails (none is remembered, so a retry writes them again; see the limits above).
    */
@@ -101,6 +79,7 @@ export class FileOutboxConnector implements Connector {
     } catch (err) {
       return Promise.reject(err);
     }
+    // Serialized so a check and its write never interleave with another batch's.
     return this.#queue.run(async (): Promise<DeliveryResult[]> => {
       let keys: Set<string>;
       try {
