@@ -52,8 +52,10 @@ for (const backend of ["postgres", "pglite"] as const) {
         expect(state.settings.brief).toMatchObject({ strategy: "winback", category: "grocery" });
         // Every number in the reply is the cycle's own: the plan's contacts, offers within the cap.
         expect(planned.text).toContain(`${state.plan!.contacts.toLocaleString("en")} contacts planned`);
-        const contacted = state.plan!.segments.filter((s) => s.channel !== null);
+        // A segment can get a channel and still no contact (nobody in it whose uplift pays): the pending plan lists only segments with contacts.
+        const contacted = state.plan!.segments.filter((s) => s.channel !== null && s.contacts > 0);
         expect(contacted.length).toBeGreaterThan(0);
+        expect(pending.segments.map((p) => p.segmentId).sort()).toEqual(contacted.map((s) => s.segmentId).sort());
         for (const s of contacted) {
           expect(s.strategy).toBe("winback");
           expect(s.offerDepth).toBeLessThanOrEqual(0.15);
