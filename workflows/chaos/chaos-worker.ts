@@ -19,10 +19,9 @@ import { activateShard } from "../cycle/activation-shard.js";
 import { sendJob } from "../cycle/delivery.js";
 import { startPeriodicSweep } from "../cycle/sweeper.js";
 import { SlowConnector } from "../cycle/testing/cycle-test-kit.js";
+import { serveTestWorkers } from "../cycle/testing/worker-process.js";
 import { BullmqRunner } from "../jobs/bullmq-runner.js";
-import { startWorkers } from "../jobs/bullmq-workers.js";
-import { closeRedisConnection, createRedisConnection } from "../jobs/redis-connection.js";
-import { installShutdownHandlers } from "../jobs/shutdown-handlers.js";
+import { createRedisConnection } from "../jobs/redis-connection.js";
 import { SEND_QUEUES } from "../jobs/types.js";
 
 const optionsSchema = z.strictObject({
@@ -85,27 +84,6 @@ async function run(): Promise<void> {
     actor: "pulse",
   };
   const send = (data: { messageId?: string; messageIds?: readonly string[] }) => sendJob(deps, data);
-  const fast = { max: 10_000, durationMs: 1_000 };
-  const pool = startWorkers({
-    connection,
-    prefix: options.prefix,
-    processors: {
-      activation: (data) => activateShard(deps, data),
-      "send-email": send,
-      "send-sms": send,
-      "send-push": send,
-      "send-in_app": send,
-    },
-    queues: ["activation", ...SEND_QUEUES],
-    concurrency: { activation: 1, ...Object.fromEntries(SEND_QUEUES.map((q) => [q, options.sendConcurrency])) },
-    limits: { email: fast, sms: fast, push: fast, in_app: fast },
-    lockDurationMs: options.lockDurationMs,
-  });
-  // BullMQ's stalled-check interval (30 s by default) is read on every round: set before the first.
-  for (const worker of pool.workers.values()) {
-    worker.opts.stalledInterval = options.stalledIntervalMs;
-    worker.on("error", (err) => process.stderr.write(`worker error: ${err.message}\n`));
-  }
   const sweeper =
     options.sweepIntervalMs > 0
       ? startPeriodicSweep(deps, {
@@ -117,17 +95,24 @@ async function run(): Promise<void> {
           onError: (err) => process.stderr.write(`sweep failed: ${(err as Error).message}\n`),
         })
       : undefined;
-  installShutdownHandlers(async () => {
-    await sweeper?.stop();
-    await pool.close();
-    await runner.close();
-    await connector.close();
-    await closeRedisConnection(connection);
-    await db.close();
-    process.stdout.write(`closed deduped=${connector.deduped}\n`);
+  await serveTestWorkers({
+    connection,
+    prefix: options.prefix,
+    processors: {
+      activation: (data) => activateShard(deps, data),
+      "send-email": send,
+      "send-sms": send,
+      "send-push": send,
+      "send-in_app": send,
+    },
+    concurrency: { activation: 1, ...Object.fromEntries(SEND_QUEUES.map((q) => [q, options.sendConcurrency])) },
+    lockDurationMs: options.lockDurationMs,
+    stalledIntervalMs: options.stalledIntervalMs,
+    runner,
+    connector,
+    db,
+    beforeClose: async () => sweeper?.stop(),
   });
-  await pool.ready();
-  process.stdout.write("ready\n");
 }
 
 run().catch((err: unknown) => {

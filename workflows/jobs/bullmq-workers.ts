@@ -43,6 +43,8 @@ export interface StartWorkersOptions {
   logger?: WorkerLogger;
   /** How long a job may hold its lock without renewal before another worker takes it over. */
   lockDurationMs?: number;
+  /** How often BullMQ checks for stalled jobs (30 s by default; a job is taken over on the second check that finds it unlocked). */
+  stalledIntervalMs?: number;
   /** Recorded by BullMQ on every job this pool takes (`job.processedBy`), so a job shows which worker ran it. */
   name?: string;
 }
@@ -149,6 +151,7 @@ function startWorker(queue: QueueName, processor: Processor<QueueName>, options:
       // BullMQ merges options over its defaults, so an explicit undefined would erase a default.
       ...(limit ? { limiter: { max: limit.max, duration: limit.durationMs } } : {}),
       ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
       ...(options.name !== undefined ? { name: options.name } : {}),
     },
   );

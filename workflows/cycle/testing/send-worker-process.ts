@@ -10,12 +10,10 @@ import { FileOutboxConnector } from "../../../connectors/file-outbox.js";
 import { ManualClock } from "../../../core/clock.js";
 import { openDb } from "../../../store/db.js";
 import { BullmqRunner } from "../../jobs/bullmq-runner.js";
-import { startWorkers } from "../../jobs/bullmq-workers.js";
-import { closeRedisConnection, createRedisConnection } from "../../jobs/redis-connection.js";
-import { installShutdownHandlers } from "../../jobs/shutdown-handlers.js";
-import { SEND_QUEUES } from "../../jobs/types.js";
+import { createRedisConnection } from "../../jobs/redis-connection.js";
 import { createCycleRuntime } from "../../runtime.js";
 import { SlowConnector, testConfig } from "./cycle-test-kit.js";
+import { serveTestWorkers } from "./worker-process.js";
 
 const optionsSchema = z.object({
   databaseUrl: z.string(),
@@ -41,33 +39,17 @@ async function run(): Promise<void> {
     afterMs: options.delayAfterMs,
   });
   const { processors } = await createCycleRuntime(testConfig(), { db, runner, clock: new ManualClock(options.now), connector });
-  const fast = { max: 10_000, durationMs: 1_000 };
-  const pool = startWorkers({
+  await serveTestWorkers({
     connection,
     prefix: options.prefix,
     processors,
-    queues: ["activation", ...SEND_QUEUES],
     concurrency: 1,
-    limits: { email: fast, sms: fast, push: fast, in_app: fast },
     lockDurationMs: options.lockDurationMs,
+    stalledIntervalMs: options.stalledIntervalMs,
+    runner,
+    connector,
+    db,
   });
-  // startWorkers has no option for BullMQ's stalled-check interval (30 s by default, and a job is
-  // only taken over on the second check that finds it unlocked); the checker reads it on every
-  // round, so setting it before the first round keeps the test from waiting a minute.
-  for (const worker of pool.workers.values()) {
-    worker.opts.stalledInterval = options.stalledIntervalMs;
-    worker.on("error", (err) => process.stderr.write(`worker error: ${err.message}\n`));
-  }
-  installShutdownHandlers(async () => {
-    await pool.close();
-    await runner.close();
-    await connector.close();
-    await closeRedisConnection(connection);
-    await db.close();
-    process.stdout.write(`closed deduped=${connector.deduped}\n`);
-  });
-  await pool.ready();
-  process.stdout.write("ready\n");
 }
 
 run().catch((err: unknown) => {
