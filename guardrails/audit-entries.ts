@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { roleSchema } from "../core/roles.js";
 import { channelSchema } from "../ingest/formats.js";
+import { CUSTOMER_SET_KIND } from "../store/audit-sets.js";
 
 /**
  * The entry kinds Pulse writes to the audit log, one strict zod schema each (unknown keys are
@@ -260,6 +261,42 @@ export const agentDecisionEntrySchema = z.strictObject({
   prompt: promptRefSchema.optional(),
 });
 
+/** The per-customer kinds an audit row of kind customer_entries may hold (store/audit-sets.ts). */
+const SETTABLE_SCHEMAS = {
+  segment_assignment: segmentAssignmentEntrySchema,
+  eligibility: eligibilityEntrySchema,
+  holdout: holdoutEntrySchema,
+  send: sendEntrySchema,
+  suppression: suppressionEntrySchema,
+} as const;
+
+/**
+ * Many per-customer entries of one kind in one row: `customers[i]`'s entry is
+ * `{ ...shared, ...members[i] }`, and each must be a valid entry of kind `of`.
+ */
+export const customerEntriesEntrySchema = z
+  .strictObject({
+    of: z.enum(Object.keys(SETTABLE_SCHEMAS) as [keyof typeof SETTABLE_SCHEMAS]),
+    shared: z.record(z.string(), z.unknown()),
+    customers: z.array(z.string().min(1).max(256)).min(1),
+    members: z.array(z.record(z.string(), z.unknown())),
+  })
+  .superRefine((set, ctx) => {
+    if (set.members.length !== set.customers.length) {
+      ctx.addIssue({ code: "custom", path: ["members"], message: `${set.members.length} members for ${set.customers.length} customers` });
+      return;
+    }
+    const schema = SETTABLE_SCHEMAS[set.of];
+    for (let i = 0; i < set.members.length; i++) {
+      const parsed = schema.safeParse({ ...set.shared, ...set.members[i] });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        ctx.addIssue({ code: "custom", path: ["members", i, ...issue.path.map(String)], message: issue.message });
+        return;
+      }
+    }
+  });
+
 export const AUDIT_ENTRY_SCHEMAS = {
   tool_call: toolCallEntrySchema,
   llm_call: llmCallEntrySchema,
@@ -280,6 +317,7 @@ export const AUDIT_ENTRY_SCHEMAS = {
   access: accessEntrySchema,
   delivery_replay: deliveryReplayEntrySchema,
   agent_decision: agentDecisionEntrySchema,
+  [CUSTOMER_SET_KIND]: customerEntriesEntrySchema,
 } as const;
 
 export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;

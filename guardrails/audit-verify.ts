@@ -1,5 +1,6 @@
 import type { Db } from "../store/db.js";
 import { readAuditPage, type AuditRow } from "../store/audit-repo.js";
+import { isCustomerSet } from "../store/audit-sets.js";
 import { GENESIS_HASH, hashAuditEntry } from "./audit-hash.js";
 
 /**
@@ -26,8 +27,10 @@ export interface AuditBreak {
 
 export interface AuditVerifyResult {
   ok: boolean;
-  /** Entries checked and found sound (all of them when ok). */
+  /** Entries checked and found sound (all of them when ok); a customer set's members count one each. */
   entries: number;
+  /** Rows (links of the chain) checked and found sound: fewer than `entries` when the log holds sets. */
+  rows: number;
   /** The last sound entry. */
   head?: { seq: number; hash: string };
   break?: AuditBreak;
@@ -36,11 +39,15 @@ export interface AuditVerifyResult {
 /** The per-entry check, fed in seq order. Pure; keeps only the previous entry's seq and hash. */
 export function createChainVerifier(): {
   check(row: AuditRow): AuditBreak | undefined;
+  /** Rows found sound so far. */
   readonly checked: number;
+  /** Entries those rows hold (store/audit-sets.ts). */
+  readonly entries: number;
   readonly head: { seq: number; hash: string } | undefined;
 } {
   let prev: { seq: number; hash: string } | undefined;
   let checked = 0;
+  let entries = 0;
   return {
     check(row) {
       const expectedSeq = (prev?.seq ?? 0) + 1;
@@ -79,10 +86,14 @@ export function createChainVerifier(): {
       }
       prev = { seq: row.seq, hash: row.hash };
       checked += 1;
+      entries += isCustomerSet(row.kind, row.entry) ? row.entry.customers.length : 1;
       return undefined;
     },
     get checked() {
       return checked;
+    },
+    get entries() {
+      return entries;
     },
     get head() {
       return prev;
@@ -113,13 +124,18 @@ export async function verifyAuditLog(db: Db, options: VerifyOptions = {}): Promi
       const broken = verifier.check(row);
       if (broken) {
         if (more) await pending.catch(() => {});
-        return { ok: false, entries: verifier.checked, head: verifier.head, break: broken };
+        return { ok: false, entries: verifier.entries, rows: verifier.checked, head: verifier.head, break: broken };
       }
     }
     options.onProgress?.(verifier.checked);
     if (!more) break;
   }
-  return { ok: true, entries: verifier.checked, head: verifier.head };
+  return { ok: true, entries: verifier.entries, rows: verifier.checked, head: verifier.head };
+}
+
+/** "N entries", and the rows they are stored in when sets hold some of them. */
+export function verifiedCount(r: Pick<AuditVerifyResult, "entries" | "rows">): string {
+  return r.rows === r.entries ? `${r.entries} entries` : `${r.entries} entries in ${r.rows} rows`;
 }
 
 function short(hash: string): string {

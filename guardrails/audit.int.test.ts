@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock.js";
+import { readCustomerEntries, readCycleLog } from "../store/audit-repo.js";
 import { BACKENDS, createTestDb, type TestDb } from "../store/test-db.js";
 import type { NewAuditEntry } from "./audit-entries.js";
 import { AuditCustomerNotFoundError } from "./audit-errors.js";
@@ -155,13 +156,13 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
   });
 
   it("chains single and batched appends from genesis and verifies an empty and a full log", async () => {
-    expect(await verifyAuditLog(t.db)).toEqual({ ok: true, entries: 0, head: undefined });
+    expect(await verifyAuditLog(t.db)).toEqual({ ok: true, entries: 0, rows: 0, head: undefined });
     const first = await audit.append({ kind: "cycle", actor: "pulse:worker", cycleId: "cy-0", entry: { event: "started" } });
     expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
     const r = await audit.appendMany(cycleStory("cy-1"));
     expect(r).toMatchObject({ count: 15, firstSeq: 2, lastSeq: 16 });
     const v = await verifyAuditLog(t.db, { pageSize: 4 });
-    expect(v).toEqual({ ok: true, entries: 16, head: { seq: 16, hash: r.headHash } });
+    expect(v).toEqual({ ok: true, entries: 16, rows: 16, head: { seq: 16, hash: r.headHash } });
   });
 
   it("never forks the chain under concurrent writers on separate connections", async () => {
@@ -331,5 +332,91 @@ describe.each(BACKENDS)("audit log on %s", (backend) => {
       ok: false,
       break: { seq: seq + 1, problem: "seq_gap", expected: String(seq), found: String(seq + 1) },
     });
+  });
+});
+
+describe.each(BACKENDS)("customer sets in the audit log on %s", (backend) => {
+  let t: TestDb;
+  const clock = new ManualClock("2024-06-01T00:00:00Z");
+  const customers = Array.from({ length: 3_000 }, (_, i) => `cust-${String(i).padStart(4, "0")}`);
+  const cy = { actor: "pulse:worker", cycleId: "cy-sets" };
+  const entries: NewAuditEntry[] = [
+    ...customers.map((customerId, i): NewAuditEntry => ({
+      ...cy,
+      kind: "eligibility",
+      customerId,
+      entry:
+        i % 7 === 0
+          ? { channel: "email", eligible: false, reasons: [{ code: "cooldown", message: "cooling down" }] }
+          : { channel: "email", eligible: true },
+    })),
+    { ...cy, kind: "tool_call", entry: { tool: "holdout", inputDigest: "a".repeat(64), outputDigest: null, summary: "3,000 assigned" } },
+    ...customers.map((customerId, i): NewAuditEntry => ({
+      ...cy,
+      kind: "holdout",
+      customerId,
+      entry: { experimentId: "cy-sets.exp", arm: i % 10 === 0 ? "holdout" : "treatment", bucket: (i % 100) / 100 },
+    })),
+  ];
+
+  beforeAll(async () => {
+    t = await createTestDb(backend);
+  }, 60_000);
+  afterAll(async () => t?.drop());
+
+  it("stores runs of per-customer entries as a few rows, and readers see every entry as it was given", async () => {
+    const audit = createAuditLog(t.db, clock);
+    const result = await audit.appendMany(entries, { asSets: true });
+    expect(result.count).toBe(entries.length);
+    // Runs are cut at the append's pipeline chunk (2,500 entries): eligibility 2, the tool call, holdout 2 or 3.
+    expect(result.rows).toBeLessThanOrEqual(7);
+    expect(result.lastSeq! - result.firstSeq! + 1).toBe(result.rows);
+    const { rows } = await t.db.pool.query<{ kind: string; n: number }>(
+      "SELECT kind, count(*)::int AS n FROM audit_log GROUP BY kind ORDER BY kind",
+    );
+    expect(rows.map((r) => r.kind)).toEqual(["customer_entries", "tool_call"]);
+
+    const one = await readCustomerEntries(t.db, "cust-0007");
+    expect(one.map((r) => [r.kind, r.customerId, r.entry])).toEqual([
+      ["eligibility", "cust-0007", { channel: "email", eligible: false, reasons: [{ code: "cooldown", message: "cooling down" }] }],
+      ["holdout", "cust-0007", { experimentId: "cy-sets.exp", arm: "treatment", bucket: 0.07 }],
+    ]);
+    // Defaults are applied as for a row of its own (eligibility's reasons).
+    const cycle = await readCycleLog(t.db, "cy-sets", ["eligibility"]);
+    expect(cycle).toHaveLength(customers.length);
+    expect(cycle.find((r) => r.customerId === "cust-0001")!.entry).toEqual({ channel: "email", eligible: true, reasons: [] });
+    expect(await readCycleLog(t.db, "cy-sets")).toHaveLength(entries.length);
+
+    const why = await whyCustomer(t.db, "cust-0010");
+    expect(why).toMatchObject({
+      outcome: "held_out",
+      holdout: { arm: "holdout", experimentId: "cy-sets.exp" },
+      eligibility: [{ eligible: true }],
+    });
+    expect((await verifyAuditLog(t.db)).ok).toBe(true);
+  });
+
+  it("refuses a run with one invalid entry as it would the entry alone, and appends nothing", async () => {
+    const audit = createAuditLog(t.db, clock);
+    const before = (await verifyAuditLog(t.db)).entries;
+    const bad = entries
+      .slice(0, 50)
+      .map((e, i) => (i === 31 ? ({ ...e, entry: { channel: "fax", eligible: true } } as unknown as NewAuditEntry) : e));
+    await expect(audit.appendMany(bad, { asSets: true })).rejects.toThrow(/eligibility entry invalid at channel/);
+    expect((await verifyAuditLog(t.db)).entries).toBe(before);
+  });
+
+  it("names the set as the broken entry when one member is edited", async () => {
+    const { rows } = await t.db.pool.query<{ seq: number }>(
+      "SELECT seq FROM audit_log WHERE kind = 'customer_entries' AND entry -> 'customers' @> '[\"cust-0042\"]' AND entry ->> 'of' = 'holdout'",
+    );
+    const seq = Number(rows[0]!.seq);
+    await t.db.transaction(async (c) => {
+      await c.query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update");
+      await c.query(`UPDATE audit_log SET entry = jsonb_set(entry, '{members,42,arm}', '"holdout"') WHERE seq = $1`, [seq]);
+      await c.query("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update");
+    });
+    expect((await readCustomerEntries(t.db, "cust-0042")).find((r) => r.kind === "holdout")!.entry).toMatchObject({ arm: "holdout" });
+    expect(await verifyAuditLog(t.db)).toMatchObject({ ok: false, break: { seq, problem: "hash_mismatch" } });
   });
 });

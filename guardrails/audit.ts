@@ -3,6 +3,7 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { createGroupCommit } from "../core/group-commit.js";
 import type { Db } from "../store/db.js";
 import { insertAuditRows, lockAuditChain, readAuditHead, type AuditRow } from "../store/audit-repo.js";
+import { packCustomerEntries } from "../store/audit-sets.js";
 import { AUDIT_ENTRY_SCHEMAS, CUSTOMER_KINDS, CYCLE_KINDS, isAuditKind, type AuditKind, type NewAuditEntry } from "./audit-entries.js";
 import { AuditEntryError } from "./audit-errors.js";
 import { GENESIS_HASH, hashAuditEntry } from "./audit-hash.js";
@@ -26,7 +27,10 @@ export interface PreparedAuditEntry {
 }
 
 export interface AppendResult {
+  /** Entries appended. */
   count: number;
+  /** Rows written: fewer than `count` when entries were packed into customer sets. */
+  rows?: number;
   /** Seq of the first and last entry written (undefined when nothing was appended). */
   firstSeq?: number;
   lastSeq?: number;
@@ -40,17 +44,25 @@ export interface AuditLog {
    * order; if that transaction fails, every append in the group fails with the same error.
    */
   append(entry: NewAuditEntry): Promise<AuditRow>;
-  /** Many entries in one transaction (one lock, chunked inserts): for activation's thousands of sends. */
-  appendMany(entries: readonly NewAuditEntry[]): Promise<AppendResult>;
+  /**
+   * Many entries in one transaction (one lock, chunked inserts): for a cycle's entries about each of
+   * its customers. With `asSets`, runs of per-customer entries of one kind, actor, cycle and time are
+   * stored as customer sets (store/audit-sets.ts), one row and one hash per run: each entry is
+   * validated as it is, and readers see the entries one by one.
+   */
+  appendMany(entries: readonly NewAuditEntry[], options?: { asSets?: boolean }): Promise<AppendResult>;
   /**
    * Appends inside a transaction the caller already opened (`db.transaction(client => ...)`), so an
    * entry commits or rolls back with the change it records (e.g. an approval decision). The chain
-   * lock is then held until the caller's transaction ends: keep such transactions short.
+   * lock is then held until the caller's transaction ends: keep such transactions short. `asSets`
+   * packs as appendMany does; the rows written come back (a set is one row).
    */
-  appendInTransaction(client: pg.PoolClient, entries: readonly NewAuditEntry[]): Promise<AuditRow[]>;
+  appendInTransaction(client: pg.PoolClient, entries: readonly NewAuditEntry[], options?: { asSets?: boolean }): Promise<AuditRow[]>;
 }
 
 const MAX_ID = 256;
+/** Per-customer kinds packed into sets by appendMany({ asSets: true }). */
+const packable = (kind: string) => CUSTOMER_KINDS.has(kind as AuditKind);
 const MAX_GROUP = 1_000;
 /** Entries appendMany validates, chains and hands to the database at a time. */
 const PIPELINE_CHUNK = 2_500;
@@ -137,9 +149,16 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
       }
       return groups.submit(prepared);
     },
-    async appendMany(entries) {
-      if (entries.length === 0) return { count: 0 };
+    async appendMany(entries, options = {}) {
+      if (entries.length === 0) return { count: 0, rows: 0 };
       const now = clock.now();
+      let written = 0;
+      const prepareChunk = (chunk: readonly NewAuditEntry[]) => {
+        const prepared = chunk.map((e) => prepareAuditEntry(e, now));
+        const rows = options.asSets ? packCustomerEntries(prepared, packable, PIPELINE_CHUNK) : prepared;
+        written += rows.length;
+        return rows;
+      };
       return db.transaction(async (client) => {
         await lockAuditChain(client);
         let head = await readAuditHead(client);
@@ -149,10 +168,7 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
         let pending: Promise<void> | undefined;
         try {
           for (let i = 0; i < entries.length; i += PIPELINE_CHUNK) {
-            const rows = chainAuditEntries(
-              head,
-              entries.slice(i, i + PIPELINE_CHUNK).map((e) => prepareAuditEntry(e, now)),
-            );
+            const rows = chainAuditEntries(head, prepareChunk(entries.slice(i, i + PIPELINE_CHUNK)));
             firstSeq ??= rows[0]!.seq;
             head = { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash };
             if (pending) await pending;
@@ -163,11 +179,12 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
           await pending?.catch(() => {});
           throw err;
         }
-        return { count: entries.length, firstSeq, lastSeq: head!.seq, headHash: head!.hash };
+        return { count: entries.length, rows: written, firstSeq, lastSeq: head!.seq, headHash: head!.hash };
       });
     },
-    async appendInTransaction(client, entries) {
-      return appendPrepared(client, prepareAll(entries));
+    async appendInTransaction(client, entries, options = {}) {
+      const prepared = prepareAll(entries);
+      return appendPrepared(client, options.asSets ? packCustomerEntries(prepared, packable, PIPELINE_CHUNK) : prepared);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { CUSTOMER_SET_KIND, expandCustomerSet } from "./audit-sets.js";
 import { queryable, type Db, type Queryable } from "./db.js";
 
 /**
@@ -111,13 +112,18 @@ export async function readAuditPage(db: Db, afterSeq: number, limit: number, ran
   return rows.map(toRow);
 }
 
-/** Every entry of a cycle (about a customer or not), optionally of some kinds only, in seq order. */
+/**
+ * Every entry of a cycle (about a customer or not), optionally of some kinds only, in seq order; the
+ * entries of customer sets (audit-sets.ts) one by one, as they were before packing.
+ */
 export async function readCycleLog(db: Db, cycleId: string, kinds?: readonly string[]): Promise<AuditRow[]> {
   const { rows } = await db.pool.query<DbAuditRow>(
-    `SELECT ${COLUMNS} FROM audit_log WHERE cycle_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2::text[])) ORDER BY seq`,
-    [cycleId, kinds ?? null],
+    `SELECT ${COLUMNS} FROM audit_log
+     WHERE cycle_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2::text[]) OR (kind = $3 AND entry ->> 'of' = ANY($2::text[])))
+     ORDER BY seq`,
+    [cycleId, kinds ?? null, CUSTOMER_SET_KIND],
   );
-  return rows.map(toRow);
+  return rows.flatMap((r) => expandCustomerSet(toRow(r)));
 }
 
 /**
@@ -132,15 +138,16 @@ export async function hasCycleEntry(db: Db, cycleId: string, kind: string, match
   return rows[0]!.found;
 }
 
-/** Every entry about one customer (optionally in one cycle), in seq order. */
+/** Every entry about one customer (optionally in one cycle), in seq order, the customer's own in the sets that hold it included. */
 export async function readCustomerEntries(db: Db, customerId: string, cycleId?: string): Promise<AuditRow[]> {
   const { rows } = await db.pool.query<DbAuditRow>(
     `SELECT ${COLUMNS} FROM audit_log
-     WHERE customer_id = $1 AND ($2::text IS NULL OR cycle_id = $2)
+     WHERE (customer_id = $1 OR (kind = $3 AND entry -> 'customers' @> jsonb_build_array($1::text)))
+       AND ($2::text IS NULL OR cycle_id = $2)
      ORDER BY seq`,
-    [customerId, cycleId ?? null],
+    [customerId, cycleId ?? null, CUSTOMER_SET_KIND],
   );
-  return rows.map(toRow);
+  return rows.flatMap((r) => expandCustomerSet(toRow(r), customerId));
 }
 
 /** A cycle's entries that are about no one customer (plan, approval, cycle events), of the kinds given. */
@@ -171,8 +178,8 @@ export async function readAuditHeadEntry(db: Db): Promise<{ seq: number; hash: s
   return rows[0] ? { seq: Number(rows[0].seq), hash: rows[0].hash, at: rows[0].at } : undefined;
 }
 
-/** How many entries the audit log holds. */
-export async function countAuditEntries(db: Db | Queryable): Promise<number> {
+/** How many rows the audit log holds (a customer set is one row however many entries it holds). */
+export async function countAuditRows(db: Db | Queryable): Promise<number> {
   const { rows } = await queryable(db).query<{ n: string }>("SELECT count(*)::bigint AS n FROM audit_log");
   return Number(rows[0]?.n ?? 0);
 }

@@ -1,3 +1,4 @@
+import { CUSTOMER_SET_KIND } from "./audit-sets.js";
 import type { Db } from "./db.js";
 
 /**
@@ -28,9 +29,12 @@ export async function messageStatuses(db: Db, cycleId: string): Promise<{ custom
   return rows;
 }
 
+/** A cycle's send entries, those in customer sets (audit-sets.ts) counted one each. */
 export async function sendEntryCount(db: Db, cycleId: string): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE cycle_id = $1 AND kind = 'send'", [
-    cycleId,
-  ]);
+  const { rows } = await db.pool.query<{ n: number }>(
+    `SELECT coalesce(sum(CASE WHEN kind = 'send' THEN 1 ELSE jsonb_array_length(entry -> 'customers') END), 0)::int AS n
+     FROM audit_log WHERE cycle_id = $1 AND (kind = 'send' OR (kind = $2 AND entry ->> 'of' = 'send'))`,
+    [cycleId, CUSTOMER_SET_KIND],
+  );
   return rows[0]!.n;
 }

@@ -64,7 +64,7 @@ export interface DemoReport {
   /** A customer who was sent a message and one who was not (with the first reason), to look up with `pulse audit why`. */
   examples: { sent: string | null; skipped: { customerId: string; code: string } | null };
   stepLoads: IngestSummary[];
-  audit: { ok: boolean; entries: number; problem?: string };
+  audit: { ok: boolean; entries: number; rows: number; problem?: string };
   llm: { mode: "llm" | "offline"; calls: number; promptTokens: number; completionTokens: number; costUsd: number };
 }
 
@@ -197,6 +197,7 @@ export async function runDemo(options: {
       audit: {
         ok: audit.ok,
         entries: audit.entries,
+        rows: audit.rows,
         ...(audit.break ? { problem: `seq ${audit.break.seq}: ${audit.break.message}` } : {}),
       },
       llm: {

@@ -92,11 +92,16 @@ export async function sendMessages(deps: CycleDeps, messageIds: readonly string[
         })),
         now,
       );
-      // Audit entries in the order the group was given, whatever order deliveries finished in.
-      await deps.audit.appendInTransaction(client, [
-        ...suppressed.map((d) => suppressionEntryOf(deps.actor, d)),
-        ...delivered.map(({ d }) => sendEntryOf(deps.actor, d.message, d.consent)),
-      ]);
+      // Audit entries in the order the group was given, whatever order deliveries finished in; the
+      // group's sends (and its suppressions) as one customer set each: one chain link, not hundreds.
+      await deps.audit.appendInTransaction(
+        client,
+        [
+          ...suppressed.map((d) => suppressionEntryOf(deps.actor, d)),
+          ...delivered.map(({ d }) => sendEntryOf(deps.actor, d.message, d.consent)),
+        ],
+        { asSets: true },
+      );
       return { suppressed, delivered };
     });
     for (const d of recorded.suppressed) outcomes.set(d.message.message_id, { ok: true, value: "suppressed" });

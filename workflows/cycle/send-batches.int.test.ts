@@ -114,6 +114,9 @@ describe("send jobs carry batches of messages, each sent exactly once (real Post
     expect(ids.every((id) => after.get(id) === "sent")).toBe(true);
     const entries = (await auditEntries(db, cycleId, ["send"])).filter((e) => ids.includes(e.entry.messageId as string));
     expect(entries.map((e) => e.entry.messageId).sort()).toEqual([...ids].sort());
+    // The retry's sends went into the chain as one customer set: one link (one seq) for all of them.
+    expect(new Set(entries.map((e) => e.seq)).size).toBe(1);
+    expect(entries.every((e) => e.customerId !== null && e.entry.channel !== undefined)).toBe(true);
     // Run once more: all found sent, nothing delivered.
     expect(await sendJob(deps, job.data as SendData)).toBe(`${ids.length} already sent`);
     expect((await readOutbox(file)).messages).toHaveLength(ids.length);

@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import { systemClock } from "../../../core/clock.js";
 import { ExitCode, InputError } from "../../../core/errors.js";
 import { EXPORT_FORMATS, exportAuditLog, parseExportRange, type ExportFormat } from "../../../guardrails/audit-export.js";
-import { verifyAuditLog, type AuditVerifyResult } from "../../../guardrails/audit-verify.js";
+import { verifiedCount, verifyAuditLog, type AuditVerifyResult } from "../../../guardrails/audit-verify.js";
 import {
   checkpointFileFor,
   checkpointKeyFor,
@@ -25,7 +25,7 @@ export interface AuditCommandDeps {
 }
 
 export function renderVerify(r: AuditVerifyResult): string {
-  return r.ok ? `audit verify: OK (${r.entries} entries)` : `audit verify: BROKEN at seq ${r.break!.seq}: ${r.break!.message}`;
+  return r.ok ? `audit verify: OK (${verifiedCount(r)})` : `audit verify: BROKEN at seq ${r.break!.seq}: ${r.break!.message}`;
 }
 
 export function renderCheckpointVerify(r: CheckpointVerifyResult, file: string): string {

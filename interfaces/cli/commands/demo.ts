@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../../../core/config.js";
 import { InputError } from "../../../core/errors.js";
+import { verifiedCount } from "../../../guardrails/audit-verify.js";
 import { openDb } from "../../../store/db.js";
 import { runDemo, type DemoReport } from "../../../workflows/demo.js";
 import { printResult, runAction } from "../run-action.js";
@@ -82,7 +83,7 @@ export function renderDemo(r: DemoReport, explore?: string): string {
       : `  ${r.llm.calls} calls, ${r.llm.promptTokens} prompt + ${r.llm.completionTokens} completion tokens, about $${r.llm.costUsd.toFixed(4)} (${agents})`,
   );
 
-  out.push("", `audit verify: ${r.audit.ok ? "OK" : `BROKEN ${r.audit.problem}`} (${r.audit.entries} entries)`);
+  out.push("", `audit verify: ${r.audit.ok ? "OK" : `BROKEN ${r.audit.problem}`} (${verifiedCount(r.audit)})`);
   out.push(
     `timings: ${Object.entries(r.timings)
       .map(([k, v]) => `${k} ${v.toFixed(1)} s`)

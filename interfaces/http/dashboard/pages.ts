@@ -352,7 +352,7 @@ export function auditPage(p: {
   whyText?: string;
 }): SafeHtml {
   const verify = p.verify.ok
-    ? html`<div class="ok" id="verify">Chain verified: OK (${num(p.verify.entries)} entries).</div>`
+    ? html`<div class="ok" id="verify">Chain verified: OK (${num(p.verify.entries)} entries in ${num(p.verify.rows)} rows).</div>`
     : html`<div class="error" id="verify">Chain BROKEN at seq ${p.verify.break!.seq}: ${p.verify.break!.message}</div>`;
   const search = html`<form method="get" action="/audit">
     <label>Customer id <input name="customer" value="${p.customerId ?? ""}" required /></label>

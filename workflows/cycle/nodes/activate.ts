@@ -41,7 +41,8 @@ export async function activateNode(state: CycleState, deps: CycleDeps): Promise<
   // died, or enqueueing failed) finds the same assignments already audited and does not log them twice.
   if (!(await hasCycleEntry(deps.db, cycleId, "tool_call", { tool: "holdout" }))) {
     const contacts = rows.filter((r) => r.decision === "contact").length;
-    await deps.audit.appendMany(assignmentEntries(deps.actor, cycleId, experimentId, settings.holdoutShare, contacts, counts, assignments));
+    const entries = assignmentEntries(deps.actor, cycleId, experimentId, settings.holdoutShare, contacts, counts, assignments);
+    await deps.audit.appendMany(entries, { asSets: true });
   }
 
   // Activation shards per campaign, then the measurement when the window closes.

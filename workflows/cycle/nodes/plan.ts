@@ -150,7 +150,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
   // Audit: the plan, then every customer's verdict.
   const summary = planSummary(decisions, uplift);
   await deps.audit.append({ kind: "plan", actor: deps.actor, cycleId, entry: planAuditEntry(cycleId, summary) });
-  await deps.audit.appendMany(customerAuditEntries(decisions.targets, eligibleByTarget, deps.actor, cycleId));
+  await deps.audit.appendMany(customerAuditEntries(decisions.targets, eligibleByTarget, deps.actor, cycleId), { asSets: true });
 
   return {
     status: "planned",

@@ -119,7 +119,7 @@ export async function refreshNode(state: CycleState, deps: CycleDeps): Promise<P
     `descriptions of ${seg.summary.segments.length} segments`,
     explained.provenance,
   );
-  for (const batch of segmentAssignmentBatches(deps.actor, cycleId, runId, data, seg)) await deps.audit.appendMany(batch);
+  for (const batch of segmentAssignmentBatches(deps.actor, cycleId, runId, data, seg)) await deps.audit.appendMany(batch, { asSets: true });
   phases.mark("audit");
 
   return {
