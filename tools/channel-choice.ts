@@ -15,6 +15,9 @@ import { defineTool } from "./define-tool.js";
  *   net    = uplift × valuePerConversion − costPerMessage
  */
 
+/** Pseudo-sends a customer's own rate is shrunk with toward the segment's (the schema's default). */
+export const CHANNEL_PRIOR_SENDS = 10;
+
 export const ChannelOptionSchema = z.object({
   channel: channelSchema,
   consented: z.boolean(),
@@ -32,7 +35,7 @@ export type ChannelOption = z.infer<typeof ChannelOptionSchema>;
 export const ChannelChoiceInputSchema = z.object({
   options: z.array(ChannelOptionSchema).min(1),
   valuePerConversion: z.number().nonnegative(),
-  priorSends: z.number().positive().default(10),
+  priorSends: z.number().positive().default(CHANNEL_PRIOR_SENDS),
 });
 export type ChannelChoiceInput = z.input<typeof ChannelChoiceInputSchema>;
 
@@ -54,7 +57,14 @@ export const ChannelChoiceOutputSchema = z.object({
 export type ChannelChoiceOutput = z.infer<typeof ChannelChoiceOutputSchema>;
 
 export function chooseChannel(raw: ChannelChoiceInput): ChannelChoiceOutput {
-  const input = ChannelChoiceInputSchema.parse(raw);
+  return chooseChannelUnchecked(ChannelChoiceInputSchema.parse(raw));
+}
+
+/**
+ * chooseChannel for an input already known to be valid, every default filled in (the planner's, built
+ * from the store's typed rows, once per contact).
+ */
+export function chooseChannelUnchecked(input: z.output<typeof ChannelChoiceInputSchema>): ChannelChoiceOutput {
   const scored = input.options.map((o) => {
     const rate = (Math.min(o.responses, o.sends) + input.priorSends * o.segmentResponseRate) / (o.sends + input.priorSends);
     const relative = o.segmentResponseRate > 0 ? rate / o.segmentResponseRate : 1;

@@ -90,10 +90,19 @@ export function instantAtLocal(timeZone: string, year: number, month: number, da
   return Math.max(first, second);
 }
 
+/** Clocks seen so far: a cycle has a handful (quiet hours, windows) and asks about each per customer. */
+const clockMinutes = new Map<string, number>();
+
 /** "HH:MM" → minutes since midnight. */
 export function parseClock(hhmm: string): number {
-  const [h, m] = hhmm.split(":").map(Number);
-  return h * 60 + m;
+  let minutes = clockMinutes.get(hhmm);
+  if (minutes === undefined) {
+    const [h, m] = hhmm.split(":").map(Number);
+    minutes = h! * 60 + m!;
+    if (clockMinutes.size > 10_000) clockMinutes.clear();
+    clockMinutes.set(hhmm, minutes);
+  }
+  return minutes;
 }
 
 /** Whether a minute of the day falls in [start, end), a window that wraps midnight when start > end. Empty when start = end. */

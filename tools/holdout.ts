@@ -50,8 +50,13 @@ export function globalControlBucket(customerId: string, config: GlobalControlCon
 }
 
 export function isInGlobalControl(customerId: string, config: Partial<GlobalControlConfig> = {}): boolean {
+  return globalControlMembership(config)(customerId);
+}
+
+/** isInGlobalControl with the configuration checked once, for asking about many customers. */
+export function globalControlMembership(config: Partial<GlobalControlConfig> = {}): (customerId: string) => boolean {
   const parsed = globalControlConfigSchema.parse(config);
-  return globalControlBucket(customerId, parsed) < parsed.share;
+  return (customerId) => globalControlBucket(customerId, parsed) < parsed.share;
 }
 
 export const holdoutInputSchema = z.object({

@@ -12,6 +12,14 @@ import { inDailyWindow, parseClock } from "./eligibility-time-zone.js";
  * mode, so the histogram learns about other hours. Hours inside quiet hours are never chosen.
  */
 
+/** The schema's defaults, for callers that build a whole input themselves (chooseSendTimeUnchecked). */
+export const SEND_TIME_DEFAULTS = {
+  weights: { open: 1, click: 2, purchase: 4 },
+  priorStrength: 5,
+  minHistory: 5,
+  exploreShare: 0.2,
+} as const;
+
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM");
 const hours24 = z.array(z.number().nonnegative()).length(24);
 
@@ -26,12 +34,14 @@ export const SendTimeInputSchema = z.object({
   quietHours: z.object({ start: clock, end: clock }).nullable(),
   weights: z
     .object({ open: z.number().nonnegative(), click: z.number().nonnegative(), purchase: z.number().nonnegative() })
-    .default({ open: 1, click: 2, purchase: 4 }),
-  priorStrength: z.number().positive().default(5),
-  minHistory: z.number().nonnegative().default(5),
-  exploreShare: z.number().min(0).max(1).default(0.2),
+    .default(SEND_TIME_DEFAULTS.weights),
+  priorStrength: z.number().positive().default(SEND_TIME_DEFAULTS.priorStrength),
+  minHistory: z.number().nonnegative().default(SEND_TIME_DEFAULTS.minHistory),
+  exploreShare: z.number().min(0).max(1).default(SEND_TIME_DEFAULTS.exploreShare),
 });
 export type SendTimeInput = z.input<typeof SendTimeInputSchema>;
+/** The input once parsed: every default filled in. */
+export type SendTimeParsed = z.output<typeof SendTimeInputSchema>;
 
 export const SendTimeOutputSchema = z.object({
   /** Local hour 0-23, or null when quiet hours cover every hour. */
@@ -48,15 +58,35 @@ export function isQuietHour(hour: number, quietHours: { start: string; end: stri
   return quietHours !== null && inDailyWindow(hour * 60, parseClock(quietHours.start), parseClock(quietHours.end));
 }
 
+/** Which local hours quiet hours leave open, by quiet-hours window (a cycle has a handful of them). */
+const allowedByWindow = new Map<string, readonly boolean[]>();
+function allowedHours(quietHours: { start: string; end: string } | null): readonly boolean[] {
+  const key = quietHours ? `${quietHours.start}-${quietHours.end}` : "";
+  let allowed = allowedByWindow.get(key);
+  if (!allowed) {
+    allowed = Array.from({ length: 24 }, (_, h) => !isQuietHour(h, quietHours));
+    if (allowedByWindow.size > 1_000) allowedByWindow.clear();
+    allowedByWindow.set(key, allowed);
+  }
+  return allowed;
+}
+
 export function chooseSendTime(raw: SendTimeInput): SendTimeOutput {
-  const input = SendTimeInputSchema.parse(raw);
+  return chooseSendTimeUnchecked(SendTimeInputSchema.parse(raw));
+}
+
+/**
+ * chooseSendTime for an input already known to be valid (built from the store's typed rows, every
+ * default filled in): the planner calls it once per contact, where parsing cost more than choosing.
+ */
+export function chooseSendTimeUnchecked(input: SendTimeParsed): SendTimeOutput {
   const { weights: wt } = input;
   const own = input.opens.map((o, h) => wt.open * o + wt.click * input.clicks[h] + wt.purchase * input.purchases[h]);
   const history =
     input.opens.reduce((s, v) => s + v, 0) + input.clicks.reduce((s, v) => s + v, 0) + input.purchases.reduce((s, v) => s + v, 0);
   const segTotal = input.segmentHistogram.reduce((s, v) => s + v, 0);
   const segShare = input.segmentHistogram.map((v) => (segTotal > 0 ? v / segTotal : 1 / 24));
-  const allowed = Array.from({ length: 24 }, (_, h) => !isQuietHour(h, input.quietHours));
+  const allowed = allowedHours(input.quietHours);
   const posterior = own.map((v, h) => (allowed[h] ? v + input.priorStrength * segShare[h] + 1e-9 : 0));
   const total = posterior.reduce((s, v) => s + v, 0);
   if (!allowed.some(Boolean))

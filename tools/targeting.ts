@@ -120,7 +120,14 @@ export function expectedContactValue(
 }
 
 export function planTargets(raw: TargetingInput): TargetingOutput {
-  const input = targetingInputSchema.parse(raw);
+  return targetingOutputSchema.parse(planTargetsUnchecked(targetingInputSchema.parse(raw)));
+}
+
+/**
+ * planTargets for an input already known to be valid, every default filled in, its output not checked
+ * again: the planner's, built from the store's typed rows, for every customer of every group.
+ */
+export function planTargetsUnchecked(input: z.output<typeof targetingInputSchema>): TargetingOutput {
   const skipped: Record<string, number> = {};
   let contacts = 0;
   let margin = 0;
@@ -144,7 +151,8 @@ export function planTargets(raw: TargetingInput): TargetingOutput {
           code: "sleeping_dog",
           message: `predicted uplift ${pct(c.predictedUplift)} is negative: contact would lower purchases`,
         });
-      else if (ev.value <= input.minExpectedValue) {
+      // Not `<=`: a value that is not a number (an input no schema checked) must not pay either.
+      else if (!(ev.value > input.minExpectedValue)) {
         reasons.push({
           code: "uplift_does_not_pay",
           message: `predicted uplift ${pct(c.predictedUplift)} is worth ${ev.incrementalMargin.toFixed(2)} in margin, less than the cost ${ev.cost.toFixed(2)} (message and discount)`,
@@ -159,7 +167,7 @@ export function planTargets(raw: TargetingInput): TargetingOutput {
     } else skipped[reasons[0]!.code] = (skipped[reasons[0]!.code] ?? 0) + 1;
     return { customerId: c.customerId, decision, expectedValue: ev.value, reasons };
   });
-  return targetingOutputSchema.parse({ decisions, contacts, expectedIncrementalMargin: margin, expectedCost: costs, skipped });
+  return { decisions, contacts, expectedIncrementalMargin: margin, expectedCost: costs, skipped };
 }
 
 export const targetingTool = defineTool({

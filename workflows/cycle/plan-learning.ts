@@ -174,11 +174,25 @@ export function learnedUplift(
     memo.set(k, c);
     return c;
   };
+  // fn is asked for every customer × option: its scales by segment, strategy, channel and depth as
+  // given, in nested maps (no key string to build and no depth to format per call).
+  const scales = new Map<string, Map<string, Map<string, Map<number, number>>>>();
+  const scaleOf = (segmentId: string, strategy: Strategy, channel: string, offerDepth: number): number => {
+    let byStrategy = scales.get(segmentId);
+    if (!byStrategy) scales.set(segmentId, (byStrategy = new Map()));
+    let byChannel = byStrategy.get(strategy);
+    if (!byChannel) byStrategy.set(strategy, (byChannel = new Map()));
+    let byDepth = byChannel.get(channel);
+    if (!byDepth) byChannel.set(channel, (byDepth = new Map()));
+    let scale = byDepth.get(offerDepth);
+    if (scale === undefined) byDepth.set(offerDepth, (scale = calibration(segmentId, strategy, channel, offerDepth).scale));
+    return scale;
+  };
   return {
     fn: (i, strategy, channel, offerDepth) => {
       const p = prior(i, strategy, channel, offerDepth);
       // A sleeping dog stays one: the calibration scales helpful uplift, it never flips a harmful one.
-      return p > 0 ? p * calibration(segmentOf(i), strategy, channel, offerDepth).scale : p;
+      return p > 0 ? p * scaleOf(segmentOf(i), strategy, channel, offerDepth) : p;
     },
     calibration,
   };

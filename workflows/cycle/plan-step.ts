@@ -6,15 +6,15 @@ import type { ContactData } from "../../store/history-repo.js";
 import type { SuppressionRule } from "../../store/suppression-rules-repo.js";
 import type { TargetRow } from "../../store/targets-repo.js";
 import { chooseArm } from "../../tools/bandit.js";
-import { chooseChannel } from "../../tools/channel-choice.js";
+import { CHANNEL_PRIOR_SENDS, chooseChannelUnchecked } from "../../tools/channel-choice.js";
 import type { candidateContactSchema, customerContactDataSchema, EligibilityDecision } from "../../tools/eligibility.js";
 import type { z } from "zod";
 
 type CandidateContact = z.infer<typeof candidateContactSchema>;
 type CustomerContactData = z.infer<typeof customerContactDataSchema>;
 import { FEATURE_COUNT } from "../../tools/features.js";
-import { chooseSendTime } from "../../tools/send-time.js";
-import { DEFAULT_MESSAGE_COST, planTargets } from "../../tools/targeting.js";
+import { chooseSendTimeUnchecked, SEND_TIME_DEFAULTS } from "../../tools/send-time.js";
+import { DEFAULT_MESSAGE_COST, planTargetsUnchecked } from "../../tools/targeting.js";
 import { categoryPreference, pauseSuppressions, windowCap } from "./brief.js";
 import { campaignIdOf, planIdOf } from "./ids.js";
 import { hasConsent, type CycleData } from "./cycle-data.js";
@@ -154,7 +154,8 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
       let unreachable = false;
       if (sending) {
         const value = customerValue(data, i, fallbackAov);
-        const choice = chooseChannel({
+        // Unchecked: every field comes from the cycle's typed columns (the tool's schema is for outside callers).
+        const choice = chooseChannelUnchecked({
           options: CHANNELS.filter((c) => settings.channels.includes(c)).map((c) => ({
             channel: c,
             consented: hasConsent(data, i, c),
@@ -169,6 +170,7 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
           valuePerConversion:
             value.expectedOrderValue * Math.max(0, value.marginRate - depth) +
             customerRetainedMargin(data, i, value, settings.retentionHorizonWeeks),
+          priorSends: CHANNEL_PRIOR_SENDS,
         });
         // None pays: the eligible channel closest to paying, so targeting can say by how much it falls short.
         const fallback = choice.scored.filter((x) => x.eligible).sort((a, b) => b.net - a.net)[0];
@@ -200,10 +202,12 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
       }
     for (const group of groups.values()) {
       const { channel, depth } = group[0]!;
-      const decided = planTargets({
+      const decided = planTargetsUnchecked({
         strategy,
         channel,
         offerDepth: depth,
+        messageCost: DEFAULT_MESSAGE_COST,
+        minExpectedValue: 0,
         customers: group.map((c) =>
           targetingCustomer(
             data,
@@ -241,7 +245,8 @@ export function decideCustomers(input: CustomerDecisionsInput): CustomerDecision
         let plannedAt: Date | null = null;
         if (d.decision === "contact") {
           const h = input.hours.get(c.customerId);
-          const st = chooseSendTime({
+          const st = chooseSendTimeUnchecked({
+            ...SEND_TIME_DEFAULTS,
             customerId: c.customerId,
             decisionKey: cycleId,
             opens: h?.opens ?? zeros(),

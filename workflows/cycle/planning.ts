@@ -99,15 +99,17 @@ export function targetingCustomer(
   channel?: string,
 ) {
   const value = customerValue(data, i, fallbackAov);
+  // One object literal of one shape (no spreads): built for every member of every group.
   return {
-    ...(channel ? { redemptionProbability: redemptionProbability(data, i, channel) } : {}),
     customerId: data.customerIds[i]!,
     predictedUplift: upliftValue,
     baselinePurchaseProbability: clamp01(data.baselinePurchase[i]!),
-    ...value,
+    expectedOrderValue: value.expectedOrderValue,
+    marginRate: value.marginRate,
     retainedMargin: customerRetainedMargin(data, i, value, retentionHorizonWeeks),
     fatigueStrategy: data.fatigue.strategy[i]!,
     allowedChannels: data.fatigue.allowedChannels[i]!,
+    redemptionProbability: channel ? redemptionProbability(data, i, channel) : undefined,
   };
 }
 

@@ -6,7 +6,7 @@ import { activeSuppressionRules } from "../../../store/suppression-rules-repo.js
 import { latestLearnedFatigue } from "../../../store/learned-fatigue-repo.js";
 import { saveTargets } from "../../../store/targets-repo.js";
 import { checkEligibilityUnchecked } from "../../../tools/eligibility.js";
-import { isInGlobalControl } from "../../../tools/holdout.js";
+import { globalControlMembership } from "../../../tools/holdout.js";
 import { auditAgentDecision, auditToolCall } from "../audit-helpers.js";
 import { applyBrief, briefSendFrom } from "../brief.js";
 import { cycleLlm, type CycleDeps } from "../deps.js";
@@ -126,7 +126,7 @@ export async function planNode(state: CycleState, deps: CycleDeps): Promise<Part
       contact,
       pauses,
       membership,
-      globalControl: (id) => isInGlobalControl(id, { salt: settings.globalControlSalt, share: settings.globalControlShare }),
+      globalControl: globalControlMembership({ salt: settings.globalControlSalt, share: settings.globalControlShare }),
     }),
     outOfStockCategories: outOfStock,
     config: settings.eligibility,
