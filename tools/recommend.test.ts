@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "ml-matrix";
-import { fitRecommender, recommend, recommendConfigSchema, type OrderLine } from "./recommend.js";
+import fc from "fast-check";
+import { fitRecommender, recommend, recommendConfigSchema, topK, type OrderLine } from "./recommend.js";
 
 const line = (customerId: string, sku: string, category = sku.slice(0, 1)): OrderLine => ({ customerId, sku, category });
 
@@ -69,5 +70,26 @@ describe("recommend", () => {
     const b = recommend({ lines: [...lines].reverse(), config: { k: 4 } });
     const byId = (o: typeof a) => new Map(o.recommendations.map((r) => [r.customerId, r.items.map((i) => i.sku)]));
     expect(byId(b)).toEqual(byId(a));
+  });
+
+  it("topK keeps the k best by score, ties by index, skipping what it is told, as sorting everything would", () => {
+    const bySort = (scores: Float64Array, k: number, skip: ReadonlySet<number>) =>
+      [...scores.keys()]
+        .filter((i) => !skip.has(i))
+        .sort((a, b) => scores[b]! - scores[a]! || a - b)
+        .slice(0, k);
+    fc.assert(
+      fc.property(
+        // Few distinct values, so ties are common.
+        fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 40 }),
+        fc.integer({ min: 0, max: 8 }),
+        fc.array(fc.nat(45), { maxLength: 10 }),
+        (values, k, skipped) => {
+          const scores = Float64Array.from(values, (v) => v / 2);
+          const skip = new Set(skipped);
+          expect(topK(scores, k, skip)).toEqual(bySort(scores, k, skip));
+        },
+      ),
+    );
   });
 });
