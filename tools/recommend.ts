@@ -86,9 +86,64 @@ export interface RecommenderModel {
   weights: Float64Array | null;
 }
 
-/** Fits the chosen scorer on order lines. Deterministic: ties in popularity break by SKU id. */
+/** The SKUs a model scores: the most-bought first (ties by SKU id), each with its category and buyers. */
+export interface RecommenderVocabulary {
+  skus: string[];
+  categories: string[];
+  /** Customers who bought each SKU, in vocabulary order. */
+  popularity: Float64Array;
+  /** SKU → its position in `skus`. */
+  index: Map<string, number>;
+}
+
+/** How many customers bought a SKU (each counted once), and its category. */
+export interface SkuBuyers {
+  sku: string;
+  category: string;
+  customers: number;
+}
+
+/** The `maxItems` most-bought SKUs, in order. Deterministic: ties in popularity break by SKU id. Pure. */
+export function recommenderVocabulary(counts: Iterable<SkuBuyers>, maxItems: number): RecommenderVocabulary {
+  const vocab = [...counts].sort((a, b) => b.customers - a.customers || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)).slice(0, maxItems);
+  const skus = vocab.map((v) => v.sku);
+  return {
+    skus,
+    categories: vocab.map((v) => v.category),
+    popularity: Float64Array.from(vocab, (v) => v.customers),
+    index: new Map(skus.map((sku, i) => [sku, i])),
+  };
+}
+
+/**
+ * Adds one customer's basket (vocabulary indices, each once) to the item-item Gram matrix XᵀX
+ * (row-major, n × n): a model can be fitted from baskets streamed a page at a time, never all held.
+ */
+export function addToGram(gram: Float64Array, n: number, basket: readonly number[]): void {
+  for (const i of basket) {
+    const row = i * n;
+    for (const j of basket) gram[row + j] += 1;
+  }
+}
+
+/**
+ * A model from its vocabulary and Gram matrix; `baskets` holds those of the customers it will be
+ * asked about (vocabulary indices, ascending).
+ */
+export function recommenderFromGram(
+  vocab: RecommenderVocabulary,
+  gram: Float64Array,
+  baskets: Map<string, number[]>,
+  config: RecommendConfig,
+): RecommenderModel {
+  const n = vocab.skus.length;
+  const weights = config.method === "popularity" ? null : itemWeights(config.method, gram, n, config.lambda);
+  return { method: config.method, skus: vocab.skus, categories: vocab.categories, popularity: vocab.popularity, baskets, weights };
+}
+
+/** Fits the chosen scorer on order lines (the category of a SKU is that of its first line). Deterministic. */
 export function fitRecommender(lines: readonly OrderLine[], config: RecommendConfig): RecommenderModel {
-  const counts = new Map<string, { n: number; category: string }>();
+  const counts = new Map<string, SkuBuyers>();
   const bought = new Map<string, Set<string>>();
   for (const l of lines) {
     let set = bought.get(l.customerId);
@@ -96,49 +151,27 @@ export function fitRecommender(lines: readonly OrderLine[], config: RecommendCon
     if (set.has(l.sku)) continue;
     set.add(l.sku);
     const c = counts.get(l.sku);
-    if (c) c.n++;
-    else counts.set(l.sku, { n: 1, category: l.category });
+    if (c) c.customers++;
+    else counts.set(l.sku, { sku: l.sku, category: l.category, customers: 1 });
   }
-  const vocab = [...counts.entries()].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, config.maxItems);
-  const skus = vocab.map(([sku]) => sku);
-  const categories = vocab.map(([, v]) => v.category);
-  const index = new Map(skus.map((s, i) => [s, i]));
-  const popularity = Float64Array.from(vocab, ([, v]) => v.n);
+  const vocab = recommenderVocabulary(counts.values(), config.maxItems);
+  const n = vocab.skus.length;
+  const gram = new Float64Array(n * n);
   const baskets = new Map<string, number[]>();
   for (const [customerId, set] of bought) {
     const basket: number[] = [];
     for (const sku of set) {
-      const i = index.get(sku);
+      const i = vocab.index.get(sku);
       if (i !== undefined) basket.push(i);
     }
-    baskets.set(
-      customerId,
-      basket.sort((a, b) => a - b),
-    );
+    basket.sort((a, b) => a - b);
+    baskets.set(customerId, basket);
+    if (config.method !== "popularity") addToGram(gram, n, basket);
   }
-  const weights = config.method === "popularity" ? null : itemWeights(config.method, baskets, skus.length, config.lambda);
-  return { method: config.method, skus, categories, popularity, baskets, weights };
+  return recommenderFromGram(vocab, gram, baskets, config);
 }
 
-/** The item-item Gram matrix XᵀX, accumulated from baskets (X is sparse, so this beats a dense product). */
-function gram(baskets: ReadonlyMap<string, readonly number[]>, n: number): Float64Array {
-  const g = new Float64Array(n * n);
-  for (const basket of baskets.values()) {
-    for (const i of basket) {
-      const row = i * n;
-      for (const j of basket) g[row + j] += 1;
-    }
-  }
-  return g;
-}
-
-function itemWeights(
-  method: "ease" | "cooccurrence",
-  baskets: ReadonlyMap<string, readonly number[]>,
-  n: number,
-  lambda: number,
-): Float64Array {
-  const g = gram(baskets, n);
+function itemWeights(method: "ease" | "cooccurrence", g: Float64Array, n: number, lambda: number): Float64Array {
   if (n === 0) return g;
   if (method === "cooccurrence") {
     const w = new Float64Array(n * n);

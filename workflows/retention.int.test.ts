@@ -91,7 +91,7 @@ for (const backend of BACKENDS) {
         "SELECT actor, entry FROM audit_log ORDER BY seq DESC LIMIT 1",
       );
       expect(rows[0]).toMatchObject({ actor: "cli:admin", entry: { event: "pruned", counts: real.counts } });
-      expect(await verifyAuditLog(db)).toMatchObject({ ok: true, entries: auditBefore + 1 });
+      expect(await verifyAuditLog(db)).toMatchObject({ ok: true, rows: auditBefore + 1 });
 
       // A second prune finds nothing more; the cycle still waiting can still be decided.
       expect((await pruneByPolicy(prune, "cli:admin")).counts).toMatchObject({ cycles: 0, checkpoints: 0, messages: 0 });
