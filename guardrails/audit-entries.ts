@@ -261,8 +261,8 @@ export const agentDecisionEntrySchema = z.strictObject({
   prompt: promptRefSchema.optional(),
 });
 
-/** The per-customer kinds an audit row of kind customer_entries may hold (store/audit-sets.ts). */
-const SETTABLE_SCHEMAS = {
+/** The kinds about one customer: their rows need a customer_id, and a customer_entries row may hold them (store/audit-sets.ts). */
+const CUSTOMER_ENTRY_SCHEMAS = {
   segment_assignment: segmentAssignmentEntrySchema,
   eligibility: eligibilityEntrySchema,
   holdout: holdoutEntrySchema,
@@ -276,7 +276,7 @@ const SETTABLE_SCHEMAS = {
  */
 export const customerEntriesEntrySchema = z
   .strictObject({
-    of: z.enum(Object.keys(SETTABLE_SCHEMAS) as [keyof typeof SETTABLE_SCHEMAS]),
+    of: z.enum(Object.keys(CUSTOMER_ENTRY_SCHEMAS) as [keyof typeof CUSTOMER_ENTRY_SCHEMAS]),
     shared: z.record(z.string(), z.unknown()),
     customers: z.array(z.string().min(1).max(256)).min(1),
     members: z.array(z.record(z.string(), z.unknown())),
@@ -286,7 +286,7 @@ export const customerEntriesEntrySchema = z
       ctx.addIssue({ code: "custom", path: ["members"], message: `${set.members.length} members for ${set.customers.length} customers` });
       return;
     }
-    const schema = SETTABLE_SCHEMAS[set.of];
+    const schema = CUSTOMER_ENTRY_SCHEMAS[set.of];
     for (let i = 0; i < set.members.length; i++) {
       const parsed = schema.safeParse({ ...set.shared, ...set.members[i] });
       if (!parsed.success) {
@@ -324,7 +324,7 @@ export type AuditKind = keyof typeof AUDIT_ENTRY_SCHEMAS;
 export const AUDIT_KINDS = Object.keys(AUDIT_ENTRY_SCHEMAS) as AuditKind[];
 
 /** Kinds about one customer: customer_id is required. */
-export const CUSTOMER_KINDS: ReadonlySet<AuditKind> = new Set(["segment_assignment", "eligibility", "holdout", "send", "suppression"]);
+export const CUSTOMER_KINDS: ReadonlySet<AuditKind> = new Set(Object.keys(CUSTOMER_ENTRY_SCHEMAS) as AuditKind[]);
 /** Kinds that belong to a cycle: cycle_id is required. */
 export const CYCLE_KINDS: ReadonlySet<AuditKind> = new Set(["plan", "approval", "send", "cycle"]);
 

@@ -61,11 +61,12 @@ export interface AuditLog {
 }
 
 const MAX_ID = 256;
-/** Per-customer kinds packed into sets by appendMany({ asSets: true }). */
-const packable = (kind: string) => CUSTOMER_KINDS.has(kind as AuditKind);
 const MAX_GROUP = 1_000;
 /** Entries appendMany validates, chains and hands to the database at a time. */
 const PIPELINE_CHUNK = 2_500;
+/** With `asSets`, the per-customer entries packed into customer sets (store/audit-sets.ts), at most a pipeline chunk each. */
+const asRows = (prepared: PreparedAuditEntry[], options: { asSets?: boolean }): PreparedAuditEntry[] =>
+  options.asSets ? packCustomerEntries(prepared, (kind) => CUSTOMER_KINDS.has(kind as AuditKind), PIPELINE_CHUNK) : prepared;
 
 /** Validates one entry against its kind's schema and normalises it to what jsonb will store. Pure. */
 export function prepareAuditEntry(input: NewAuditEntry, now: Date): PreparedAuditEntry {
@@ -154,8 +155,10 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
       const now = clock.now();
       let written = 0;
       const prepareChunk = (chunk: readonly NewAuditEntry[]) => {
-        const prepared = chunk.map((e) => prepareAuditEntry(e, now));
-        const rows = options.asSets ? packCustomerEntries(prepared, packable, PIPELINE_CHUNK) : prepared;
+        const rows = asRows(
+          chunk.map((e) => prepareAuditEntry(e, now)),
+          options,
+        );
         written += rows.length;
         return rows;
       };
@@ -183,8 +186,7 @@ export function createAuditLog(db: Db, clock: Clock = systemClock): AuditLog {
       });
     },
     async appendInTransaction(client, entries, options = {}) {
-      const prepared = prepareAll(entries);
-      return appendPrepared(client, options.asSets ? packCustomerEntries(prepared, packable, PIPELINE_CHUNK) : prepared);
+      return appendPrepared(client, asRows(prepareAll(entries), options));
     },
   };
 }
